@@ -1,0 +1,41 @@
+"""ember: a deep-learning framework with PyTorch's API on NumPy (CPU) and CuPy (GPU).
+
+Layer by layer (see DESIGN.md): ``backend`` (arrays, devices, dtypes, RNG),
+``tensor`` + ``autograd`` (Tensor and reverse-mode differentiation), ``ops``
+(every differentiable function). This module re-exports the public names and
+holds no logic.
+"""
+from . import backend
+from .backend import (Generator, bool_ as bool, device, dtype, float16, float32, float64,  # noqa: A004
+                      get_default_dtype, get_rng_state, initial_seed, int8, int16, int32, int64,
+                      manual_seed, seed, set_default_dtype, set_rng_state, uint8)
+from .backend import default_generator
+from .size import Size
+from .tensor import Tensor
+from . import autograd
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                       no_grad, set_grad_enabled)
+from . import ops
+from .ops import *  # noqa: F401,F403
+from .ops.elementwise import abs, pow, round  # noqa: A004 - PyTorch's names
+from .ops.reduce import all, any, max, min, sum  # noqa: A004
+from . import accelerator, cuda
+
+half, double, long, short = float16, float64, int64, int16
+float = float32  # noqa: A001 - PyTorch's alias ember.float == float32
+int = int32  # noqa: A001 - PyTorch's alias ember.int == int32
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+def is_floating_point(t: Tensor) -> bool:
+    return t.is_floating_point()
+
+
+__version__ = "0.1.0"

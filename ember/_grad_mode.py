@@ -1,0 +1,126 @@
+"""Gradient mode: a thread-local flag that says whether ops record the graph."""
+from __future__ import annotations
+
+import functools
+import threading
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "is_inference_mode_enabled"]
+
+
+class _State(threading.local):
+    """Per-thread switches; the class attributes are every new thread's defaults."""
+
+    enabled = True
+    inference = False
+    anomaly = False
+    anomaly_check_nan = True
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph in this thread."""
+    return state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return state.inference
+
+
+class _Mode:
+    """Base of the grad-mode context managers; each also works as a decorator."""
+
+    _target = True
+
+    def __enter__(self):
+        self._prev = state.enabled
+        state.enabled = self._target
+        return self
+
+    def __exit__(self, *exc):
+        state.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_Mode):
+    """Context manager and decorator: ops inside record no graph.
+
+    Example::
+
+        >>> import ember
+        >>> x = ember.ones(2, requires_grad=True)
+        >>> with ember.no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
+    """
+
+    _target = False
+
+
+class enable_grad(_Mode):
+    """Context manager and decorator: re-enable recording inside a ``no_grad`` block."""
+
+    _target = True
+
+
+class set_grad_enabled:
+    """Set recording on or off: at once when called, and restored on leaving a ``with`` block."""
+
+    def __init__(self, mode: bool):
+        self._prev = state.enabled
+        state.enabled = bool(mode)
+        self._mode = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        state.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        mode = self._mode
+        state.enabled = self._prev  # used as a decorator: undo the immediate switch
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class inference_mode:
+    """Like ``no_grad`` (ember has no separate inference tensors); ``inference_mode(False)`` is a no-op."""
+
+    def __init__(self, mode: bool = True):
+        self._mode = bool(mode)
+
+    def __enter__(self):
+        self._prev = (state.enabled, state.inference)
+        if self._mode:
+            state.enabled = False
+            state.inference = True
+        return self
+
+    def __exit__(self, *exc):
+        state.enabled, state.inference = self._prev
+        return False
+
+    def __call__(self, fn):
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+        return wrapper

@@ -1,0 +1,372 @@
+"""The backward pass: one iterative walk of the graph in reverse topological order.
+
+The walk (``_topo_order``) is a depth-first post-order with an explicit stack,
+so a graph of any depth works. Gradients reaching a node from several
+consumers are summed in a buffer before the node's backward runs; broadcast
+gradients are reduced to each input's shape here and only here
+(``_unbroadcast``); leaves accumulate into ``.grad`` with ``+=`` semantics.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+from .function import Node
+from .grad_mode import state
+
+__all__ = ["backward", "grad"]
+
+
+def _topo_order(roots, targets=None):
+    """Nodes reachable from ``roots``, parents before children.
+
+    With ``targets`` (ids of leaf tensors and of ``(node, output)`` pairs' nodes)
+    only the nodes through which some target is reached are returned.
+    """
+    order = []
+    seen = set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for e in node._edges:
+            if e is not None:
+                nxt = e[0]
+                if isinstance(nxt, Node) and id(nxt) not in seen:
+                    stack.append((nxt, False))
+    if targets is not None:
+        needed = set()
+        for node in order:  # children come before parents in post-order
+            if id(node) in targets:
+                needed.add(id(node))
+                continue
+            for e in node._edges:
+                if e is not None and (id(e[0]) in needed or id(e[0]) in targets):
+                    needed.add(id(node))
+                    break
+        order = [n for n in order if id(n) in needed]
+    order.reverse()
+    return order
+
+
+def _unbroadcast(g: Tensor, shape, node: Node, index: int) -> Tensor:
+    """Sum ``g`` down to ``shape`` (undo broadcasting); the one place this happens."""
+    gshape = g.data.shape
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        _bad_grad(node, index, gshape, shape)
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and gshape[lead + i] != 1:
+            dims.append(lead + i)
+        elif s != gshape[lead + i]:
+            _bad_grad(node, index, gshape, shape)
+    if dims:
+        g = g.sum(dim=tuple(dims), keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
+
+
+def _bad_grad(node, index, got, expected):
+    raise RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index {index} - got "
+        f"{list(got)} but expected shape compatible with {list(expected)}")
+
+
+def _check_finite(node, index, g):
+    xp_mod = np if isinstance(g.data, np.ndarray) else None
+    if xp_mod is None:
+        from ..backend import xp  # noqa: PLC0415
+
+        xp_mod = xp(g.data)
+    if g.data.dtype.kind == "f" and not bool(xp_mod.isfinite(g.data).all()):
+        bad = "nan" if bool(xp_mod.isnan(g.data).any()) else "inf"
+        where = ""
+        if node._trace:
+            where = ("\nThe forward call that created it:\n" + "".join(node._trace[-6:]))
+        raise RuntimeError(
+            f"Function '{node.name()}' returned {bad} values in its {index}th output.{where}")
+
+
+def _as_grad_tensor(g, node, i):
+    if isinstance(g, Tensor):
+        return g
+    if isinstance(g, np.ndarray) or hasattr(g, "__cuda_array_interface__"):
+        return _wrap(g, False, None, 0)
+    raise TypeError(f"Function {node.name()} returned a non-Tensor gradient at index {i}: "
+                    f"{type(g).__name__}")
+
+
+def _zeros_for(meta, like):
+    from ..backend import xp  # noqa: PLC0415
+
+    shape, dt = meta
+    return _wrap(xp(like.data).zeros(shape, dtype=dt), False, None, 0)
+
+
+def _run(roots, root_grads, retain_graph, create_graph, targets=None):
+    """Run backward from ``roots`` seeded with ``root_grads``.
+
+    Returns ``(leaf_grads, captured)``: summed gradients per leaf (by id) and,
+    for ``targets``, the gradient reaching each target tensor.
+    """
+    buffers: dict[int, list] = {}
+    leaf_grads: dict[int, list] = {}  # id -> [tensor, grad]
+    borrowed: set[int] = set()  # arrays not owned by the engine (copied before storing)
+    captured: dict[int, Tensor] = {}
+    target_nodes = None
+    if targets is not None:
+        target_nodes = {}
+        for t in targets:
+            if t.grad_fn is not None:
+                target_nodes.setdefault(id(t.grad_fn), []).append(t)
+
+    start = []
+    for t, g in zip(roots, root_grads):
+        borrowed.add(id(g.data))
+        fn = t.grad_fn
+        if fn is None:
+            _add_leaf(leaf_grads, t, g)
+        else:
+            buf = buffers.get(id(fn))
+            if buf is None:
+                buf = buffers[id(fn)] = [None] * fn._n_out
+                start.append(fn)
+            nr = t._out_nr
+            buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    tids = None
+    if targets is not None:
+        tids = {id(t) for t in targets if t.grad_fn is None} | set(target_nodes)
+    order = _topo_order(start, tids)
+
+    prev = state.enabled
+    state.enabled = bool(create_graph)
+    anomaly = state.anomaly
+    try:
+        for node in order:
+            buf = buffers.pop(id(node), None)
+            if buf is None:
+                continue
+            if node._hooks:
+                for nr, hooks in node._hooks.items():
+                    g = buf[nr]
+                    if g is None:
+                        continue
+                    for h in list(hooks):
+                        r = h(g)
+                        if r is not None:
+                            g = r
+                    buf[nr] = g
+            if target_nodes is not None and id(node) in target_nodes:
+                for t in target_nodes[id(node)]:
+                    captured[id(t)] = buf[t._out_nr]
+            if not any(e is not None for e in node._edges):
+                if not retain_graph:
+                    node._release()
+                continue
+            if node._n_out > 1 and node.materialize_grads:
+                for j in range(node._n_out):
+                    if buf[j] is None:
+                        ref = next(b for b in buf if b is not None)
+                        buf[j] = _zeros_for(node._out_meta[j], ref)
+            for b in buf:
+                if b is not None:
+                    borrowed.add(id(b.data))
+            grads = node._fn.backward(node, *buf)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            edges = node._edges
+            if len(grads) < len(edges):
+                raise RuntimeError(
+                    f"function {node.name()} returned an incorrect number of gradients "
+                    f"(expected {len(edges)}, got {len(grads)})")
+            meta = node._in_meta
+            for i, e in enumerate(edges):
+                if e is None:
+                    continue
+                g = grads[i]
+                if g is None:
+                    continue
+                if type(g) is not Tensor:
+                    g = _as_grad_tensor(g, node, i)
+                shape, dt = meta[i]
+                if g.data.shape != shape:
+                    g = _unbroadcast(g, shape, node, i)
+                if g.data.dtype != dt:
+                    g = g.to(dt)
+                if anomaly:
+                    _check_finite(node, i, g)
+                nxt, nr = e
+                if isinstance(nxt, Node):
+                    b = buffers.get(id(nxt))
+                    if b is None:
+                        b = buffers[id(nxt)] = [None] * nxt._n_out
+                    b[nr] = g if b[nr] is None else b[nr] + g
+                else:
+                    _add_leaf(leaf_grads, nxt, g)
+            if not retain_graph:
+                node._release()
+        # hooks on leaves run once, on the summed gradient
+        for entry in leaf_grads.values():
+            t, g = entry
+            if t._hooks:
+                for h in list(t._hooks):
+                    r = h(g)
+                    if r is not None:
+                        g = r
+                entry[1] = g
+    finally:
+        state.enabled = prev
+    return leaf_grads, captured, borrowed
+
+
+def _add_leaf(leaf_grads, t, g):
+    entry = leaf_grads.get(id(t))
+    if entry is None:
+        leaf_grads[id(t)] = [t, g]
+    else:
+        entry[1] = entry[1] + g
+
+
+def _root_grads(tensors, grad_tensors, name):
+    out = []
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: expected Tensors as outputs, got {type(t).__name__}")
+        g = None if grad_tensors is None else grad_tensors[i]
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = _wrap(_ones(t), False, None, 0)
+        else:
+            if not isinstance(g, Tensor):
+                from ..ops.creation import tensor as _tensor  # noqa: PLC0415
+
+                g = _tensor(g, dtype=t.dtype)
+            if tuple(g.data.shape) != tuple(t.data.shape):
+                raise RuntimeError(
+                    f"{name}: Mismatch in shape: grad_output[{i}] has a shape of "
+                    f"{list(g.data.shape)} and output[{i}] has a shape of {list(t.data.shape)}.")
+            if type(g.data) is not type(t.data):
+                raise RuntimeError(f"{name}: grad_output[{i}] is on a different device than "
+                                   f"output[{i}]")
+        out.append(g)
+    return out
+
+
+def _ones(t):
+    from ..backend import xp  # noqa: PLC0415
+
+    return xp(t.data).ones(t.data.shape, dtype=t.data.dtype)
+
+
+def _as_list(x):
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of ``tensors`` into the leaves' ``.grad`` (``torch.autograd.backward``)."""
+    tensors = _as_list(tensors)
+    grad_tensors = _as_list(grad_tensors)
+    for t in tensors:
+        if not t.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _root_grads(tensors, grad_tensors, "backward")
+    targets = _as_list(inputs)
+    if targets is not None and not targets:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    leaf_grads, captured, borrowed = _run(tensors, grads, retain_graph, create_graph, targets)
+    if targets is not None:
+        for t in targets:
+            if t.grad_fn is not None:
+                g = captured.get(id(t))
+                if g is not None:
+                    _accumulate(t, g, create_graph, borrowed)
+        wanted = {id(t) for t in targets}
+    for key, (t, g) in leaf_grads.items():
+        if targets is not None and key not in wanted:
+            continue
+        if t.requires_grad:
+            _accumulate(t, g, create_graph, borrowed)
+
+
+def _accumulate(t, g, create_graph, borrowed):
+    """``t.grad += g`` with PyTorch's semantics; never aliases an array the engine doesn't own."""
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+        return
+    arr = g.data
+    if t.grad is None:
+        if id(arr) in borrowed or arr.base is not None or not arr.flags.writeable:
+            arr = arr.copy()
+        borrowed.add(id(arr))
+        t.grad = _wrap(arr, False, None, 0)
+    else:
+        cur = t.grad
+        if cur.requires_grad or not cur.data.flags.writeable or cur.data.shape != arr.shape:
+            t.grad = _wrap((cur.data + arr), False, None, 0)
+        else:
+            cur.data += arr
+            cur._bump()
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
+
+    As ``torch.autograd.grad``: returns a tuple with one gradient per input;
+    ``create_graph=True`` makes the result itself differentiable.
+    """
+    outputs = _as_list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = _as_list(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for t in outputs:
+        if not t.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn")
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _root_grads(outputs, _as_list(grad_outputs), "grad")
+    leaf_grads, captured, _ = _run(outputs, grads, retain_graph, create_graph, inputs)
+    result = []
+    for t in inputs:
+        if t.grad_fn is None:
+            entry = leaf_grads.get(id(t))
+            g = entry[1] if entry is not None else None
+        else:
+            g = captured.get(id(t))
+        if g is None:
+            if materialize_grads:
+                from ..ops.creation import zeros_like  # noqa: PLC0415
+
+                g = zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
+        elif not create_graph and g.requires_grad:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

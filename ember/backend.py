@@ -1,0 +1,375 @@
+"""Layer 0: array modules, devices, dtypes and random generators.
+
+Everything above this module asks it for the array module of an array
+(:func:`xp`) instead of importing NumPy for array work, so that the same op
+code runs on NumPy (CPU) and CuPy (NVIDIA GPU). CuPy is imported lazily, only
+when a CUDA device or a CuPy array is actually seen.
+"""
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+
+__all__ = [
+    "device", "dtype", "xp", "get_array_module", "float16", "float32", "float64",
+    "int8", "int16", "int32", "int64", "uint8", "bool_", "get_default_dtype",
+    "set_default_dtype", "Generator", "manual_seed", "default_generator",
+    "cuda_is_available",
+]
+
+# ----------------------------------------------------------------------------
+# CuPy, lazily
+
+_cupy = None
+_cupy_checked = False
+
+
+def _get_cupy():
+    """Return the cupy module, or None when it is not importable."""
+    global _cupy, _cupy_checked
+    if not _cupy_checked:
+        _cupy_checked = True
+        try:
+            import cupy  # noqa: PLC0415 - imported only when asked for
+
+            cupy.cuda.runtime.getDeviceCount()
+            _cupy = cupy
+        except Exception:  # noqa: BLE001 - any failure means "no usable GPU"
+            _cupy = None
+    return _cupy
+
+
+def cuda_is_available() -> bool:
+    """True when CuPy imports and sees at least one GPU."""
+    return _get_cupy() is not None
+
+
+def xp(array):
+    """The array module (numpy or cupy) that owns ``array``."""
+    if isinstance(array, (np.ndarray, np.generic)):
+        return np
+    if type(array).__module__.startswith("cupy"):
+        return _get_cupy()
+    return np
+
+
+def get_array_module(*arrays):
+    """The array module of the first CuPy array among ``arrays``, else numpy."""
+    for a in arrays:
+        if not isinstance(a, (np.ndarray, np.generic)) and type(a).__module__.startswith("cupy"):
+            return _get_cupy()
+    return np
+
+
+# ----------------------------------------------------------------------------
+# Devices
+
+
+class device:
+    """A device, as ``torch.device``: ``device('cpu')``, ``device('cuda:0')``, ``device('cuda', 1)``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str | device = "cpu", index: int | None = None):  # noqa: A002
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if not isinstance(type, str):
+            raise TypeError(f"device(): expected a string or a device, got {type!r}")
+        name = type.strip()
+        if ":" in name:
+            if index is not None:
+                raise RuntimeError(f"device(): type {name!r} already names an index")
+            name, idx = name.split(":", 1)
+            try:
+                index = int(idx)
+            except ValueError:
+                raise RuntimeError(f"Invalid device string: '{type}'") from None
+        if name not in ("cpu", "cuda"):
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type}")
+        if name == "cpu" and index not in (None, 0):
+            raise RuntimeError(f"device(): the cpu has no index {index}")
+        self.type = name
+        self.index = index if name == "cuda" else None
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and (self.index or 0) == (other.index or 0)
+
+    def __hash__(self):
+        return hash((self.type, self.index or 0))
+
+
+CPU = device("cpu")
+
+
+def as_device(d) -> device:
+    """Normalise ``None``/str/int/device to a device (``None`` means the CPU)."""
+    if d is None:
+        return CPU
+    if isinstance(d, device):
+        return d
+    if isinstance(d, int):
+        return device("cuda", d)
+    return device(d)
+
+
+def device_of(array) -> device:
+    """The device holding ``array``."""
+    if isinstance(array, (np.ndarray, np.generic)):
+        return CPU
+    return device("cuda", int(array.device.id))
+
+
+def module_for(d: device):
+    """The array module that serves device ``d``; raises if CUDA is asked for and absent."""
+    if d.type == "cpu":
+        return np
+    cp = _get_cupy()
+    if cp is None:
+        raise RuntimeError(
+            "Torch not compiled with CUDA enabled: ember found no usable CuPy/GPU "
+            "(install ember[gpu] on a machine with an NVIDIA GPU)")
+    return cp
+
+
+def to_device(array, d: device):
+    """Copy ``array`` to device ``d`` (no copy when it is already there)."""
+    if device_of(array) == d:
+        return array
+    if d.type == "cpu":
+        return array.get()
+    cp = module_for(d)
+    with cp.cuda.Device(d.index or 0):
+        return cp.asarray(array)
+
+
+# ----------------------------------------------------------------------------
+# Dtypes
+
+
+class dtype:
+    """An element type, as ``torch.dtype``: ``ember.float32``, ``ember.int64``..."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize")
+
+    def __init__(self, name: str, np_dtype):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = self.np.kind == "f"
+        self.is_signed = self.np.kind in "fi"
+        self.itemsize = self.np.itemsize
+
+    def __repr__(self):
+        return f"ember.{self.name}"
+
+    def __reduce__(self):
+        return (_dtype_by_name, (self.name,))
+
+
+float16 = dtype("float16", np.float16)
+float32 = dtype("float32", np.float32)
+float64 = dtype("float64", np.float64)
+int8 = dtype("int8", np.int8)
+int16 = dtype("int16", np.int16)
+int32 = dtype("int32", np.int32)
+int64 = dtype("int64", np.int64)
+uint8 = dtype("uint8", np.uint8)
+bool_ = dtype("bool", np.bool_)
+
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool_)
+_FROM_NP = {d.np: d for d in _ALL}
+_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32,
+                long=int64)
+
+
+def _dtype_by_name(name):
+    return _BY_NAME[name]
+
+
+_default = [float32]
+
+
+def get_default_dtype() -> dtype:
+    """The floating dtype that Python floats become (float32 unless changed)."""
+    return _default[0]
+
+
+def set_default_dtype(d) -> None:
+    """Set the default floating dtype (float32 or float64, as PyTorch allows)."""
+    d = to_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"set_default_dtype(): only floating-point types are supported, got {d}")
+    _default[0] = d
+
+
+def from_np(np_dtype) -> dtype:
+    """The ember dtype of a NumPy dtype."""
+    try:
+        return _FROM_NP[np_dtype]
+    except KeyError:
+        d = _FROM_NP.get(np.dtype(np_dtype))
+        if d is None:
+            raise TypeError(f"ember does not support the NumPy dtype {np_dtype}") from None
+        return d
+
+
+def to_dtype(d) -> dtype:
+    """Normalise an ember dtype, NumPy dtype, Python type or name to an ember dtype."""
+    if isinstance(d, dtype):
+        return d
+    if d is float:
+        return _default[0]
+    if d is int:
+        return int64
+    if d is bool:
+        return bool_
+    if isinstance(d, str):
+        name = d[len("ember."):] if d.startswith("ember.") else d
+        if name in _BY_NAME:
+            return _BY_NAME[name]
+    return from_np(np.dtype(d))
+
+
+def np_dtype(d):
+    """The NumPy dtype for an ember dtype (or anything :func:`to_dtype` accepts)."""
+    return to_dtype(d).np
+
+
+# ----------------------------------------------------------------------------
+# Random generators
+
+
+class Generator:
+    """A seeded random stream, as ``torch.Generator``.
+
+    It wraps NumPy's PCG64 generator on the CPU (CuPy's on a GPU). Library code
+    draws only from generators, never from NumPy's global state.
+    """
+
+    def __init__(self, device="cpu"):
+        self.device = as_device(device)
+        self._seed = 67280421310721
+        self._rng = self._make(self._seed)
+
+    def _make(self, seed):
+        if self.device.type == "cpu":
+            return np.random.Generator(np.random.PCG64(seed))
+        cp = module_for(self.device)
+        return cp.random.default_rng(seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Re-seed the stream; returns the generator, as PyTorch does."""
+        seed = int(seed)
+        self._seed = seed
+        self._rng = self._make(seed & 0xFFFFFFFFFFFFFFFF)
+        return self
+
+    def seed(self) -> int:
+        """Seed from fresh OS entropy and return the seed used."""
+        s = int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self):
+        """The stream's state as a uint8 Tensor (JSON bytes of the bit generator state)."""
+        from .tensor import Tensor  # noqa: PLC0415 - layer 1 type, used only here
+
+        if self.device.type != "cpu":
+            raise NotImplementedError("Generator.get_state(): only CPU generators can be saved")
+        state = {"seed": self._seed, "bit_generator": _jsonable(self._rng.bit_generator.state)}
+        raw = np.frombuffer(json.dumps(state).encode(), dtype=np.uint8).copy()
+        return Tensor(raw)
+
+    def set_state(self, state) -> Generator:
+        data = state.data if hasattr(state, "data") else np.asarray(state)
+        try:
+            decoded = json.loads(bytes(np.asarray(data, dtype=np.uint8)).decode())
+            self._seed = int(decoded["seed"])
+            bg = np.random.PCG64()
+            bg.state = decoded["bit_generator"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RuntimeError(f"Generator.set_state(): not a state from get_state(): {exc}") from None
+        self._rng = np.random.Generator(bg)
+        return self
+
+    @property
+    def rng(self):
+        """The underlying NumPy/CuPy generator."""
+        return self._rng
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+default_generator = Generator("cpu")
+_cuda_generators: dict[int, Generator] = {}
+_rng_lock = threading.Lock()
+
+
+def generator_for(d: device, generator: Generator | None = None) -> Generator:
+    """The generator to draw from on device ``d``: the one given or the device default."""
+    if generator is not None:
+        if generator.device != d:
+            raise RuntimeError(
+                f"Expected a '{d.type}' device type for generator but found '{generator.device.type}'")
+        return generator
+    if d.type == "cpu":
+        return default_generator
+    with _rng_lock:
+        g = _cuda_generators.get(d.index or 0)
+        if g is None:
+            g = Generator(d).manual_seed(default_generator.initial_seed())
+            _cuda_generators[d.index or 0] = g
+        return g
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator of every device; returns the CPU one."""
+    default_generator.manual_seed(seed)
+    for g in _cuda_generators.values():
+        g.manual_seed(seed)
+    return default_generator
+
+
+def seed() -> int:
+    """Seed every default generator from OS entropy; returns the seed."""
+    s = default_generator.seed()
+    for g in _cuda_generators.values():
+        g.manual_seed(s)
+    return s
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(state) -> None:
+    default_generator.set_state(state)

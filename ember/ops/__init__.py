@@ -1,0 +1,13 @@
+"""Layer 2: every differentiable function, one module per op family.
+
+Importing this package also binds the functions as Tensor methods and
+operators (``_methods.py``).
+"""
+from .activation import *  # noqa: F401,F403
+from .creation import *  # noqa: F401,F403
+from .elementwise import *  # noqa: F401,F403
+from .index import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .reduce import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+from . import _methods  # noqa: F401  (binds Tensor methods)

@@ -1,0 +1,343 @@
+"""Bind the op functions as Tensor methods and Python operators, and the in-place variants.
+
+Every method here is a one-line call into an op; no math lives in this file.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ..autograd.function import Op
+from ..autograd.grad_mode import state as _grad_state
+from ..tensor import Tensor, _wrap
+from . import activation as A
+from . import creation as C
+from . import elementwise as E
+from . import index as I
+from . import linalg as L
+from . import reduce as R
+from . import shape as S
+
+# ---------------------------------------------------------------------------- plain methods
+
+_SAME_NAME = {
+    E: ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+        "floor_divide", "remainder", "neg", "negative", "pow", "exp", "exp2", "log", "log2",
+        "log10", "log1p", "expm1", "sqrt", "rsqrt", "square", "abs", "absolute", "sign",
+        "reciprocal", "clamp", "clip", "maximum", "minimum", "sin", "cos", "tan", "tanh",
+        "sigmoid", "relu", "erf", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal",
+        "less", "less_equal", "not_equal", "equal", "logical_and", "logical_or", "logical_xor",
+        "logical_not", "bitwise_not", "isnan", "isinf", "isfinite", "isclose", "allclose",
+        "clone", "floor", "ceil", "round", "trunc"],
+    R: ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
+        "logsumexp", "norm", "cumsum", "all", "any", "count_nonzero"],
+    L: ["matmul", "mm", "bmm", "mv", "dot", "outer", "inner"],
+    S: ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "permute",
+        "transpose", "swapaxes", "t", "movedim", "expand", "expand_as", "broadcast_to", "repeat",
+        "tile", "split", "chunk", "unbind", "flip", "roll", "contiguous", "narrow"],
+    I: ["index_select", "gather", "scatter", "scatter_add", "masked_fill", "take_along_dim",
+        "nonzero", "masked_select", "take"],
+    A: ["softmax", "log_softmax"],
+}
+
+for _mod, _names in _SAME_NAME.items():
+    for _name in _names:
+        setattr(Tensor, _name, getattr(_mod, _name))
+
+
+def _where(self, condition, other):
+    return E.where(condition, self, other)
+
+
+def _reshape_as(self, other):
+    return S.reshape(self, other.data.shape)
+
+
+def _view_as(self, other):
+    return S.reshape(self, other.data.shape)
+
+
+def _type_as(self, other):
+    return self.to(other.dtype)
+
+
+Tensor.where = _where
+Tensor.reshape_as = _reshape_as
+Tensor.view_as = _view_as
+Tensor.type_as = _type_as
+Tensor.T = property(lambda self: S.permute(self, tuple(range(self.data.ndim))[::-1]))
+Tensor.mT = property(lambda self: S.transpose(self, -2, -1))
+Tensor.H = property(lambda self: Tensor.T.fget(self))
+Tensor.mH = Tensor.mT
+
+# ---------------------------------------------------------------------------- operators
+
+
+def _r(fn):
+    def rev(self, other):
+        return fn(other, self)
+    return rev
+
+
+Tensor.__add__ = E.add
+Tensor.__radd__ = _r(E.add)
+Tensor.__sub__ = E.sub
+Tensor.__rsub__ = _r(E.sub)
+Tensor.__mul__ = E.mul
+Tensor.__rmul__ = _r(E.mul)
+Tensor.__truediv__ = E.div
+Tensor.__rtruediv__ = _r(E.div)
+Tensor.__floordiv__ = E.floor_divide
+Tensor.__rfloordiv__ = _r(E.floor_divide)
+Tensor.__mod__ = E.remainder
+Tensor.__rmod__ = _r(E.remainder)
+Tensor.__pow__ = E.pow
+Tensor.__rpow__ = _r(E.pow)
+Tensor.__matmul__ = L.matmul
+Tensor.__rmatmul__ = _r(L.matmul)
+Tensor.__neg__ = E.neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = E.abs
+Tensor.__eq__ = E.eq
+Tensor.__ne__ = E.ne
+Tensor.__lt__ = E.lt
+Tensor.__le__ = E.le
+Tensor.__gt__ = E.gt
+Tensor.__ge__ = E.ge
+Tensor.__invert__ = lambda self: E.logical_not(self) if self.data.dtype == np.bool_ else \
+    E.bitwise_not(self)
+
+
+def _bitwise(ufunc):
+    def op(self, other):
+        o = other.data if isinstance(other, Tensor) else other
+        xp = backend.xp(self.data)
+        return _wrap(xp.asarray(getattr(xp, ufunc)(self.data, o)), False, None, 0)
+    return op
+
+
+Tensor.__and__ = Tensor.__rand__ = _bitwise("bitwise_and")
+Tensor.__or__ = Tensor.__ror__ = _bitwise("bitwise_or")
+Tensor.__xor__ = Tensor.__rxor__ = _bitwise("bitwise_xor")
+Tensor.__getitem__ = I.getitem
+Tensor.__setitem__ = I.setitem
+Tensor.__hash__ = lambda self: id(self)
+
+# ---------------------------------------------------------------------------- in place
+
+
+def _inplace(fn, name):
+    def method(self, *args, **kwargs):
+        return self._assign_result(fn(self, *args, **kwargs), name)
+    method.__name__ = name
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
+    return method
+
+
+for _name in ["add", "sub", "mul", "div", "pow", "clamp", "clip", "neg", "exp", "log", "sqrt",
+              "abs", "sign", "reciprocal", "sin", "cos", "tanh", "sigmoid", "relu", "floor",
+              "ceil", "round", "trunc", "maximum", "minimum", "masked_fill", "scatter",
+              "scatter_add", "square", "exp2", "log1p", "expm1", "rsqrt", "erf", "remainder"]:
+    setattr(Tensor, _name + "_", _inplace(getattr(Tensor, _name), _name + "_"))
+
+Tensor.__iadd__ = Tensor.add_
+Tensor.__isub__ = Tensor.sub_
+Tensor.__imul__ = Tensor.mul_
+Tensor.__itruediv__ = Tensor.div_
+Tensor.__ipow__ = Tensor.pow_
+
+
+def fill_(self, value):
+    """Set every element to ``value`` in place."""
+    if isinstance(value, Tensor):
+        value = value.item() if not value.requires_grad else value
+    if _grad_state.enabled and (self.requires_grad or (isinstance(value, Tensor))):
+        filled = E.add(E.mul(self, 0), value)
+        return self._assign_result(filled.to(self.data.dtype), "fill_")
+    if not self.data.flags.writeable:
+        raise RuntimeError("fill_: the tensor is an expanded view; clone() it first")
+    self.data.fill(value)
+    self._bump()
+    return self
+
+
+def zero_(self):
+    """Set every element to zero in place."""
+    return fill_(self, 0)
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast to this shape, cast to this dtype/device) into this tensor."""
+    if not isinstance(src, Tensor):
+        src = C.tensor(src)
+    if _grad_state.enabled and (self.requires_grad or src.requires_grad):
+        s = src.to(self.device) if src.device != self.device else src
+        s = S.expand(s, self.data.shape).to(self.data.dtype)
+        if s is src:
+            s = E.clone(s)
+        return self._assign_result(s, "copy_")
+    try:
+        arr = np.broadcast_to(src.data, self.data.shape) if isinstance(src.data, np.ndarray) \
+            else src.data
+    except ValueError:
+        raise RuntimeError(f"copy_: the size of src {list(src.shape)} must be broadcastable to "
+                           f"the tensor's size {list(self.data.shape)}") from None
+    if type(arr) is not type(self.data):
+        arr = backend.to_device(arr, self.device)
+    self.data[...] = arr
+    self._bump()
+    return self
+
+
+def uniform_(self, a=0.0, b=1.0, generator=None):
+    """Fill in place with draws from U(a, b)."""
+    self._check_inplace("uniform_")
+    rng = backend.generator_for(self.device, generator).rng
+    self.data[...] = rng.uniform(a, b, self.data.shape)
+    self._bump()
+    return self
+
+
+def normal_(self, mean=0.0, std=1.0, generator=None):
+    """Fill in place with draws from N(mean, std^2)."""
+    self._check_inplace("normal_")
+    rng = backend.generator_for(self.device, generator).rng
+    self.data[...] = mean + std * rng.standard_normal(self.data.shape)
+    self._bump()
+    return self
+
+
+def bernoulli_(self, p=0.5, generator=None):
+    self._check_inplace("bernoulli_")
+    rng = backend.generator_for(self.device, generator).rng
+    self.data[...] = rng.random(self.data.shape) < p
+    self._bump()
+    return self
+
+
+def random_(self, low=0, high=None, generator=None):
+    self._check_inplace("random_")
+    if high is None:
+        low, high = 0, low if low else 2 ** 24
+    rng = backend.generator_for(self.device, generator).rng
+    self.data[...] = rng.integers(low, high, self.data.shape)
+    self._bump()
+    return self
+
+
+Tensor.fill_ = fill_
+Tensor.zero_ = zero_
+Tensor.copy_ = copy_
+Tensor.uniform_ = uniform_
+Tensor.normal_ = normal_
+Tensor.bernoulli_ = bernoulli_
+Tensor.random_ = random_
+Tensor.bernoulli = lambda self, generator=None: C.bernoulli(self, generator=generator)
+
+# ---------------------------------------------------------------------------- conversion
+
+
+class ToDevice(Op):
+    """Copy to another device. Backward: the gradient copied back."""
+
+    @staticmethod
+    def forward(ctx, x, dev):
+        ctx.src = backend.device_of(x)
+        return backend.to_device(x, dev)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.src), None
+
+
+def to(self, *args, **kwargs):
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``; self when unchanged."""
+    dev = kwargs.pop("device", None)
+    dt = kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dev, dt = a.device, a.dtype
+        elif isinstance(a, (backend.dtype, np.dtype)) or a in (float, int, bool) or (
+                isinstance(a, type) and issubclass(a, np.generic)):
+            dt = a
+        elif isinstance(a, (str, backend.device, int)):
+            if isinstance(a, str) and a.replace("ember.", "") in backend._BY_NAME:
+                dt = a
+            else:
+                dev = a
+        elif a is not None:
+            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    out = self
+    if dev is not None:
+        d = backend.as_device(dev)
+        if d != self.device:
+            backend.module_for(d)
+            out = ToDevice.apply(out, d)
+    if dt is not None:
+        out = E.to_dtype(out, dt)
+    if copy and out is self:
+        out = E.clone(self)
+    return out
+
+
+def _device_method(name):
+    def method(self, device=None, non_blocking=False):
+        if name == "cpu":
+            return to(self, "cpu")
+        d = backend.as_device(device if device is not None else "cuda")
+        return to(self, d)
+    method.__name__ = name
+    return method
+
+
+Tensor.to = to
+Tensor.cpu = _device_method("cpu")
+Tensor.cuda = _device_method("cuda")
+Tensor.float = lambda self: E.to_dtype(self, backend.float32)
+Tensor.double = lambda self: E.to_dtype(self, backend.float64)
+Tensor.half = lambda self: E.to_dtype(self, backend.float16)
+Tensor.long = lambda self: E.to_dtype(self, backend.int64)
+Tensor.int = lambda self: E.to_dtype(self, backend.int32)
+Tensor.bool = lambda self: E.to_dtype(self, backend.bool_)
+
+
+def _type(self, dtype=None):
+    if dtype is None:
+        return f"ember.{self.dtype.name.capitalize()}Tensor"
+    return E.to_dtype(self, dtype)
+
+
+Tensor.type = _type
+
+# ---------------------------------------------------------------------------- new_* factories
+
+
+def _new(fn):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return fn(*size, dtype=dtype or self.dtype, device=device or self.device,
+                  requires_grad=requires_grad)
+    return method
+
+
+Tensor.new_zeros = _new(C.zeros)
+Tensor.new_ones = _new(C.ones)
+Tensor.new_empty = _new(C.empty)
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return C.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                  requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return C.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor

@@ -1,0 +1,132 @@
+"""Helpers shared by the op families: array module, type promotion, dims."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor, _norm_dim, _wrap
+
+_ndarray = np.ndarray
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def xp_of(a):
+    """The array module of raw array ``a`` (NumPy fast path)."""
+    return np if type(a) is _ndarray else backend.xp(a)
+
+
+def as_tensor_arg(x, like: Tensor | None = None, name: str = "op") -> Tensor:
+    """Turn an array or nested data into a constant Tensor (tensors pass through)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__"):
+        return _wrap(x, False, None, 0)
+    from .creation import tensor  # noqa: PLC0415
+
+    t = tensor(x)
+    if like is not None and t.device != like.device:
+        t = _wrap(backend.to_device(t.data, like.device), False, None, 0)
+    return t
+
+
+def _scalar_category(s):
+    if isinstance(s, bool):
+        return 0
+    if isinstance(s, numbers.Integral):
+        return 1
+    if isinstance(s, numbers.Real):
+        return 2
+    raise TypeError(f"unsupported operand type {type(s).__name__}")
+
+
+def result_dtype(a: Tensor, b: Tensor):
+    """PyTorch's result dtype for two tensors (0-d tensors rank below dimensioned ones)."""
+    da, db = a.data.dtype, b.data.dtype
+    if da == db:
+        return da
+    ca, cb = _CATEGORY[da.kind], _CATEGORY[db.kind]
+    za, zb = a.data.ndim == 0, b.data.ndim == 0
+    if za != zb:
+        dim_t, zero_t = (b, a) if za else (a, b)
+        cd, cz = _CATEGORY[dim_t.data.dtype.kind], _CATEGORY[zero_t.data.dtype.kind]
+        if cz <= cd:
+            return dim_t.data.dtype
+        if cz == 2 and cd < 2:
+            return zero_t.data.dtype
+    if ca != cb:
+        hi = a if ca > cb else b
+        return hi.data.dtype
+    return np.promote_types(da, db)
+
+
+def binary_args(a, b, name: str):
+    """Bring the operands of a binary op to PyTorch's result dtype.
+
+    Returns ``(a, b)`` where each is a Tensor or a Python number; at least one
+    is a Tensor. Python numbers stay numbers (NumPy treats them as weak).
+    """
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        if a.data.dtype is b.data.dtype or a.data.dtype == b.data.dtype:
+            return a, b
+        dt = result_dtype(a, b)
+        if a.data.dtype != dt:
+            a = a.to(dt)
+        if b.data.dtype != dt:
+            b = b.to(dt)
+        return a, b
+    if ta or tb:
+        t, s = (a, b) if ta else (b, a)
+        if isinstance(s, (np.ndarray,)) or hasattr(s, "__cuda_array_interface__") or \
+                isinstance(s, (list, tuple)):
+            s = as_tensor_arg(s, t, name)
+            return binary_args(a if ta else s, s if ta else b, name)
+        if isinstance(s, np.generic):
+            s = s.item()
+        cs = _scalar_category(s)
+        ct = _CATEGORY[t.data.dtype.kind]
+        if cs > ct:
+            t = t.to(backend.get_default_dtype().np if cs == 2 else np.int64)
+        return (t, s) if ta else (s, t)
+    raise TypeError(f"{name}: expected at least one Tensor operand, got "
+                    f"{type(a).__name__} and {type(b).__name__}")
+
+
+def broadcast_error(name, a, b):
+    sa = tuple(a.shape) if isinstance(a, Tensor) else ()
+    sb = tuple(b.shape) if isinstance(b, Tensor) else ()
+    ra, rb = sa[::-1], sb[::-1]
+    for i in range(min(len(ra), len(rb))):
+        if ra[i] != rb[i] and ra[i] != 1 and rb[i] != 1:
+            dim = max(len(sa), len(sb)) - 1 - i
+            return RuntimeError(
+                f"{name}: The size of tensor a ({ra[i]}) must match the size of tensor b ({rb[i]}) "
+                f"at non-singleton dimension {dim} (shapes {list(sa)} and {list(sb)})")
+    return None
+
+
+def norm_dim(dim, ndim, name="op"):
+    return _norm_dim(dim, ndim, name)
+
+
+def norm_dims(dim, ndim, name="op"):
+    """Normalise ``dim`` (None, int or sequence) to a sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (_norm_dim(int(dim), ndim, name),)
+    dims = tuple(_norm_dim(int(d), ndim, name) for d in dim)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"{name}: dim {list(dim)} appears multiple times in the list of dims")
+    return tuple(sorted(dims))
+
+
+def is_float(t: Tensor) -> bool:
+    return t.data.dtype.kind == "f"
+
+
+def float_dtype_for(t: Tensor):
+    """The dtype an integer tensor becomes in a float-valued op (the default dtype)."""
+    return t.data.dtype if t.data.dtype.kind == "f" else backend.get_default_dtype().np

@@ -1,0 +1,330 @@
+"""Tensor creation: from data, filled, ranges and random draws."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import backend
+from ..backend import Generator, as_device, generator_for, module_for, np_dtype
+from ..tensor import Tensor, _wrap
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
+    "ones_like", "full_like", "empty_like", "arange", "linspace", "logspace", "eye", "rand",
+    "randn", "randint", "randperm", "normal", "bernoulli", "rand_like", "randn_like",
+    "randint_like", "scalar_tensor", "clone_array",
+]
+
+
+def _infer_np_dtype(arr):
+    kind = arr.dtype.kind
+    if kind == "f":
+        return None  # float arrays from Python data become the default dtype (handled by caller)
+    if kind == "b":
+        return np.bool_
+    if kind in "iu":
+        return np.int64
+    raise TypeError(f"ember: can't convert data of dtype {arr.dtype} to a tensor "
+                    "(supported: bool, integers, floats)")
+
+
+def _to_array(data, dtype=None, device=None, copy=True):
+    """Build the array for a new tensor from Python data, arrays or tensors."""
+    dev = None if device is None else as_device(device)
+    if isinstance(data, Tensor):
+        arr = data.data
+        if copy:
+            arr = arr.copy()
+    elif isinstance(data, np.ndarray) or (
+            not isinstance(data, (list, tuple, numbers.Number, np.generic))
+            and hasattr(data, "__cuda_array_interface__")):
+        arr = data.copy() if copy else data
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"ember: can't convert an array of dtype {arr.dtype} to a tensor "
+                            "(supported: bool, integers, floats)")
+        if arr.dtype.kind in "iu" and arr.dtype not in (np.uint8, np.int8, np.int16, np.int32,
+                                                        np.int64):
+            arr = arr.astype(np.int64)
+    else:
+        try:
+            host = np.asarray(data)
+        except ValueError as exc:
+            raise ValueError(f"tensor(): could not build a tensor from the data: {exc}") from None
+        target = _infer_np_dtype(host) if host.dtype.kind != "f" else None
+        if host.dtype.kind == "f" and not isinstance(data, np.generic):
+            target = backend.get_default_dtype().np
+        elif isinstance(data, np.generic) and host.dtype.kind == "f":
+            target = host.dtype
+        arr = host.astype(target, copy=False) if target is not None else host
+        if dev is None and not copy:
+            pass
+    if dtype is not None:
+        nd = np_dtype(dtype)
+        if arr.dtype != nd:
+            arr = arr.astype(nd)
+    if dev is not None:
+        arr = backend.to_device(arr, dev)
+    return arr
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor (a copy) from Python data, a NumPy array or a tensor.
+
+    Python floats become the default dtype (float32), ints int64, bools bool;
+    NumPy arrays keep their dtype.
+
+    Example::
+
+        >>> import ember
+        >>> ember.tensor([[1., 2.], [3., 4.]])
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
+    t = _wrap(_to_array(data, dtype, device), False, None, 0)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def scalar_tensor(s, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return tensor(float(s), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like :func:`tensor` but shares memory with a tensor or array when no conversion is needed."""
+    if isinstance(data, Tensor):
+        if (dtype is None or data.dtype == backend.to_dtype(dtype)) and (
+                device is None or data.device == as_device(device)):
+            return data
+        out = data.to(device=device, dtype=dtype) if device is not None else data.to(dtype)
+        return out
+    return _wrap(_to_array(data, dtype, device, copy=False), False, None, 0)
+
+
+def from_numpy(arr: np.ndarray) -> Tensor:
+    """A tensor sharing memory with the NumPy array ``arr``."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
+    backend.from_np(arr.dtype)  # raises for unsupported dtypes
+    return _wrap(arr, False, None, 0)
+
+
+def clone_array(t: Tensor):
+    return t.data.copy()
+
+
+# ---------------------------------------------------------------------------- filled
+
+
+def _size(args, name):
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    try:
+        size = tuple(int(s) for s in args)
+    except TypeError:
+        raise TypeError(f"{name}(): size must be ints or a tuple of ints, got {args!r}") from None
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"{name}(): Trying to create tensor with negative dimension: {list(size)}")
+    return size
+
+
+def _finish(arr, requires_grad):
+    t = _wrap(arr, False, None, 0)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype):
+    return np_dtype(dtype) if dtype is not None else backend.get_default_dtype().np
+
+
+def _xp_for(device):
+    return module_for(as_device(device))
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(_xp_for(device).zeros(_size(size, "zeros"), dtype=_float_dtype(dtype)),
+                   requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(_xp_for(device).ones(_size(size, "ones"), dtype=_float_dtype(dtype)),
+                   requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(_xp_for(device).empty(_size(size, "empty"), dtype=_float_dtype(dtype)),
+                   requires_grad)
+
+
+def _fill_dtype(value, dtype):
+    if dtype is not None:
+        return np_dtype(dtype)
+    if isinstance(value, bool):
+        return np.bool_
+    if isinstance(value, numbers.Integral):
+        return np.int64
+    return backend.get_default_dtype().np
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _finish(_xp_for(device).full(_size((size,), "full"), fill_value,
+                                        dtype=_fill_dtype(fill_value, dtype)), requires_grad)
+
+
+def _like(t, dtype, device):
+    return (np_dtype(dtype) if dtype is not None else t.data.dtype,
+            module_for(as_device(device)) if device is not None else backend.xp(t.data))
+
+
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt, mod = _like(t, dtype, device)
+    return _finish(mod.zeros(t.data.shape, dtype=dt), requires_grad)
+
+
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt, mod = _like(t, dtype, device)
+    return _finish(mod.ones(t.data.shape, dtype=dt), requires_grad)
+
+
+def empty_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt, mod = _like(t, dtype, device)
+    return _finish(mod.empty(t.data.shape, dtype=dt), requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt, mod = _like(t, dtype, device)
+    return _finish(mod.full(t.data.shape, fill_value, dtype=dt), requires_grad)
+
+
+# ---------------------------------------------------------------------------- ranges
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` to ``end`` (excluded) by ``step``; ints give int64 unless a float is involved."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if vals[2] == 0:
+        raise RuntimeError("arange(): step must be nonzero")
+    if dtype is None:
+        dt = np.int64 if all(isinstance(v, numbers.Integral) for v in vals) else \
+            backend.get_default_dtype().np
+    else:
+        dt = np_dtype(dtype)
+    n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
+    mod = _xp_for(device)
+    arr = (vals[0] + mod.arange(max(n, 0), dtype=np.float64) * vals[2]) if \
+        np.dtype(dt).kind == "f" else mod.arange(vals[0], vals[1], vals[2], dtype=np.int64)
+    return _finish(arr.astype(dt, copy=False), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(_xp_for(device).linspace(start, end, int(steps)).astype(_float_dtype(dtype)),
+                   requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(_xp_for(device).logspace(start, end, int(steps), base=base)
+                   .astype(_float_dtype(dtype)), requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(_xp_for(device).eye(int(n), None if m is None else int(m),
+                                       dtype=_float_dtype(dtype)), requires_grad)
+
+
+# ---------------------------------------------------------------------------- random
+
+
+def _gen(device, generator):
+    return generator_for(as_device(device) if device is not None else
+                         (generator.device if generator is not None else backend.CPU),
+                         generator).rng
+
+
+def rand(*size, generator: Generator | None = None, dtype=None, device=None,
+         requires_grad=False) -> Tensor:
+    """Uniform draws on [0, 1)."""
+    dt = _float_dtype(dtype)
+    arr = _gen(device, generator).random(_size(size, "rand"), dtype=np.float64).astype(dt)
+    return _finish(arr, requires_grad)
+
+
+def randn(*size, generator: Generator | None = None, dtype=None, device=None,
+          requires_grad=False) -> Tensor:
+    """Standard normal draws."""
+    dt = _float_dtype(dtype)
+    arr = _gen(device, generator).standard_normal(_size(size, "randn"), dtype=np.float64)
+    return _finish(arr.astype(dt), requires_grad)
+
+
+def randint(*args, size=None, generator=None, dtype=None, device=None,
+            requires_grad=False) -> Tensor:
+    """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
+    args = list(args)
+    if size is None:
+        size = args.pop()
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint(): expected (high, size) or (low, high, size)")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    dt = np_dtype(dtype) if dtype is not None else np.int64
+    arr = _gen(device, generator).integers(int(low), int(high), size=_size((size,), "randint"))
+    return _finish(arr.astype(dt), requires_grad)
+
+
+def randperm(n, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt = np_dtype(dtype) if dtype is not None else np.int64
+    return _finish(_gen(device, generator).permutation(int(n)).astype(dt), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
+    """Normal draws; ``mean``/``std`` may be tensors (elementwise) or floats with a ``size``."""
+    if isinstance(std, numbers.Number) and std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean.data if isinstance(mean, Tensor) else mean
+        s = std.data if isinstance(std, Tensor) else std
+        ref = mean if isinstance(mean, Tensor) else std
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        z = _gen(ref.device, generator).standard_normal(shape)
+        return _finish((m + s * z).astype(ref.data.dtype), requires_grad)
+    if size is None:
+        raise TypeError("normal(): with float mean and std, give a size")
+    z = _gen(device, generator).standard_normal(_size((size,), "normal"))
+    return _finish((mean + std * z).astype(_float_dtype(dtype)), requires_grad)
+
+
+def bernoulli(input: Tensor, p=None, generator=None) -> Tensor:
+    """Draw 1 with probability ``input`` (or ``p``) elementwise, as floats of the input's dtype."""
+    probs = input.data if p is None else p
+    u = _gen(input.device, generator).random(input.data.shape)
+    return _wrap((u < probs).astype(input.data.dtype), False, None, 0)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    return rand(*t.shape, generator=generator, dtype=dtype or t.dtype,
+                device=device or t.device, requires_grad=requires_grad)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    return randn(*t.shape, generator=generator, dtype=dtype or t.dtype,
+                 device=device or t.device, requires_grad=requires_grad)
+
+
+def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(t.shape), generator=generator, dtype=dtype or t.dtype,
+                   device=device or t.device)

@@ -1,0 +1,224 @@
+"""Linear algebra: matmul (batched, broadcasting), mm, bmm, mv, dot, outer, einsum."""
+from __future__ import annotations
+
+import string
+
+from ..autograd.function import Op
+from ..tensor import Tensor
+from ._util import binary_args, xp_of
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum"]
+
+
+def _mismatch(name, a, b):
+    return RuntimeError(f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                        "multiplied")
+
+
+class Matmul(Op):
+    """a @ b with NumPy/PyTorch semantics (1-D operands, batch broadcasting).
+
+    Backward (2-D and batched): dA = g B^T, dB = A^T g; the engine sums
+    broadcast batch dims back; 1-D operands are promoted and squeezed again.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp_of(a).matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        a_vec, b_vec = a.ndim == 1, b.ndim == 1
+        if a_vec and b_vec:  # dot product
+            return (g * b if n[0] else None), (g * a if n[1] else None)
+        if b_vec:  # (..., n, k) @ (k,) -> (..., n)
+            ga = g.unsqueeze(-1) * b if n[0] else None
+            gb = matmul(a.mT, g.unsqueeze(-1)).squeeze(-1) if n[1] else None
+            if gb is not None and gb.ndim > 1:
+                gb = gb.sum(tuple(range(gb.ndim - 1)))
+            return ga, gb
+        if a_vec:  # (k,) @ (..., k, m) -> (..., m)
+            ga = matmul(b, g.unsqueeze(-1)).squeeze(-1) if n[0] else None
+            if ga is not None and ga.ndim > 1:
+                ga = ga.sum(tuple(range(ga.ndim - 1)))
+            gb = a.unsqueeze(-1) * g.unsqueeze(-2) if n[1] else None
+            return ga, gb
+        ga = matmul(g, b.mT) if n[0] else None
+        gb = matmul(a.mT, g) if n[1] else None
+        return ga, gb
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with broadcasting over batch dims (``@``)."""
+    a, b = binary_args(input, other, "matmul")
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("matmul(): both arguments must be tensors")
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.data.ndim}D and {b.data.ndim}D")
+    ka = a.data.shape[-1]
+    kb = b.data.shape[0] if b.data.ndim == 1 else b.data.shape[-2]
+    if ka != kb:
+        raise _mismatch("matmul", a, b)
+    try:
+        return Matmul.apply(a, b)
+    except ValueError as exc:
+        raise RuntimeError(f"matmul: batch dims of shapes {tuple(a.shape)} and {tuple(b.shape)} "
+                           "are not broadcastable") from exc
+
+
+def _need(t, ndim, name, which):
+    if t.data.ndim != ndim:
+        raise RuntimeError(f"{name}: {which} must be a {ndim}D tensor, got shape {tuple(t.shape)}")
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """(n, k) @ (k, m)."""
+    _need(input, 2, "mm", "self")
+    _need(mat2, 2, "mm", "mat2")
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"mm: mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x"
+                           f"{input.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
+    return matmul(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """(b, n, k) @ (b, k, m), no broadcasting."""
+    _need(input, 3, "bmm", "batch1")
+    _need(mat2, 3, "bmm", "batch2")
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise RuntimeError(f"bmm: shapes {tuple(input.shape)} and {tuple(mat2.shape)} cannot be "
+                           "multiplied")
+    return matmul(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """(n, k) @ (k,)."""
+    _need(input, 2, "mv", "self")
+    _need(vec, 1, "mv", "vec")
+    return matmul(input, vec)
+
+
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    """Inner product of two 1-D tensors of the same size."""
+    _need(input, 1, "dot", "self")
+    _need(tensor, 1, "dot", "tensor")
+    if input.shape[0] != tensor.shape[0]:
+        raise RuntimeError(f"dot: inconsistent tensor size, expected tensor [{input.shape[0]}] and "
+                           f"src [{tensor.shape[0]}] to have the same number of elements")
+    return matmul(input, tensor)
+
+
+vdot = dot
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    return matmul(input, other.mT if other.ndim > 1 else other)
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """(n,) x (m,) -> (n, m)."""
+    _need(input, 1, "outer", "self")
+    _need(vec2, 1, "outer", "vec2")
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+ger = outer
+
+
+# ---------------------------------------------------------------------------- einsum
+
+
+def _parse_einsum(equation, shapes):
+    """Explicit subscripts for each operand and the output, with '...' expanded to letters."""
+    eq = equation.replace(" ", "")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs, out = eq, None
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise RuntimeError(f"einsum(): {len(ins)} operands in the equation, {len(shapes)} given")
+    used = set(c for c in eq if c.isalpha())
+    free = [c for c in string.ascii_letters if c not in used]
+    ell_n = 0
+    for sub, shape in zip(ins, shapes):
+        if "..." in sub:
+            ell_n = max(ell_n, len(shape) - (len(sub) - 3))
+    ell = "".join(free[:ell_n])
+    exp_ins = []
+    for sub, shape in zip(ins, shapes):
+        if "..." in sub:
+            k = len(shape) - (len(sub) - 3)
+            sub = sub.replace("...", ell[ell_n - k:] if k else "")
+        if len(sub) != len(shape):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(sub)}) "
+                               f"does not match the number of dimensions ({len(shape)}) for "
+                               "an operand")
+        exp_ins.append(sub)
+    if out is None:
+        counts = {}
+        for s in exp_ins:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return exp_ins, out
+
+
+class Einsum(Op):
+    """Einstein summation. Backward for operand i: einsum of g with the other operands."""
+
+    @staticmethod
+    def forward(ctx, subs, out_sub, *ops):
+        ctx.subs, ctx.out_sub = subs, out_sub
+        ctx.save_for_backward(*ops)
+        eq = ",".join(subs) + "->" + out_sub
+        return xp_of(ops[0]).einsum(eq, *ops)
+
+    @staticmethod
+    def backward(ctx, g):
+        ops = ctx.saved_tensors
+        subs, out_sub = ctx.subs, ctx.out_sub
+        grads = [None, None]
+        for i, sub in enumerate(subs):
+            if not ctx.needs_input_grad[i + 2]:
+                grads.append(None)
+                continue
+            if len(set(sub)) != len(sub):
+                raise NotImplementedError(
+                    f"einsum: backward for an operand with a repeated subscript ('{sub}') is not "
+                    "supported by ember")
+            others = [(s, o) for j, (s, o) in enumerate(zip(subs, ops)) if j != i]
+            avail = set(out_sub).union(*[set(s) for s, _ in others])
+            target = "".join(c for c in sub if c in avail)
+            eq = ",".join([out_sub] + [s for s, _ in others]) + "->" + target
+            gi = einsum(eq, g, *[o for _, o in others])
+            if target != sub:  # letters summed only inside this operand: broadcast back
+                shape = ops[i].shape
+                idx = [target.index(c) if c in target else None for c in sub]
+                view = [shape[k] if idx[k] is not None else 1 for k in range(len(sub))]
+                perm = [target.index(c) for c in sub if c in target]
+                gi = gi.permute(perm).reshape(view).expand(tuple(shape))
+            grads.append(gi)
+        return tuple(grads)
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    subs, out = _parse_einsum(equation, [o.shape for o in operands])
+    for s, o in zip(subs, operands):
+        sizes = {}
+        for c, n in zip(s, o.shape):
+            if sizes.setdefault(c, n) != n:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand with "
+                                   f"different sizes {sizes[c]} and {n}")
+    return Einsum.apply(tuple(subs), out, *operands)

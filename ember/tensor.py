@@ -1,0 +1,375 @@
+"""The Tensor: one array of its device's array module plus the autograd bookkeeping.
+
+The arithmetic, reduction, shape and indexing methods are the functions of
+``ember.ops`` bound as methods there (``ember/ops/_methods.py``); this file
+holds what is the Tensor's own: construction, properties, autograd entry
+points, in-place machinery, conversion and printing.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from ._grad_mode import state as _grad_state
+
+__all__ = ["Tensor"]
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it.
+
+    Attributes:
+        data: the NumPy (CPU) or CuPy (GPU) array.
+        requires_grad: whether operations on it are recorded for backward.
+        grad: the accumulated gradient (a Tensor) after ``backward()``, or None.
+        grad_fn: the node that made this tensor, None for leaves.
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_base",
+                 "_hooks", "_retains_grad", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # numpy defers ndarray <op> Tensor to Tensor's reflected op
+
+    def __init__(self, data, dtype=None, device=None, requires_grad: bool = False):
+        from .ops.creation import _to_array  # noqa: PLC0415 - layer 2 helper
+
+        arr = _to_array(data, dtype, device)
+        self.data = arr
+        self.requires_grad = False
+        self.grad = None
+        self.grad_fn = None
+        self._out_nr = 0
+        self._vc = None
+        self._base = None
+        self._hooks = None
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self):
+        from .size import Size  # noqa: PLC0415
+
+        return Size(self.data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return self.shape
+        return self.data.shape[_norm_dim(dim, self.data.ndim, "size")]
+
+    @property
+    def dtype(self):
+        return backend.from_np(self.data.dtype)
+
+    @property
+    def device(self):
+        return backend.device_of(self.data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.nbytes
+
+    def stride(self, dim: int | None = None):
+        st = tuple(s // self.data.itemsize for s in self.data.strides)
+        return st if dim is None else st[_norm_dim(dim, self.data.ndim, "stride")]
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        return 0 if self._vc is None else self._vc[0]
+
+    @property
+    def output_nr(self) -> int:
+        return self._out_nr
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __hash__(self):
+        return id(self)
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (leaves only, floating dtypes only)."""
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients, "
+                               f"got {self.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+        Args:
+            gradient: d(loss)/d(self); may be omitted only for a scalar.
+            retain_graph: keep the graph for another backward (default: create_graph).
+            create_graph: record the backward pass, for higher-order gradients.
+            inputs: accumulate only into these tensors.
+        """
+        from .autograd.engine import backward  # noqa: PLC0415
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+                 inputs=inputs)
+
+    def detach(self) -> Tensor:
+        """A tensor on the same data that is cut from the graph."""
+        t = _wrap(self.data, False, None, 0)
+        if self._vc is None:
+            self._vc = [0]
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new grad.
+
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            return _HookHandle(self._hooks, hook)
+        self.grad_fn._add_hook(self._out_nr, hook)
+        return _HookHandle(self.grad_fn._hooks[self._out_nr], hook)
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf in ``.grad`` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        import weakref  # noqa: PLC0415
+
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                g = grad if _grad_state.enabled else grad.detach()
+                t.grad = g if t.grad is None else t.grad + g
+        self._retains_grad = True
+        self.grad_fn._add_hook(self._out_nr, keep)
+
+    # ------------------------------------------------------------------ in place
+    def _bump(self):
+        if self._vc is None:
+            self._vc = [1]
+        else:
+            self._vc[0] += 1
+
+    def _check_inplace(self, op: str):
+        if _grad_state.enabled and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
+
+    def _assign_result(self, result: Tensor, op: str) -> Tensor:
+        """Write ``result`` into this tensor's memory and take over its history (in-place ops)."""
+        self._check_inplace(op)
+        if result.data.shape != self.data.shape:
+            raise RuntimeError(
+                f"{op}: output with shape {list(self.data.shape)} doesn't match the broadcast "
+                f"shape {list(result.data.shape)}")
+        if result.data.dtype != self.data.dtype and not np.can_cast(
+                result.data.dtype, self.data.dtype, casting="same_kind"):
+            raise RuntimeError(
+                f"{op}: result type {backend.from_np(result.data.dtype)} can't be cast to the "
+                f"desired output type {self.dtype}")
+        recording = _grad_state.enabled and result.requires_grad
+        if recording and self._base is not None and self._base.requires_grad:
+            raise RuntimeError(
+                f"{op}: in-place modification of a view of a tensor that requires grad is not "
+                "supported by ember; use the out-of-place op")
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"{op}: unsupported operation: more than one element of the written-to tensor "
+                "refers to a single memory location (an expanded tensor). Please clone() the "
+                "tensor before performing the operation.")
+        self.data[...] = result.data
+        self._bump()
+        if recording:
+            self.grad_fn = result.grad_fn
+            self._out_nr = result._out_nr
+            self.requires_grad = True
+        return self
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self, *, force: bool = False):
+        """The data as a NumPy array (shares memory on the CPU)."""
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead.")
+        if not isinstance(self.data, np.ndarray):
+            if not force:
+                raise TypeError(
+                    f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
+                    "to copy the tensor to host memory first.")
+            return self.data.get()
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return _host(self.data).tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        arr = _host(self.data)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (_host(self.data), self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment.")
+        t = type(self).__new__(type(self))
+        _init_slots(t, self.data.copy(), self.requires_grad, None, 0)
+        if self.grad is not None:
+            t.grad = self.grad.__deepcopy__(memo)
+        t.__dict__.update({k: v for k, v in self.__dict__.items()})
+        memo[id(self)] = t
+        return t
+
+    # ------------------------------------------------------------------ printing
+    def __repr__(self):
+        from ._format import format_tensor  # noqa: PLC0415
+
+        return format_tensor(self)
+
+    def __format__(self, spec):
+        if self.data.ndim == 0:
+            return format(self.item(), spec)
+        return repr(self)
+
+
+def _rebuild(arr, requires_grad):
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+def _host(arr):
+    return arr if isinstance(arr, np.ndarray) else arr.get()
+
+
+def _init_slots(t, data, requires_grad, grad_fn, out_nr):
+    t.data = data
+    t.requires_grad = requires_grad
+    t.grad = None
+    t.grad_fn = grad_fn
+    t._out_nr = out_nr
+    t._vc = None
+    t._base = None
+    t._hooks = None
+    t._retains_grad = False
+
+
+_new = object.__new__
+
+
+def _wrap(data, requires_grad, grad_fn, out_nr) -> Tensor:
+    """Make a Tensor around ``data`` without any checking (the ops' fast path)."""
+    t = _new(Tensor)
+    t.data = data
+    t.requires_grad = requires_grad
+    t.grad = None
+    t.grad_fn = grad_fn
+    t._out_nr = out_nr
+    t._vc = None
+    t._base = None
+    t._hooks = None
+    t._retains_grad = False
+    return t
+
+
+def _norm_dim(dim, ndim, name="op"):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{name}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got "
+            f"{dim})")
+    return dim % n if ndim else 0
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        try:
+            self._hooks.remove(self._hook)
+        except ValueError:
+            pass

@@ -1,0 +1,259 @@
+"""The op table: one row per op (or per variant worth its own row).
+
+``row(name, f, inputs)`` uses the same expression for both libraries: ``f(m, *xs)``
+is called with ``m = ember`` and with ``m = torch``. Every input list covers,
+where the op allows, a 0-d tensor, size-1 and zero-size axes, a
+non-contiguous (transposed) input and broadcast pairs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import ember
+
+from ..opcheck import A0, B, I, N, OpCase, P, T, U, torch
+from ..opcheck import In
+
+
+def row(name, f, inputs, **kw):
+    return OpCase(name, lambda *xs: f(ember, *xs),
+                  (lambda *xs: f(torch, *xs)) if torch is not None else None, inputs, **kw)
+
+
+def only_ember(name, f, inputs, **kw):
+    return OpCase(name, f, None, inputs, **kw)
+
+
+BROADCAST = [
+    (N(3, 4), N(3, 4)),
+    (N(2, 3, 4), N(3, 1)),
+    (N(), N(3)),
+    (N(4), N()),
+    (N(1, 3, 1, 2, 1), N(2, 1, 4, 1, 3)),
+    (T(3, 4), N(4)),
+    (N(0, 3), N(3)),
+    (N(5, 1, 3, 1), N(1, 3, 1)),
+]
+
+UNARY_SHAPES = [(), (1,), (3, 4), (2, 1, 3), (0, 2)]
+
+
+def unary(kind="normal"):
+    sets = [(In(s, kind),) for s in UNARY_SHAPES]
+    sets.append((In((3, 4), "T"),) if kind == "normal" else (In((4, 3), kind),))
+    return sets
+
+
+def _twice(f):
+    """The gradient of ``sum(f(x) * w)`` w.r.t. x, recorded: exercises ops' backward ops."""
+    def g(m, x, w):
+        y = (f(m, x) * w).sum()
+        return m.autograd.grad(y, x, create_graph=True)[0]
+    return g
+
+
+CASES = [
+    # ------------------------------------------------------------------ arithmetic
+    row("add", lambda m, a, b: a + b, BROADCAST),
+    row("add_alpha", lambda m, a, b: m.add(a, b, alpha=2.5), BROADCAST[:3]),
+    row("add_scalar", lambda m, a: 3.5 + a, unary()),
+    row("sub", lambda m, a, b: a - b, BROADCAST),
+    row("rsub_scalar", lambda m, a: 2.0 - a, unary()),
+    row("mul", lambda m, a, b: a * b, BROADCAST),
+    row("mul_scalar", lambda m, a: a * -1.5, unary()),
+    row("div", lambda m, a, b: a / b, [(N(3, 4), A0(3, 4)), (N(2, 3, 4), A0(3, 1)),
+                                       (N(), A0(3)), (T(3, 4), A0(4)), (N(0, 2), A0(2))]),
+    row("rdiv_scalar", lambda m, a: 2.0 / a, [(A0(3, 4),), (A0(),)]),
+    row("neg", lambda m, a: -a, unary()),
+    row("pow_tensor", lambda m, a, b: a ** b, [(P(3, 4), N(3, 4)), (P(2, 3), N(3)),
+                                               (P(), N(2, 2)), (P(0, 3), N(3))]),
+    row("pow_scalar", lambda m, a: a ** 3, unary()),
+    row("pow_frac", lambda m, a: a ** 0.5, unary("pos")),
+    row("rpow", lambda m, a: 2.0 ** a, unary()),
+    row("square", lambda m, a: m.square(a), unary()),
+    # ------------------------------------------------------------------ unary math
+    row("exp", lambda m, a: m.exp(a), unary()),
+    row("exp2", lambda m, a: m.exp2(a), unary()),
+    row("log", lambda m, a: m.log(a), unary("pos")),
+    row("log2", lambda m, a: m.log2(a), unary("pos")),
+    row("log10", lambda m, a: m.log10(a), unary("pos")),
+    row("log1p", lambda m, a: m.log1p(a), unary("pos")),
+    row("expm1", lambda m, a: m.expm1(a), unary()),
+    row("sqrt", lambda m, a: m.sqrt(a), unary("pos")),
+    row("rsqrt", lambda m, a: m.rsqrt(a), unary("pos")),
+    row("abs", lambda m, a: m.abs(a), unary("away0")),
+    row("sign", lambda m, a: m.sign(a) * a, unary("away0")),
+    row("reciprocal", lambda m, a: m.reciprocal(a), unary("away0")),
+    row("sin", lambda m, a: m.sin(a), unary()),
+    row("cos", lambda m, a: m.cos(a), unary()),
+    row("tan", lambda m, a: m.tan(a), unary("unit")),
+    row("tanh", lambda m, a: m.tanh(a), unary()),
+    row("sigmoid", lambda m, a: m.sigmoid(a), unary()),
+    row("relu", lambda m, a: m.relu(a), unary("away0"), double=False),
+    row("erf", lambda m, a: m.erf(a), unary()),
+    row("floor_zero_grad", lambda m, a: m.floor(a) + a, [(A0(3, 4),)]),
+    # ------------------------------------------------------------------ clamps and selection
+    row("clamp", lambda m, a: m.clamp(a, -0.5, 0.7), unary("normal")),
+    row("clamp_min", lambda m, a: a.clamp(min=0.1), unary("normal")),
+    row("clamp_tensor", lambda m, a, lo, hi: m.clamp(a, lo, hi),
+        [(N(3, 4), U(3, 4), P(3, 4)), (N(2, 3), U(3), P(2, 3))]),
+    row("maximum", lambda m, a, b: m.maximum(a, b), BROADCAST[:6]),
+    row("minimum", lambda m, a, b: m.minimum(a, b), BROADCAST[:6]),
+    row("where", lambda m, c, a, b: m.where(c, a, b),
+        [(B(3, 4), N(3, 4), N(3, 4)), (B(3, 1), N(4), N(3, 4)), (B(), N(2), N(2)),
+         (B(0, 2), N(2), N(0, 2))]),
+    row("where_scalar", lambda m, c, a: m.where(c, a, 0.5), [(B(3, 4), N(3, 4))]),
+    # ------------------------------------------------------------------ dtype / copies
+    row("cast_roundtrip", lambda m, a: (a.float() * 2).double(), [(N(3, 4),)],
+        gradcheck=False, atol=1e-6, rtol=1e-6),
+    row("clone", lambda m, a: a.clone() * 1.5, unary()),
+    row("contiguous", lambda m, a: a.t().contiguous(), [(N(3, 4),), (T(2, 5),)]),
+    # ------------------------------------------------------------------ reductions
+    row("sum_all", lambda m, a: a.sum(), unary()),
+    row("sum_dim", lambda m, a: a.sum(1), [(N(3, 4),), (N(2, 3, 4),), (T(3, 5),), (N(2, 0),)]),
+    row("sum_dims_keep", lambda m, a: a.sum((0, 2), keepdim=True), [(N(2, 3, 4),), (N(1, 1, 1),)]),
+    row("sum_neg_dim", lambda m, a: a.sum(-1, keepdim=True), [(N(3, 4),), (N(5),)]),
+    row("mean_all", lambda m, a: a.mean(), [(N(3, 4),), (N(),), (T(2, 3),)]),
+    row("mean_dim", lambda m, a: a.mean((0, -1)), [(N(2, 3, 4),), (N(1, 5, 1),)]),
+    row("prod_all", lambda m, a: a.prod(), [(A0(3, 3),), (A0(),)]),
+    row("prod_dim", lambda m, a: a.prod(1, keepdim=True), [(A0(3, 4),), (A0(2, 3, 2),)]),
+    row("prod_with_zero", lambda m, a: (a * m.tensor([[1.0, 0.0, 1.0]])).prod(1),
+        [(A0(2, 3),)], double=False),
+    row("max_dim", lambda m, a: a.max(1), [(N(3, 4),), (N(2, 3, 4),), (T(4, 3),)]),
+    row("min_dim_keep", lambda m, a: a.min(0, keepdim=True), [(N(3, 4),), (N(5),)]),
+    row("max_all", lambda m, a: a.max(), [(N(3, 4),), (N(),)]),
+    row("min_all", lambda m, a: a.min(), [(N(3, 4),)]),
+    row("amax", lambda m, a: m.amax(a, (0, 2)), [(N(2, 3, 4),)]),
+    row("amin", lambda m, a: m.amin(a, -1, keepdim=True), [(N(3, 4),), (N(1),)]),
+    row("amax_ties", lambda m, a: m.amax(a * 0 + m.tensor([1.0, 3.0, 3.0]), 0),
+        [(N(3),)], gradcheck=False),
+    row("var", lambda m, a: a.var(1), [(N(3, 4),), (N(2, 5, 3),)]),
+    row("var_correction0", lambda m, a: m.var(a, (0, 1), correction=0, keepdim=True),
+        [(N(3, 4),)]),
+    row("std", lambda m, a: a.std(), [(N(3, 4),), (T(4, 3),)]),
+    row("std_unbiased_false", lambda m, a: m.std(a, 0, unbiased=False), [(N(5, 2),)]),
+    row("logsumexp", lambda m, a: m.logsumexp(a, 1), [(N(3, 4),), (N(2, 3, 4),), (N(2, 0),)]),
+    row("logsumexp_keep", lambda m, a: m.logsumexp(a, (0, 1), keepdim=True), [(N(3, 4),)]),
+    row("norm2", lambda m, a: a.norm(), [(N(3, 4),), (N(5),)]),
+    row("norm_dim", lambda m, a: m.norm(a, dim=1), [(N(3, 4),)]),
+    row("norm1", lambda m, a: m.norm(a, p=1, dim=0), [(A0(3, 4),)], double=False),
+    row("norm3", lambda m, a: m.norm(a, p=3, dim=(0, 1), keepdim=True), [(A0(3, 4),)]),
+    row("norm_inf", lambda m, a: m.norm(a, p=float("inf"), dim=1), [(A0(3, 4),)],
+        double=False),
+    row("cumsum", lambda m, a: a.cumsum(1), [(N(3, 4),), (N(2, 3, 2),), (T(3, 4),)]),
+    row("cumsum_dim0", lambda m, a: m.cumsum(a, 0), [(N(5),), (N(0, 2),)]),
+    # ------------------------------------------------------------------ linear algebra
+    row("matmul_2d", lambda m, a, b: a @ b, [(N(3, 4), N(4, 5)), (T(3, 4), N(4, 2)),
+                                             (N(1, 4), N(4, 1)), (N(0, 4), N(4, 3))]),
+    row("matmul_vec_vec", lambda m, a, b: a @ b, [(N(4), N(4))]),
+    row("matmul_mat_vec", lambda m, a, b: a @ b, [(N(3, 4), N(4)), (N(2, 3, 4), N(4))]),
+    row("matmul_vec_mat", lambda m, a, b: a @ b, [(N(4), N(4, 3)), (N(4), N(2, 4, 3))]),
+    row("matmul_batched_broadcast", lambda m, a, b: m.matmul(a, b),
+        [(N(2, 1, 3, 4), N(5, 4, 2)), (N(2, 3, 4), N(4, 5)), (N(3, 4), N(2, 4, 5))]),
+    row("mm", lambda m, a, b: m.mm(a, b), [(N(3, 4), N(4, 5))]),
+    row("bmm", lambda m, a, b: m.bmm(a, b), [(N(2, 3, 4), N(2, 4, 5))]),
+    row("mv", lambda m, a, b: m.mv(a, b), [(N(3, 4), N(4))]),
+    row("dot", lambda m, a, b: m.dot(a, b), [(N(4), N(4))]),
+    row("outer", lambda m, a, b: m.outer(a, b), [(N(3), N(4))]),
+    row("einsum_mm", lambda m, a, b: m.einsum("ij,jk->ik", a, b), [(N(3, 4), N(4, 5))]),
+    row("einsum_batch", lambda m, a, b: m.einsum("bij,bjk->bik", a, b),
+        [(N(2, 3, 4), N(2, 4, 5))]),
+    row("einsum_implicit_sum", lambda m, a, b: m.einsum("i,i", a, b), [(N(4), N(4))]),
+    row("einsum_reduce_in_operand", lambda m, a, b: m.einsum("ij,k->k", a, b),
+        [(N(2, 3), N(4))]),
+    row("einsum_ellipsis", lambda m, a, b: m.einsum("...ij,...jk->...ik", a, b),
+        [(N(2, 3, 4), N(2, 4, 2))]),
+    row("einsum_permute", lambda m, a: m.einsum("ijk->kji", a), [(N(2, 3, 4),)]),
+    # ------------------------------------------------------------------ shape
+    row("reshape", lambda m, a: a.reshape(4, -1), [(N(2, 3, 4),), (T(4, 6),)]),
+    row("view", lambda m, a: a.view(6, 4) * 2, [(N(2, 3, 4),)]),
+    row("reshape_0d", lambda m, a: a.reshape(1, 1), [(N(),)]),
+    row("flatten", lambda m, a: a.flatten(1), [(N(2, 3, 4),), (N(2, 0, 3),)]),
+    row("unflatten", lambda m, a: a.unflatten(1, (2, 3)), [(N(4, 6),)]),
+    row("squeeze", lambda m, a: a.squeeze(), [(N(1, 3, 1, 2),), (N(1),)]),
+    row("squeeze_dim", lambda m, a: a.squeeze(2), [(N(3, 2, 1),)]),
+    row("unsqueeze", lambda m, a: a.unsqueeze(-1), [(N(3, 2),), (N(),)]),
+    row("permute", lambda m, a: a.permute(2, 0, 1), [(N(2, 3, 4),), (T(4, 3, 2),)]),
+    row("transpose", lambda m, a: a.transpose(0, 2), [(N(2, 3, 4),)]),
+    row("T", lambda m, a: a.T, [(N(3, 4),), (N(5),)]),
+    row("mT", lambda m, a: a.mT, [(N(2, 3, 4),)]),
+    row("movedim", lambda m, a: m.movedim(a, 0, -1), [(N(2, 3, 4),)]),
+    row("expand", lambda m, a: a.expand(2, 3, 4), [(N(3, 1),), (N(1, 4),), (N(),)]),
+    row("expand_as", lambda m, a, b: a.expand_as(b), [(N(3, 1), N(2, 3, 5))]),
+    row("broadcast_to", lambda m, a: m.broadcast_to(a, (4, 3)), [(N(3),)]),
+    row("repeat", lambda m, a: a.repeat(2, 1, 3), [(N(3, 2),), (N(2, 1, 2),)]),
+    row("tile", lambda m, a: m.tile(a, (2,)), [(N(3, 2),)]),
+    row("cat", lambda m, a, b: m.cat([a, b], 1), [(N(2, 3), N(2, 4)), (N(2, 0), N(2, 2)),
+                                                  (T(3, 2), N(3, 1))]),
+    row("cat_dim0_three", lambda m, a, b, c: m.cat([a, b, c]), [(N(1, 2), N(3, 2), N(2, 2))]),
+    row("stack", lambda m, a, b: m.stack([a, b], -1), [(N(2, 3), N(2, 3)), (N(), N())]),
+    row("split", lambda m, a: a.split(2, 1), [(N(3, 5),)]),
+    row("split_sizes", lambda m, a: m.split(a, [1, 3], 0), [(N(4, 2),)]),
+    row("chunk", lambda m, a: a.chunk(3, 0), [(N(7, 2),)]),
+    row("unbind", lambda m, a: a.unbind(1), [(N(2, 3),)]),
+    row("split_partial_use", lambda m, a: a.split(2, 0)[1] * 3, [(N(5, 2),)]),
+    row("flip", lambda m, a: m.flip(a, (0, 1)), [(N(3, 4),), (T(2, 3),)]),
+    row("roll", lambda m, a: m.roll(a, (1, -2), (0, 1)), [(N(3, 4),)]),
+    row("roll_flat", lambda m, a: m.roll(a, 2), [(N(3, 4),)]),
+    row("pad", lambda m, a: _pad(m, a),
+        [(N(2, 3, 4),), (N(3, 4),)]),
+    row("pad_crop", lambda m, a: _pad(m, a, (-1, 1)), [(N(3, 4),)]),
+    row("narrow", lambda m, a: a.narrow(1, 1, 2), [(N(3, 4),)]),
+    # ------------------------------------------------------------------ indexing
+    row("getitem_slice", lambda m, a: a[1:, ::2], [(N(4, 5),), (T(5, 4),)]),
+    row("getitem_int_none_ellipsis", lambda m, a: a[..., 1, None], [(N(2, 3, 4),)]),
+    row("getitem_neg", lambda m, a: a[-1], [(N(3, 4),)]),
+    row("getitem_int_tensor_dups", lambda m, a: a[m.tensor([0, 2, 0, 1])], [(N(3, 4),)]),
+    row("getitem_two_arrays", lambda m, a: a[m.tensor([0, 1, 1]), m.tensor([2, 0, 2])],
+        [(N(3, 4),)]),
+    row("getitem_mask", lambda m, a, k: a[k], [(N(3, 4), B(3, 4)), (N(3, 4), B(3))]),
+    row("getitem_mixed", lambda m, a: a[1:, m.tensor([0, 0, 2])], [(N(3, 4),)]),
+    row("getitem_list", lambda m, a: a[[2, 0]], [(N(3, 2),)]),
+    row("getitem_none_adv", lambda m, a: a[None, m.tensor([1, 1])], [(N(3, 2),)]),
+    row("index_select", lambda m, a, i: m.index_select(a, 1, i), [(N(3, 4), I(4, 5))]),
+    row("gather", lambda m, a, i: m.gather(a, 1, i), [(N(3, 4), I(4, 3, 5)), (N(2, 3), I(2, 1, 3))]),
+    row("scatter", lambda m, a, s, i: m.scatter(a, 1, i, s),
+        [(N(2, 5), N(2, 3), In((2, 3), "perm", grad=False)),
+         (N(3, 4), N(3, 4), In((3, 4), "perm", grad=False))]),
+    row("scatter_value", lambda m, a, i: a.scatter(1, i, 0.5), [(N(2, 5), In((2, 3), "perm", grad=False))]),
+    row("scatter_add", lambda m, a, s, i: m.scatter_add(a, 0, i, s),
+        [(N(3, 4), N(5, 4), I(3, 5, 4)), (N(3, 2), N(2, 2), I(3, 2, 2))]),
+    row("masked_fill", lambda m, a, k: a.masked_fill(k, -2.0), [(N(3, 4), B(3, 4)),
+                                                                (N(3, 4), B(4))]),
+    row("take_along_dim", lambda m, a, i: m.take_along_dim(a, i, 1), [(N(3, 4), I(4, 3, 2)),
+                                                                      (N(3, 4), I(4, 1, 2))]),
+    row("setitem_grad", lambda m, a, v: _setitem(m, a, v), [(N(3, 4), N(4)), (N(3, 4), N())]),
+    # ------------------------------------------------------------------ softmax family
+    row("softmax", lambda m, a: m.softmax(a, 1), [(N(3, 4),), (N(2, 3, 4),), (N(2, 0),)]),
+    row("softmax_dim0", lambda m, a: m.softmax(a, 0), [(N(5),), (T(3, 4),)]),
+    row("log_softmax", lambda m, a: m.log_softmax(a, -1), [(N(3, 4),), (N(1, 1),)]),
+    row("softmax_large_logits", lambda m, a: m.log_softmax(a * 1e4, 1), [(N(3, 4),)],
+        gradcheck=False, rtol=1e-6, atol=1e-6),
+    # ------------------------------------------------------------------ backward ops (double)
+    row("grad_of_getitem", _twice(lambda m, x: x[m.tensor([0, 2, 0])] ** 2),
+        [(N(3, 4), N(3, 4, grad=False))]),
+    row("grad_of_gather", _twice(lambda m, x: m.gather(x, 1, m.tensor([[0, 1], [1, 1]])) ** 2),
+        [(N(2, 3), N(2, 2, grad=False))]),
+    row("grad_of_max_dim", _twice(lambda m, x: x.max(1)[0] ** 2), [(N(3, 4), N(3, grad=False))]),
+]
+
+
+def _pad(m, a, widths=(1, 2, 0, 1)):
+    if m is ember:
+        return ember.pad(a, widths)
+    return torch.nn.functional.pad(a, widths)
+
+
+def _setitem(m, a, v):
+    b = a * 1.0
+    b[1] = v
+    return b * 2
+
+
+REGISTRY = {c.name: c for c in CASES}
+assert len(REGISTRY) == len(CASES), "duplicate case names"
+
+# Ops checked elsewhere, with the reason (the meta-test accepts only these).
+EXEMPT = {
+    "ToDevice": "needs a GPU: tests/test_cuda.py covers it where CuPy and a GPU exist",
+}
