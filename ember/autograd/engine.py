@@ -168,10 +168,6 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
             if target_nodes is not None and id(node) in target_nodes:
                 for t in target_nodes[id(node)]:
                     captured[id(t)] = buf[t._out_nr]
-            if not any(e is not None for e in node._edges):
-                if not retain_graph:
-                    node._release()
-                continue
             if node._n_out > 1 and node.materialize_grads:
                 for j in range(node._n_out):
                     if buf[j] is None:

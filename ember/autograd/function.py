@@ -389,7 +389,7 @@ def once_differentiable(fn):
     def wrapper(ctx, *grads):
         from .grad_mode import no_grad  # noqa: PLC0415
 
-        recording = state.enabled and any(isinstance(g, Tensor) and g.requires_grad for g in grads)
+        recording = state.enabled  # create_graph: the result must not pass as differentiable
         with no_grad():
             out = fn(ctx, *grads)
         if recording:

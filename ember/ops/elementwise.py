@@ -78,7 +78,9 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        n = ctx.needs_input_grad
+        if n:  # keep only what the wanted gradients need
+            ctx.save_for_backward(a if n[1] else None, b if n[0] else None)
         return a * b
 
     @staticmethod
@@ -93,7 +95,9 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        n = ctx.needs_input_grad
+        if n:
+            ctx.save_for_backward(a if n[1] else None, b)
         return a / b
 
     @staticmethod

@@ -24,14 +24,17 @@ class Matmul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        n = ctx.needs_input_grad
+        if n:  # dA needs B, dB needs A: the first layer never keeps its input batch
+            ctx.save_for_backward(a if n[1] else None, b if n[0] else None)
+        ctx.a_vec, ctx.b_vec = a.ndim == 1, b.ndim == 1
         return xp_of(a).matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         n = ctx.needs_input_grad
-        a_vec, b_vec = a.ndim == 1, b.ndim == 1
+        a_vec, b_vec = ctx.a_vec, ctx.b_vec
         if a_vec and b_vec:  # dot product
             return (g * b if n[0] else None), (g * a if n[1] else None)
         if b_vec:  # (..., n, k) @ (k,) -> (..., n)
