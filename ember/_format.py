@@ -37,8 +37,11 @@ def _body(arr, indent):
     else:
         fmt = str
     summarize = arr.size > 1000
+    sample = arr.reshape(-1) if not summarize else np.concatenate(
+        [arr.reshape(-1)[:500], arr.reshape(-1)[-500:]])
+    width = max((len(fmt(v)) for v in sample), default=0)
     return np.array2string(arr, separator=", ", prefix=" " * indent,
-                           formatter={"all": lambda v: fmt(v)},
+                           formatter={"all": lambda v: fmt(v).rjust(width)},
                            threshold=1000 if summarize else arr.size + 1, edgeitems=3,
                            max_line_width=80)
 

@@ -1,0 +1,73 @@
+"""Bad input: errors name the op and the shapes, use PyTorch's exception types, change nothing."""
+from __future__ import annotations
+
+import pytest
+
+import ember
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+
+CASES = [
+    ("matmul", lambda m: m.matmul(m.ones(32, 784), m.ones(785, 256)), RuntimeError,
+     r"matmul: shapes \(32, 784\) and \(785, 256\) cannot be multiplied"),
+    ("mm", lambda m: m.mm(m.ones(2, 3), m.ones(4, 5)), RuntimeError, r"mm.*2x3 and 4x5"),
+    ("add", lambda m: m.ones(2, 3) + m.ones(4), RuntimeError,
+     r"add: The size of tensor a \(3\) must match the size of tensor b \(4\)"),
+    ("mul", lambda m: m.ones(2, 3) * m.ones(3, 2), RuntimeError, r"mul: The size"),
+    ("reshape", lambda m: m.ones(2, 3).reshape(4, 2), RuntimeError, r"shape '\[4, 2\]' is invalid"),
+    ("cat", lambda m: m.cat([m.ones(2, 3), m.ones(3, 2)], 0), RuntimeError, r"cat\(\): Sizes"),
+    ("stack", lambda m: m.stack([m.ones(2), m.ones(3)]), RuntimeError, r"stack expects"),
+    ("sum_dim", lambda m: m.ones(2, 3).sum(2), IndexError, r"Dimension out of range"),
+    ("getitem", lambda m: m.ones(3)[3], IndexError, r"out of bounds"),
+    ("gather", lambda m: m.gather(m.ones(2, 3), 1, m.tensor([[5]])), RuntimeError, r"out of bounds"),
+    ("expand", lambda m: m.ones(2, 3).expand(4, 3), RuntimeError, r"expanded size"),
+    ("permute", lambda m: m.ones(2, 3).permute(0, 0), RuntimeError, r"duplicate dims"),
+    ("mean_int", lambda m: m.tensor([1, 2]).mean(), RuntimeError, r"mean\(\): could not infer"),
+    ("split", lambda m: m.split(m.ones(4), [1, 2]), RuntimeError, r"split_with_sizes"),
+    ("dot", lambda m: m.dot(m.ones(3), m.ones(4)), RuntimeError, r"inconsistent tensor size"),
+    ("squeeze_dim", lambda m: m.ones(2).unsqueeze(3), IndexError, r"Dimension out of range"),
+    ("max_empty", lambda m: m.ones(0).max(), RuntimeError, r"numel\(\) == 0"),
+    ("masked_fill_int", lambda m: m.ones(2).masked_fill(m.tensor([1, 0]), 0.0), RuntimeError,
+     r"boolean masks"),
+]
+
+
+@pytest.mark.parametrize("name,fn,exc,msg", CASES, ids=[c[0] for c in CASES])
+def test_error_message_and_type(name, fn, exc, msg):
+    with pytest.raises(exc, match=msg):
+        fn(ember)
+    if torch is not None:  # the same exception class as PyTorch
+        with pytest.raises(exc):
+            fn(torch)
+
+
+def test_device_mismatch_is_named(monkeypatch):
+    # Simulate an array from another device: a subclass NumPy treats as its own type.
+    import numpy as np
+
+    class FakeGpuArray(np.ndarray):
+        pass
+
+    a = ember.ones(2)
+    b = ember.Tensor(np.ones(2, np.float32))
+    b.data = np.ones(2, np.float32).view(FakeGpuArray)
+    monkeypatch.setattr(ember.backend, "device_of",
+                        lambda arr: ember.device("cuda", 0) if isinstance(arr, FakeGpuArray)
+                        else ember.device("cpu"))
+    with pytest.raises(RuntimeError, match="same device.*cpu and cuda:0"):
+        a + b
+
+
+def test_failed_op_leaves_inputs_untouched():
+    x = ember.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        x @ ember.ones(4, 2)
+    assert x.grad is None and x._version == 0
+    y = ember.ones(3)
+    with pytest.raises(RuntimeError):
+        y.add_(ember.ones(2, 3))
+    assert y.tolist() == [1.0, 1.0, 1.0] and y._version == 0
