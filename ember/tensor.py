@@ -25,9 +25,16 @@ class Tensor:
         grad_fn: the node that made this tensor, None for leaves.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_base",
-                 "_hooks", "_retains_grad", "__weakref__", "__dict__")
+    # The three attributes every op sets live in slots; the rest are class
+    # defaults overridden per instance only when used (keeps op outputs cheap).
+    __slots__ = ("data", "requires_grad", "grad_fn", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers ndarray <op> Tensor to Tensor's reflected op
+    grad = None  # the accumulated gradient (a Tensor), set by backward
+    _out_nr = 0  # which output of grad_fn this tensor is
+    _vc = None  # version counter cell [n], shared by views; created on first need
+    _base = None  # the tensor this one is a view of
+    _hooks = None
+    _retains_grad = False
 
     def __init__(self, data, dtype=None, device=None, requires_grad: bool = False):
         from .ops.creation import _to_array  # noqa: PLC0415 - layer 2 helper
@@ -35,13 +42,7 @@ class Tensor:
         arr = _to_array(data, dtype, device)
         self.data = arr
         self.requires_grad = False
-        self.grad = None
         self.grad_fn = None
-        self._out_nr = 0
-        self._vc = None
-        self._base = None
-        self._hooks = None
-        self._retains_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -298,10 +299,14 @@ class Tensor:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
                                "the deepcopy protocol at the moment.")
         t = type(self).__new__(type(self))
-        _init_slots(t, self.data.copy(), self.requires_grad, None, 0)
+        t.data, t.requires_grad, t.grad_fn = self.data.copy(), self.requires_grad, None
+        import copy  # noqa: PLC0415
+
+        for k, v in self.__dict__.items():
+            if k not in ("_vc", "_base", "_hooks", "grad"):
+                t.__dict__[k] = copy.deepcopy(v, memo)
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
-        t.__dict__.update({k: v for k, v in self.__dict__.items()})
         memo[id(self)] = t
         return t
 
@@ -325,18 +330,6 @@ def _host(arr):
     return arr if isinstance(arr, np.ndarray) else arr.get()
 
 
-def _init_slots(t, data, requires_grad, grad_fn, out_nr):
-    t.data = data
-    t.requires_grad = requires_grad
-    t.grad = None
-    t.grad_fn = grad_fn
-    t._out_nr = out_nr
-    t._vc = None
-    t._base = None
-    t._hooks = None
-    t._retains_grad = False
-
-
 _new = object.__new__
 
 
@@ -345,13 +338,9 @@ def _wrap(data, requires_grad, grad_fn, out_nr) -> Tensor:
     t = _new(Tensor)
     t.data = data
     t.requires_grad = requires_grad
-    t.grad = None
     t.grad_fn = grad_fn
-    t._out_nr = out_nr
-    t._vc = None
-    t._base = None
-    t._hooks = None
-    t._retains_grad = False
+    if out_nr:
+        t._out_nr = out_nr
     return t
 
 

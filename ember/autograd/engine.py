@@ -1,7 +1,7 @@
 """The backward pass: one iterative walk of the graph in reverse topological order.
 
-The walk (``_topo_order``) is a depth-first post-order with an explicit stack,
-so a graph of any depth works. Gradients reaching a node from several
+Nodes run newest first (creation order is a topological order), so a graph
+of any depth works without recursion. Gradients reaching a node from several
 consumers are summed in a buffer before the node's backward runs; broadcast
 gradients are reduced to each input's shape here and only here
 (``_unbroadcast``); leaves accumulate into ``.grad`` with ``+=`` semantics.
@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from heapq import heappop, heappush
+
 from ..tensor import Tensor, _wrap
-from .function import Node
+from .function import Node, Op
 from .grad_mode import state
 
 __all__ = ["backward", "grad"]
 
 
-def _topo_order(roots, targets=None):
-    """Nodes reachable from ``roots``, parents before children.
+def _needed_nodes(roots, target_ids):
+    """Ids of the nodes through which some target is reached (for ``grad(inputs=...)``).
 
-    With ``targets`` (ids of leaf tensors and of ``(node, output)`` pairs' nodes)
-    only the nodes through which some target is reached are returned.
+    An iterative depth-first post-order walk (no recursion limit); a node is
+    needed when it is a target or one of its inputs leads to a target.
     """
     order = []
     seen = set()
@@ -36,26 +38,21 @@ def _topo_order(roots, targets=None):
         seen.add(id(node))
         stack.append((node, True))
         for e in node._edges:
-            if e is not None:
-                nxt = e[0]
-                if isinstance(nxt, Node) and id(nxt) not in seen:
-                    stack.append((nxt, False))
-    if targets is not None:
-        needed = set()
-        for node in order:  # children come before parents in post-order
-            if id(node) in targets:
+            if e is not None and isinstance(e[0], Node) and id(e[0]) not in seen:
+                stack.append((e[0], False))
+    needed = set()
+    for node in order:  # inputs come before their consumers in post-order
+        if id(node) in target_ids:
+            needed.add(id(node))
+            continue
+        for e in node._edges:
+            if e is not None and (id(e[0]) in needed or id(e[0]) in target_ids):
                 needed.add(id(node))
-                continue
-            for e in node._edges:
-                if e is not None and (id(e[0]) in needed or id(e[0]) in targets):
-                    needed.add(id(node))
-                    break
-        order = [n for n in order if id(n) in needed]
-    order.reverse()
-    return order
+                break
+    return needed
 
 
-def _unbroadcast(g: Tensor, shape, node: Node, index: int) -> Tensor:
+def _unbroadcast(g: Tensor, shape, node: Node, index: int, create_graph: bool) -> Tensor:
     """Sum ``g`` down to ``shape`` (undo broadcasting); the one place this happens."""
     gshape = g.data.shape
     lead = len(gshape) - len(shape)
@@ -67,6 +64,9 @@ def _unbroadcast(g: Tensor, shape, node: Node, index: int) -> Tensor:
             dims.append(lead + i)
         elif s != gshape[lead + i]:
             _bad_grad(node, index, gshape, shape)
+    if not create_graph:  # plain arrays: one reduction, no graph
+        arr = g.data.sum(axis=tuple(dims), keepdims=True) if dims else g.data
+        return _wrap(arr.reshape(shape) if lead else arr, False, None, 0)
     if dims:
         g = g.sum(dim=tuple(dims), keepdim=True)
     if lead:
@@ -114,21 +114,20 @@ def _zeros_for(meta, like):
 def _run(roots, root_grads, retain_graph, create_graph, targets=None):
     """Run backward from ``roots`` seeded with ``root_grads``.
 
-    Returns ``(leaf_grads, captured)``: summed gradients per leaf (by id) and,
-    for ``targets``, the gradient reaching each target tensor.
+    Nodes run newest first (a max-heap on their creation number): every
+    consumer of a node's output is newer than the node, so all gradient
+    contributions are summed in its buffer before it runs.
+
+    Returns ``(leaf_grads, captured, borrowed)``: the summed gradient per leaf
+    (by id), the gradient reaching each non-leaf target, and the ids of arrays
+    the engine does not own (never stored into ``.grad`` without a copy).
     """
     buffers: dict[int, list] = {}
     leaf_grads: dict[int, list] = {}  # id -> [tensor, grad]
-    borrowed: set[int] = set()  # arrays not owned by the engine (copied before storing)
+    borrowed: set[int] = set()
     captured: dict[int, Tensor] = {}
-    target_nodes = None
-    if targets is not None:
-        target_nodes = {}
-        for t in targets:
-            if t.grad_fn is not None:
-                target_nodes.setdefault(id(t.grad_fn), []).append(t)
-
-    start = []
+    target_nodes = needed = None
+    heap = []
     for t, g in zip(roots, root_grads):
         borrowed.add(id(g.data))
         fn = t.grad_fn
@@ -138,22 +137,25 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
             buf = buffers.get(id(fn))
             if buf is None:
                 buf = buffers[id(fn)] = [None] * fn._n_out
-                start.append(fn)
+                heappush(heap, (-fn._seq, fn))
             nr = t._out_nr
             buf[nr] = g if buf[nr] is None else buf[nr] + g
-
-    tids = None
     if targets is not None:
+        target_nodes = {}
+        for t in targets:
+            if t.grad_fn is not None:
+                target_nodes.setdefault(id(t.grad_fn), []).append(t)
         tids = {id(t) for t in targets if t.grad_fn is None} | set(target_nodes)
-    order = _topo_order(start, tids)
+        needed = _needed_nodes([n for _, n in heap], tids)
 
     prev = state.enabled
     state.enabled = bool(create_graph)
     anomaly = state.anomaly
     try:
-        for node in order:
-            buf = buffers.pop(id(node), None)
-            if buf is None:
+        while heap:
+            node = heappop(heap)[1]
+            buf = buffers.pop(id(node))
+            if needed is not None and id(node) not in needed:
                 continue
             if node._hooks:
                 for nr, hooks in node._hooks.items():
@@ -165,20 +167,36 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                         if r is not None:
                             g = r
                     buf[nr] = g
+                    borrowed.add(id(g.data))
             if target_nodes is not None and id(node) in target_nodes:
                 for t in target_nodes[id(node)]:
-                    captured[id(t)] = buf[t._out_nr]
-            if node._n_out > 1 and node.materialize_grads:
-                for j in range(node._n_out):
+                    g = buf[t._out_nr]
+                    captured[id(t)] = g
+                    if g is not None:
+                        borrowed.add(id(g.data))
+            n_out = node._n_out
+            if n_out > 1 and node.materialize_grads:
+                for j in range(n_out):
                     if buf[j] is None:
                         ref = next(b for b in buf if b is not None)
                         buf[j] = _zeros_for(node._out_meta[j], ref)
-            for b in buf:
-                if b is not None:
-                    borrowed.add(id(b.data))
-            grads = node._fn.backward(node, *buf)
-            if type(grads) is not tuple:
-                grads = (grads,)
+            fn = node._fn
+            fast = fn.fast_backward
+            grads = None
+            if fast is not None and not create_graph:
+                raw = fast(node, *[None if b is None else b.data for b in buf])
+                if raw is not None:
+                    grads = tuple(None if r is None else _wrap(
+                        np.asarray(r) if isinstance(r, np.generic) else r, False, None, 0)
+                        for r in raw)
+            if grads is None:
+                grads = fn.backward(node, *buf)
+                if type(grads) is not tuple:
+                    grads = (grads,)
+                if not issubclass(fn, Op):  # a user's backward may return arrays it holds
+                    for r in grads:
+                        if isinstance(r, Tensor):
+                            borrowed.add(id(r.data))
             edges = node._edges
             if len(grads) < len(edges):
                 raise RuntimeError(
@@ -195,16 +213,17 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                     g = _as_grad_tensor(g, node, i)
                 shape, dt = meta[i]
                 if g.data.shape != shape:
-                    g = _unbroadcast(g, shape, node, i)
+                    g = _unbroadcast(g, shape, node, i, create_graph)
                 if g.data.dtype != dt:
                     g = g.to(dt)
                 if anomaly:
                     _check_finite(node, i, g)
                 nxt, nr = e
-                if isinstance(nxt, Node):
+                if type(nxt) is Node:
                     b = buffers.get(id(nxt))
                     if b is None:
                         b = buffers[id(nxt)] = [None] * nxt._n_out
+                        heappush(heap, (-nxt._seq, nxt))
                     b[nr] = g if b[nr] is None else b[nr] + g
                 else:
                     _add_leaf(leaf_grads, nxt, g)
@@ -219,6 +238,7 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                     if r is not None:
                         g = r
                 entry[1] = g
+                borrowed.add(id(g.data))
     finally:
         state.enabled = prev
     return leaf_grads, captured, borrowed
@@ -310,7 +330,7 @@ def _accumulate(t, g, create_graph, borrowed):
     if t.grad is None:
         if id(arr) in borrowed or arr.base is not None or not arr.flags.writeable:
             arr = arr.copy()
-        borrowed.add(id(arr))
+        borrowed.add(id(arr))  # a second leaf handed the same array copies it
         t.grad = _wrap(arr, False, None, 0)
     else:
         cur = t.grad

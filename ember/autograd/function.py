@@ -19,6 +19,7 @@ recording off) and higher-order ones (``create_graph=True``, recorded).
 """
 from __future__ import annotations
 
+import itertools
 import traceback
 
 import numpy as np
@@ -29,6 +30,7 @@ from .grad_mode import state
 __all__ = ["Function", "Op", "Node", "once_differentiable"]
 
 _IN, _OUT, _CONST = 0, 1, 2
+_next_seq = itertools.count().__next__
 
 
 class Node:
@@ -39,12 +41,17 @@ class Node:
     grad, ``(None, 0)`` for an input that needs no gradient.
     """
 
+    # What every node has lives in slots; the rest (and what forward stores on
+    # ctx) goes to the instance dict, with these class defaults.
+    __slots__ = ("_fn", "_edges", "needs_input_grad", "_in_meta", "_n_out", "_seq", "__dict__",
+                 "__weakref__")
     _released = False
     _to_save = None
     _saved = None
     _hooks = None
     _trace = None
     _non_diff = None
+    _out_meta = None
     materialize_grads = True
 
     def __init__(self, fn, edges, needs, in_meta):
@@ -53,6 +60,9 @@ class Node:
         self.needs_input_grad = needs
         self._in_meta = in_meta
         self._n_out = 1
+        # Creation order: a node's inputs are always older, so running nodes
+        # newest-first is a topological order (the engine's priority).
+        self._seq = _next_seq()
 
     # -- what forward calls -------------------------------------------------
     def save_for_backward(self, *items):
@@ -72,16 +82,27 @@ class Node:
             "ctx.mark_dirty(): in-place custom Functions are not supported by ember; return a new tensor")
 
     # -- what backward calls ------------------------------------------------
-    @property
-    def saved_tensors(self):
-        """What forward saved, checked against in-place changes since."""
-        if self._released:
-            raise RuntimeError(
+    def _freed_error(self):
+        return RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
                 "tensors after they have already been freed). Saved intermediate values of the "
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time or "
                 "if you need to access saved tensors after calling backward.")
+
+    def _stale_error(self, kind, obj, vc, ver, nr):
+        shape = list(obj.shape)
+        what = f"output {nr} of {self.name()}" if kind == _OUT else "an input"
+        return RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{obj.dtype} {shape}], which is {what} of {self.name()}, is at "
+            f"version {vc[0]}; expected version {ver} instead.")
+
+    @property
+    def saved_tensors(self):
+        """What forward saved, checked against in-place changes since."""
+        if self._released:
+            raise self._freed_error()
         saved = self._saved
         if saved is None:
             return ()
@@ -91,12 +112,7 @@ class Node:
                 out.append(obj)
                 continue
             if vc is not None and vc[0] != ver:
-                shape = list(obj.shape)
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{obj.dtype} {shape}], which is "
-                    f"{'output ' + str(nr) + ' of ' + self.name() if kind == _OUT else 'an input'} "
-                    f"of {self.name()}, is at version {vc[0]}; expected version {ver} instead.")
+                raise self._stale_error(kind, obj, vc, ver, nr)
             if kind == _IN:
                 out.append(obj)
             else:  # an output: rebuild it as a tensor made by this node
@@ -104,6 +120,21 @@ class Node:
                 t._vc = vc
                 out.append(t)
         return tuple(out)
+
+    @property
+    def saved_arrays(self):
+        """What forward saved, as raw arrays (for an op's ``fast_backward``), checked alike."""
+        if self._released:
+            raise self._freed_error()
+        saved = self._saved
+        if saved is None:
+            return ()
+        out = []
+        for kind, obj, vc, ver, nr in saved:
+            if vc is not None and vc[0] != ver:
+                raise self._stale_error(kind, obj, vc, ver, nr)
+            out.append(obj.data if kind == _IN else obj)
+        return out
 
     # -- introspection --------------------------------------------------------
     def name(self) -> str:
@@ -192,7 +223,9 @@ def _check_devices(name, arrays):
             f"devices, {devs[0]} and {devs[1]}!")
 
 
-def _as_array(out):
+def _as_array(out, _nd=np.ndarray):
+    if type(out) is _nd:
+        return out
     if isinstance(out, np.generic):
         return np.asarray(out)
     return out
@@ -220,6 +253,8 @@ class Function:
     Tensor or a tuple of Tensors; ``backward`` receives one gradient per output
     and returns one per input (``None`` for inputs that need none).
     """
+
+    fast_backward = None  # see Op
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -302,28 +337,29 @@ class Op(Function):
     """
 
     view = False
+    # Optional ``fast_backward(ctx, *grad_arrays) -> tuple of arrays or None``:
+    # the same gradient on raw arrays, used for first-order backward (no
+    # create_graph) where it saves whole passes; ``backward`` stays the
+    # reference and serves create_graph. The op table checks they agree.
+    fast_backward = None
 
     @classmethod
     def apply(cls, *args):
         raw = []
-        needs = []
         record = False
         kind = None
         for a in args:
             if isinstance(a, Tensor):
                 d = a.data
                 raw.append(d)
+                if a.requires_grad:
+                    record = True
                 if kind is None:
                     kind = type(d)
                 elif type(d) is not kind:
                     _check_devices(cls.__name__, [x.data for x in args if isinstance(x, Tensor)])
-                r = a.requires_grad
-                needs.append(r)
-                if r:
-                    record = True
             else:
                 raw.append(a)
-                needs.append(False)
         if not (record and state.enabled):
             out = cls.forward(_NullCtx(), *raw)
             if type(out) is tuple:
@@ -332,14 +368,17 @@ class Op(Function):
             if cls.view:
                 _share_version(t, args[0])
             return t
+        needs = []
         edges = []
         meta = []
-        for a, n in zip(args, needs):
-            if n:
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
                 fn = a.grad_fn
+                needs.append(True)
                 edges.append((a, 0) if fn is None else (fn, a._out_nr))
                 meta.append((a.data.shape, a.data.dtype))
             else:
+                needs.append(False)
                 edges.append(None)
                 meta.append(None)
         node = Node(cls, tuple(edges), tuple(needs), tuple(meta))

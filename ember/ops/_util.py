@@ -67,6 +67,16 @@ def binary_args(a, b, name: str):
     Returns ``(a, b)`` where each is a Tensor or a Python number; at least one
     is a Tensor. Python numbers stay numbers (NumPy treats them as weak).
     """
+    if type(a) is Tensor:  # fast paths: the common cases need no promotion
+        tb = type(b)
+        if tb is Tensor:
+            if a.data.dtype == b.data.dtype:
+                return a, b
+        elif tb is float:
+            if a.data.dtype.kind == "f":
+                return a, b
+        elif tb is int and a.data.dtype.kind in "fiu":
+            return a, b
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
         if a.data.dtype is b.data.dtype or a.data.dtype == b.data.dtype:

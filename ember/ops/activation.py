@@ -31,6 +31,13 @@ class Softmax(Op):
         gy = g * y
         return gy - y * gy.sum(ctx.dim, keepdim=True), None
 
+    @staticmethod
+    def fast_backward(ctx, g):
+        y, = ctx.saved_arrays
+        gy = g * y
+        gy -= y * gy.sum(axis=ctx.dim, keepdims=True)
+        return gy, None
+
 
 class LogSoftmax(Op):
     """log_softmax(x)_i = x_i - m - log sum_j e^(x_j - m): never forms softmax then log.
@@ -55,6 +62,11 @@ class LogSoftmax(Op):
 
         y, = ctx.saved_tensors
         return g - exp(y) * g.sum(ctx.dim, keepdim=True), None
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        y, = ctx.saved_arrays
+        return g - xp_of(g).exp(y) * g.sum(axis=ctx.dim, keepdims=True), None
 
 
 def _prep(input: Tensor, dim, dtype, name):

@@ -28,7 +28,9 @@ __all__ = [
 
 
 def _binary(cls, a, b, name):
-    a, b = binary_args(a, b, name)
+    if not (type(a) is Tensor and (type(b) is Tensor and a.data.dtype == b.data.dtype or
+                                   type(b) is float and a.data.dtype.kind == "f")):
+        a, b = binary_args(a, b, name)
     try:
         return cls.apply(a, b)
     except ValueError as exc:
@@ -60,6 +62,10 @@ class Add(Op):
     def backward(ctx, g):
         return g, g
 
+    @staticmethod
+    def fast_backward(ctx, g):
+        return g, g
+
 
 class Sub(Op):
     """a - b. Backward: (g, -g)."""
@@ -70,6 +76,10 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def fast_backward(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
@@ -86,6 +96,12 @@ class Mul(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        return (g * b if n[0] else None), (g * a if n[1] else None)
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        a, b = ctx.saved_arrays
         n = ctx.needs_input_grad
         return (g * b if n[0] else None), (g * a if n[1] else None)
 
@@ -108,6 +124,13 @@ class Div(Op):
         gb = -g * a / (b * b) if n[1] else None
         return ga, gb
 
+    @staticmethod
+    def fast_backward(ctx, g):
+        a, b = ctx.saved_arrays
+        n = ctx.needs_input_grad
+        ga = g / b if n[0] else None
+        return ga, ((-(ga if ga is not None else g / b) * a / b) if n[1] else None)
+
 
 class Neg(Op):
     """-x. Backward: -g."""
@@ -119,6 +142,10 @@ class Neg(Op):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        return (-g,)
 
 
 def add(input, other, *, alpha=1):
@@ -264,6 +291,10 @@ class Exp(Op):
         out, = ctx.saved_tensors
         return g * out
 
+    @staticmethod
+    def fast_backward(ctx, g):
+        return (g * ctx.saved_arrays[0],)
+
 
 class Exp2(Op):
     """2^x. Backward: g 2^x ln 2."""
@@ -292,6 +323,10 @@ class Log(Op):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         return g / x
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        return (g / ctx.saved_arrays[0],)
 
 
 class Log2(Op):
@@ -364,6 +399,11 @@ class Sqrt(Op):
     def backward(ctx, g):
         out, = ctx.saved_tensors
         return g / (out * 2)
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        out = ctx.saved_arrays[0]
+        return (g / (out * 2),)
 
 
 class Rsqrt(Op):
@@ -479,22 +519,42 @@ class Tanh(Op):
         out, = ctx.saved_tensors
         return g * (1 - out * out)
 
+    @staticmethod
+    def fast_backward(ctx, g):
+        out = ctx.saved_arrays[0]
+        return ((1 - out * out) * g,)
+
 
 class Sigmoid(Op):
-    """1 / (1 + e^-x), computed from e^-|x| so it never overflows. Backward: g s (1 - s)."""
+    """1 / (1 + e^-x). Backward: g s (1 - s).
+
+    For very negative x, e^-x overflows to inf and the result is the correct
+    limit 0 (the overflow warning is silenced); four in-place passes.
+    """
 
     @staticmethod
     def forward(ctx, x):
         xp = xp_of(x)
-        e = xp.exp(-xp.abs(x))
-        out = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-        ctx.save_for_backward(out)
-        return out
+        t = xp.negative(x, out=xp.empty_like(x))  # an array even for 0-d input
+        if xp is np:
+            with np.errstate(over="ignore"):
+                np.exp(t, out=t)
+        else:
+            xp.exp(t, out=t)
+        t += 1
+        xp.reciprocal(t, out=t)
+        ctx.save_for_backward(t)
+        return t
 
     @staticmethod
     def backward(ctx, g):
         out, = ctx.saved_tensors
         return g * out * (1 - out)
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        out = ctx.saved_arrays[0]
+        return ((1 - out) * out * g,)
 
 
 class Relu(Op):
@@ -510,6 +570,11 @@ class Relu(Op):
     def backward(ctx, g):
         out, = ctx.saved_tensors
         return g * (out.data > 0)
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        out = ctx.saved_arrays[0]
+        return (g * (out > 0),)  # a multiply by the mask beats where() 3x
 
 
 def _erf_raw(x):
@@ -742,6 +807,12 @@ class Where(Op):
         n = ctx.needs_input_grad
         return None, (g * c if n[1] else None), (g * ~c if n[2] else None)
 
+    @staticmethod
+    def fast_backward(ctx, g):
+        c = ctx.cond
+        n = ctx.needs_input_grad
+        return (None, (g * c if n[1] else None), (g * ~c if n[2] else None))
+
 
 def where(condition, input=None, other=None):
     """Pick from ``input`` where ``condition`` holds, else from ``other``; one argument: nonzero."""
@@ -787,6 +858,10 @@ class Cast(Op):
     def backward(ctx, g):
         return g, None
 
+    @staticmethod
+    def fast_backward(ctx, g):
+        return g, None
+
 
 class Clone(Op):
     """A copy with its own memory. Backward: g."""
@@ -798,6 +873,10 @@ class Clone(Op):
     @staticmethod
     def backward(ctx, g):
         return g
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        return (g,)
 
 
 def to_dtype(input: Tensor, dtype) -> Tensor:

@@ -268,6 +268,13 @@ class Gather(Op):
         zeros = _wrap(xp_of(g.data).zeros(ctx.shape, dtype=g.data.dtype), False, None, 0)
         return scatter_add(zeros, ctx.dim, _wrap(ctx.index, False, None, 0), g), None, None
 
+    @staticmethod
+    def fast_backward(ctx, g):
+        xp = xp_of(g)
+        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        xp.add.at(out, _along(ctx.index, ctx.dim), g)
+        return out, None, None
+
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad=False) -> Tensor:
     d = norm_dim(dim, input.data.ndim, "gather")

@@ -53,6 +53,17 @@ class Matmul(Op):
         gb = matmul(a.mT, g) if n[1] else None
         return ga, gb
 
+    @staticmethod
+    def fast_backward(ctx, g):
+        if ctx.a_vec or ctx.b_vec:
+            return None  # rare shapes: the composite backward
+        a, b = ctx.saved_arrays
+        n = ctx.needs_input_grad
+        xp = xp_of(g)
+        ga = xp.matmul(g, xp.swapaxes(b, -1, -2)) if n[0] else None
+        gb = xp.matmul(xp.swapaxes(a, -1, -2), g) if n[1] else None
+        return ga, gb
+
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with broadcasting over batch dims (``@``)."""

@@ -30,6 +30,14 @@ def _expand_back(g: Tensor, in_shape, dims, keepdim) -> Tensor:
     return g.expand(in_shape)
 
 
+def _expand_back_raw(g, in_shape, dims, keepdim):
+    """The raw-array twin of :func:`_expand_back` (a read-only broadcast view)."""
+    xp = xp_of(g)
+    if not keepdim:
+        g = g.reshape(_keep_shape(in_shape, dims))
+    return xp.broadcast_to(g, in_shape)
+
+
 class Sum(Op):
     """Sum over ``dims``. Backward: g broadcast back over the summed dims."""
 
@@ -41,6 +49,10 @@ class Sum(Op):
     @staticmethod
     def backward(ctx, g):
         return _expand_back(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        return _expand_back_raw(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
 
 
 class Mean(Op):
@@ -59,6 +71,12 @@ class Mean(Op):
     def backward(ctx, g):
         return _expand_back(g / ctx.n if ctx.n else g * float("nan"), ctx.in_shape, ctx.dims,
                             ctx.keepdim), None, None
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        if not ctx.n:
+            return None
+        return _expand_back_raw(g / ctx.n, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001

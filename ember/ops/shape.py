@@ -57,6 +57,10 @@ class Reshape(Op):
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None
 
+    @staticmethod
+    def fast_backward(ctx, g):
+        return g.reshape(ctx.in_shape), None
+
 
 def reshape(input: Tensor, *shape) -> Tensor:
     shape = _infer_shape(_shape_arg(shape), input.data.size, "reshape", input.data.shape)
@@ -137,10 +141,18 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx, g):
-        inv = [0] * len(ctx.dims)
-        for i, d in enumerate(ctx.dims):
-            inv[d] = i
-        return g.permute(inv), None
+        return g.permute(_inverse(ctx.dims)), None
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        return g.transpose(_inverse(ctx.dims)), None
+
+
+def _inverse(perm):
+    inv = [0] * len(perm)
+    for i, d in enumerate(perm):
+        inv[d] = i
+    return tuple(inv)
 
 
 def permute(input: Tensor, *dims) -> Tensor:
@@ -200,6 +212,10 @@ class Expand(Op):
 
     @staticmethod
     def backward(ctx, g):
+        return g, None
+
+    @staticmethod
+    def fast_backward(ctx, g):
         return g, None
 
 
