@@ -1,0 +1,14 @@
+"""The examples run and learn (small, seeded)."""
+from __future__ import annotations
+
+import pathlib
+import runpy
+
+
+def test_spiral_example_learns(capsys):
+    path = pathlib.Path(__file__).parents[1] / "examples" / "spiral.py"
+    main = runpy.run_path(str(path))["main"]
+    loss, acc = main(["--steps", "2000", "--seed", "0"])
+    assert loss < 0.05 and acc >= 0.98
+    out = capsys.readouterr().out
+    assert out.count("loss") == 21
