@@ -20,6 +20,8 @@ from .ops import *  # noqa: F401,F403
 from .ops.elementwise import abs, pow, round  # noqa: A004 - PyTorch's names
 from .ops.reduce import all, any, max, min, sum  # noqa: A004
 from . import accelerator, cuda
+from . import nn, optim
+from .serialization import load, save
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32

@@ -47,6 +47,8 @@ class In:
             return rng.uniform(0.5, 2.0, s)
         if self.kind == "away0":
             return rng.choice([-1.0, 1.0], s) * rng.uniform(0.3, 2.0, s)
+        if self.kind == "prob":
+            return rng.uniform(0.05, 0.95, s)
         if self.kind == "unit":
             return rng.uniform(-0.9, 0.9, s)
         if self.kind == "T":  # a non-contiguous view: transpose of the reversed shape
@@ -75,6 +77,10 @@ def A0(*shape, **kw):
 
 def U(*shape, **kw):
     return In(tuple(shape), "unit", **kw)
+
+
+def PR(*shape, **kw):
+    return In(tuple(shape), "prob", **kw)
 
 
 def T(*shape, **kw):

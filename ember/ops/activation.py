@@ -93,3 +93,154 @@ def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     if x.data.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), 0).reshape(())
     return LogSoftmax.apply(x, d)
+
+
+# ---------------------------------------------------------------------------- composites
+# Written with the ops above, so their gradients (and second derivatives) come
+# from those ops. Branches that would overflow are fed clamped inputs, so that
+# where()'s untaken branch never turns into inf * 0 = nan in backward.
+
+
+def _E():
+    from . import elementwise  # noqa: PLC0415
+
+    return elementwise
+
+
+def relu6(input: Tensor) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clipped to [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError("hardtanh: min_val cannot be greater than max_val")
+    return _E().clamp(input, min_val, max_val)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise."""
+    return _E().where(input > 0, input, input * negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha (e^x - 1) otherwise."""
+    E = _E()
+    return E.where(input > 0, input, alpha * E.expm1(E.clamp(input, max=0.0)))
+
+
+def selu(input: Tensor) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (2017)."""
+    return elu(input, 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
+
+
+def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """max(0, x) + min(0, alpha (e^(x/alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: celu: alpha cannot be 0")
+    E = _E()
+    return E.where(input > 0, input, alpha * E.expm1(E.clamp(input, max=0.0) / alpha))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x) (exact, with erf) or its tanh approximation (``approximate='tanh'``)."""
+    E = _E()
+    if approximate == "none":
+        return input * 0.5 * (1 + E.erf(input * 0.7071067811865476))
+    if approximate == "tanh":
+        inner = 0.7978845608028654 * (input + 0.044715 * input * input * input)
+        return 0.5 * input * (1 + E.tanh(inner))
+    raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got "
+                       f"{approximate!r}")
+
+
+def silu(input: Tensor) -> Tensor:
+    """x sigmoid(x) (swish)."""
+    return input * _E().sigmoid(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(beta x)) / beta, linear where beta x > threshold; stable for any x."""
+    E = _E()
+    bx = input * beta
+    smooth = (E.clamp(bx, min=0.0) + E.log1p(E.exp(-E.abs(bx)))) / beta
+    return E.where(bx > threshold, input, smooth)
+
+
+def mish(input: Tensor) -> Tensor:
+    """x tanh(softplus(x))."""
+    return input * _E().tanh(softplus(input))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    E = _E()
+    return E.clamp(input, max=0.0) - E.log1p(E.exp(-E.abs(input)))
+
+
+def hardsigmoid(input: Tensor) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return relu6(input + 3.0) / 6.0
+
+
+def hardswish(input: Tensor) -> Tensor:
+    """x relu6(x + 3) / 6."""
+    return input * relu6(input + 3.0) / 6.0
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return input / (1 + _E().abs(input))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return input - _E().tanh(input)
+
+
+def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
+    """x where x > threshold, else ``value``."""
+    return _E().where(input > threshold, input, value)
+
+
+def softmin(input: Tensor, dim=None, dtype=None) -> Tensor:
+    """softmax(-x) along ``dim``."""
+    return softmax(-input, dim, dtype)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """max(0, x) + weight min(0, x), with one weight per channel (dim 1) or a shared one."""
+    E = _E()
+    w = weight
+    if weight.numel() != 1:
+        if input.ndim < 2 or input.shape[1] != weight.numel():
+            raise RuntimeError(
+                f"prelu: mismatch in parameter count: weight has {weight.numel()} elements but "
+                f"the input has {input.shape[1] if input.ndim > 1 else 1} channels (input shape "
+                f"{list(input.shape)})")
+        w = weight.reshape((weight.numel(),) + (1,) * (input.ndim - 2))
+    return E.clamp(input, min=0.0) + w * E.clamp(input, max=0.0)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a sigmoid(b) where (a, b) are the two halves of ``input`` along ``dim``."""
+    if input.shape[dim] % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {dim} is size "
+                           f"{input.shape[dim]}")
+    a, b = input.chunk(2, dim)
+    return a * _E().sigmoid(b)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    return _E().where(_E().abs(input) > lambd, input, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    E = _E()
+    return E.where(input > lambd, input - lambd, E.where(input < -lambd, input + lambd, 0.0))
+
+
+__all__ += ["relu6", "hardtanh", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "softplus",
+            "mish", "logsigmoid", "hardsigmoid", "hardswish", "softsign", "tanhshrink",
+            "threshold", "softmin", "prelu", "glu", "hardshrink", "softshrink"]

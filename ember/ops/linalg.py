@@ -7,7 +7,8 @@ from ..autograd.function import Op
 from ..tensor import Tensor
 from ._util import binary_args, xp_of
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum", "linear",
+           "bilinear"]
 
 
 def _mismatch(name, a, b):
@@ -236,3 +237,78 @@ def einsum(equation: str, *operands) -> Tensor:
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand with "
                                    f"different sizes {sizes[c]} and {n}")
     return Einsum.apply(tuple(subs), out, *operands)
+
+
+# ---------------------------------------------------------------------------- linear layers
+
+
+class Linear(Op):
+    """y = x W^T + b in one pass (fused matmul and bias).
+
+    Backward: dx = g W, dW = g^T x and db = sum of g over the batch dims.
+    Shape: x (*, in), W (out, in), b (out,) -> (*, out).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        n = ctx.needs_input_grad
+        if n:
+            ctx.save_for_backward(x if n[1] else None, w if n[0] else None)
+        out = xp_of(x).matmul(x, w.T)
+        if b is not None:
+            out += b
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        o = g.shape[-1] if g.ndim else 1
+        g2 = g.reshape(-1, o)
+        gx = matmul(g, w) if n[0] else None
+        gw = matmul(g2.mT, x.reshape(-1, x.shape[-1])) if n[1] else None
+        gb = g2.sum(0) if n[2] else None
+        return gx, gw, gb
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        x, w = ctx.saved_arrays
+        n = ctx.needs_input_grad
+        xp = xp_of(g)
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = xp.matmul(g, w) if n[0] else None
+        gw = xp.matmul(g2.T, x.reshape(-1, x.shape[-1])) if n[1] else None
+        gb = g2.sum(axis=0) if n[2] else None
+        return gx, gw, gb
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x W^T + b. Shape: input (*, in), weight (out, in), bias (out,) -> (*, out)."""
+    if weight.ndim != 2:
+        raise RuntimeError(f"linear: weight must be 2-D (out, in), got shape {tuple(weight.shape)}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"linear: input shape {tuple(input.shape)} and weight shape "
+                           f"{tuple(weight.shape)} cannot be multiplied (expected last input "
+                           f"dimension {weight.shape[1]})")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"linear: bias shape {tuple(bias.shape)} does not match "
+                           f"out_features {weight.shape[0]}")
+    dt = input.data.dtype
+    if weight.data.dtype != dt or (bias is not None and bias.data.dtype != dt):
+        raise RuntimeError(f"linear: expected input, weight and bias of one dtype, got "
+                           f"{input.dtype}, {weight.dtype}"
+                           f"{', ' + str(bias.dtype) if bias is not None else ''}")
+    return Linear.apply(input, weight, bias)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None):
+    """y_k = x1^T W_k x2 + b_k. Shape: (*, in1), (*, in2), W (out, in1, in2) -> (*, out)."""
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear: input1 {tuple(input1.shape)} and input2 "
+                           f"{tuple(input2.shape)} must have the same batch dims")
+    if weight.ndim != 3 or weight.shape[1] != input1.shape[-1] or \
+            weight.shape[2] != input2.shape[-1]:
+        raise RuntimeError(f"bilinear: weight {tuple(weight.shape)} does not fit inputs "
+                           f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+    out = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out + bias if bias is not None else out

@@ -11,7 +11,7 @@ import numpy as np
 
 import ember
 
-from ..opcheck import A0, B, I, N, OpCase, P, T, U, torch
+from ..opcheck import A0, B, I, N, OpCase, P, PR, T, U, torch
 from ..opcheck import In
 
 
@@ -250,6 +250,145 @@ def _setitem(m, a, v):
     return b * 2
 
 
+def F(m):
+    """The functional namespace of either library."""
+    return m.nn.functional
+
+
+X = [(N(4, 5),), (N(2, 3, 4),), (N(),), (T(3, 4),), (N(0, 3),)]
+def _act(name, f, inputs=X, **kw):
+    return row(name, f, inputs, **kw)
+
+
+NN_CASES = [
+    # ------------------------------------------------------------------ layers' math
+    row("linear", lambda m, x, w, b: F(m).linear(x, w, b),
+        [(N(4, 3), N(5, 3), N(5)), (N(2, 4, 3), N(5, 3), N(5)), (N(3), N(2, 3), N(2)),
+         (T(3, 4), N(2, 4), N(2))]),
+    row("linear_no_bias", lambda m, x, w: F(m).linear(x, w), [(N(4, 3), N(5, 3))]),
+    row("bilinear", lambda m, a, b, w, c: F(m).bilinear(a, b, w, c),
+        [(N(4, 3), N(4, 2), N(5, 3, 2), N(5))]),
+    # ------------------------------------------------------------------ activations
+    _act("relu6", lambda m, x: F(m).relu6(x * 4)),
+    _act("hardtanh", lambda m, x: F(m).hardtanh(x, -0.5, 0.8)),
+    _act("leaky_relu", lambda m, x: F(m).leaky_relu(x, 0.2), [(A0(4, 5),), (A0(),)],
+         double=False),
+    _act("elu", lambda m, x: F(m).elu(x, 1.3), [(A0(4, 5),), (A0(2, 3),)]),
+    _act("elu_large", lambda m, x: F(m).elu(x * 1e3, 1.0), [(A0(3, 3),)], gradcheck=False),
+    _act("selu", lambda m, x: F(m).selu(x), [(A0(4, 5),)]),
+    _act("celu", lambda m, x: F(m).celu(x, 0.7), [(A0(4, 5),)]),
+    _act("gelu", lambda m, x: F(m).gelu(x)),
+    _act("gelu_tanh", lambda m, x: F(m).gelu(x, approximate="tanh")),
+    _act("silu", lambda m, x: F(m).silu(x)),
+    _act("mish", lambda m, x: F(m).mish(x)),
+    _act("sigmoid_large", lambda m, x: m.sigmoid(x * 1e3), [(A0(3, 3),)], gradcheck=False),
+    _act("logsigmoid", lambda m, x: F(m).logsigmoid(x)),
+    _act("logsigmoid_large", lambda m, x: F(m).logsigmoid(x * 1e4), [(A0(3, 3),)],
+         gradcheck=False),
+    _act("hardsigmoid", lambda m, x: F(m).hardsigmoid(x * 4), [(A0(4, 5),)]),
+    _act("hardswish", lambda m, x: F(m).hardswish(x * 4), [(A0(4, 5),)], double=False),
+    _act("softplus", lambda m, x: F(m).softplus(x, beta=2.0, threshold=3.0)),
+    _act("softplus_large", lambda m, x: F(m).softplus(x * 1e4), [(A0(3, 3),)],
+         gradcheck=False),
+    _act("softsign", lambda m, x: F(m).softsign(x), [(A0(4, 5),)]),
+    _act("tanhshrink", lambda m, x: F(m).tanhshrink(x)),
+    _act("threshold", lambda m, x: F(m).threshold(x, 0.1, -2.0), [(A0(4, 5),)]),
+    _act("softmin", lambda m, x: F(m).softmin(x, 1), [(N(4, 5),), (N(2, 3, 4),)]),
+    _act("prelu", lambda m, x, w: F(m).prelu(x, w), [(A0(4, 3), N(3)), (A0(2, 3, 5), N(3)),
+                                                     (A0(4, 3), N(1))]),
+    _act("glu", lambda m, x: F(m).glu(x, -1), [(N(4, 6),)]),
+    _act("normalize", lambda m, x: F(m).normalize(x, dim=1), [(N(4, 5),), (N(2, 3, 4),)]),
+    _act("cosine_similarity", lambda m, a, b: F(m).cosine_similarity(a, b),
+         [(N(4, 5), N(4, 5)), (N(2, 3), N(1, 3))]),
+    _act("pairwise_distance", lambda m, a, b: F(m).pairwise_distance(a, b),
+         [(N(4, 5), N(4, 5))]),
+    # ------------------------------------------------------------------ normalisation
+    row("batch_norm_train", lambda m, x, w, b: F(m).batch_norm(x, None, None, w, b, True),
+        [(N(6, 3), N(3), N(3)), (N(4, 3, 5), N(3), N(3))], atol=1e-7, rtol=1e-5),
+    row("batch_norm_eval", lambda m, x, rm, rv, w, b: F(m).batch_norm(x, rm, rv, w, b, False),
+        [(N(6, 3), N(3, grad=False), P(3, grad=False), N(3), N(3))]),
+    row("layer_norm", lambda m, x, w, b: F(m).layer_norm(x, (4,), w, b),
+        [(N(3, 4), N(4), N(4)), (N(2, 3, 4), N(4), N(4))], atol=1e-7, rtol=1e-5),
+    row("layer_norm_2d", lambda m, x: F(m).layer_norm(x, (3, 4)), [(N(2, 3, 4),)],
+        atol=1e-7, rtol=1e-5),
+    row("group_norm", lambda m, x, w, b: F(m).group_norm(x, 2, w, b),
+        [(N(3, 4, 5), N(4), N(4)), (N(2, 6), N(6), N(6))], atol=1e-7, rtol=1e-5),
+    # ------------------------------------------------------------------ losses
+    row("cross_entropy", lambda m, x, y: F(m).cross_entropy(x, y),
+        [(N(5, 4), I(4, 5)), (N(1, 3), I(3, 1)), (T(4, 6), I(6, 4))]),
+    row("cross_entropy_sum_none", lambda m, x, y: (F(m).cross_entropy(x, y, reduction="sum"),
+                                                   F(m).cross_entropy(x, y, reduction="none")),
+        [(N(5, 4), I(4, 5))]),
+    row("cross_entropy_weight_ignore", lambda m, x, y, w: F(m).cross_entropy(
+        x, y.masked_fill(y == 1, -100), weight=w), [(N(6, 4), I(4, 6), P(4, grad=False))]),
+    row("cross_entropy_spatial", lambda m, x, y: F(m).cross_entropy(x, y),
+        [(N(2, 3, 4, 5), I(3, 2, 4, 5)), (N(2, 3, 4), I(3, 2, 4))]),
+    row("cross_entropy_unbatched", lambda m, x: F(m).cross_entropy(x, m.tensor(2)),
+        [(N(4),)]),
+    row("cross_entropy_probs", lambda m, x, t: F(m).cross_entropy(x, m.softmax(t, 1)),
+        [(N(5, 4), N(5, 4, grad=False))]),
+    row("cross_entropy_smoothing", lambda m, x, y: F(m).cross_entropy(x, y,
+                                                                     label_smoothing=0.1),
+        [(N(5, 4), I(4, 5))]),
+    row("cross_entropy_smoothing_weight", lambda m, x, y, w: F(m).cross_entropy(
+        x, y.masked_fill(y == 0, -100), weight=w, label_smoothing=0.2),
+        [(N(6, 4), I(4, 6), P(4, grad=False))]),
+    row("cross_entropy_smoothing_none", lambda m, x, y: F(m).cross_entropy(
+        x, y, label_smoothing=0.1, reduction="none"), [(N(5, 4), I(4, 5))]),
+    row("cross_entropy_large_logits", lambda m, x, y: F(m).cross_entropy(x * 1e4, y),
+        [(N(5, 4), I(4, 5))], gradcheck=False, rtol=1e-6, atol=1e-6),
+    row("nll_loss", lambda m, x, y: F(m).nll_loss(m.log_softmax(x, 1), y),
+        [(N(5, 4), I(4, 5)), (N(2, 3, 4), I(3, 2, 4))]),
+    row("nll_loss_weight", lambda m, x, y, w: F(m).nll_loss(x, y, weight=w, reduction="sum"),
+        [(N(5, 4), I(4, 5), P(4, grad=False))]),
+    row("bce", lambda m, p, t: F(m).binary_cross_entropy(m.sigmoid(p), t),
+        [(N(4, 3), PR(4, 3, grad=False))]),
+    row("bce_weight", lambda m, p, t, w: F(m).binary_cross_entropy(m.sigmoid(p), t, w,
+                                                                   reduction="sum"),
+        [(N(4, 3), PR(4, 3, grad=False), P(3, grad=False))]),
+    row("bce_with_logits", lambda m, x, t: F(m).binary_cross_entropy_with_logits(x, t),
+        [(N(4, 3), U(4, 3, grad=False)), (N(5), U(5))]),
+    row("bce_with_logits_pos_weight", lambda m, x, t, pw: F(m).binary_cross_entropy_with_logits(
+        x, t, pos_weight=pw, reduction="none"), [(N(4, 3), PR(4, 3, grad=False), P(3, grad=False))]),
+    row("bce_with_logits_large", lambda m, x, t: F(m).binary_cross_entropy_with_logits(x * 1e4, t),
+        [(A0(4, 3), U(4, 3, grad=False))], gradcheck=False, rtol=1e-6, atol=1e-6),
+    row("mse", lambda m, a, b: F(m).mse_loss(a, b), [(N(4, 3), N(4, 3)), (N(), N())]),
+    row("mse_sum", lambda m, a, b: F(m).mse_loss(a, b, reduction="sum"), [(N(4, 3), N(4, 3))]),
+    row("l1", lambda m, a, b: F(m).l1_loss(a, b), [(A0(4, 3), N(4, 3, grad=False))],
+        double=False),
+    row("smooth_l1", lambda m, a, b: F(m).smooth_l1_loss(a, b, beta=0.5),
+        [(N(4, 3), N(4, 3, grad=False))], double=False),
+    row("huber", lambda m, a, b: F(m).huber_loss(a, b, delta=0.7, reduction="none"),
+        [(N(4, 3), N(4, 3, grad=False))], double=False),
+    row("kl_div", lambda m, x, t: F(m).kl_div(m.log_softmax(x, 1), m.softmax(t, 1),
+                                              reduction="batchmean"),
+        [(N(4, 5), N(4, 5))]),
+    row("kl_div_log_target", lambda m, x, t: F(m).kl_div(x, t, reduction="sum",
+                                                         log_target=True),
+        [(N(4, 5), N(4, 5))]),
+    row("gaussian_nll", lambda m, x, t, v: F(m).gaussian_nll_loss(x, t, v),
+        [(N(4, 3), N(4, 3), P(4, 3)), (N(4, 3), N(4, 3), P(4, 1))]),
+    row("gaussian_nll_full", lambda m, x, t, v: F(m).gaussian_nll_loss(x, t, v, full=True,
+                                                                       reduction="sum"),
+        [(N(4, 3), N(4, 3), P(4))]),
+    row("poisson_nll", lambda m, x, t: F(m).poisson_nll_loss(x, t),
+        [(N(4, 3), P(4, 3, grad=False))]),
+    row("poisson_nll_full", lambda m, x, t: F(m).poisson_nll_loss(x, t * 3, log_input=False,
+                                                                   full=True),
+        [(P(4, 3), P(4, 3, grad=False))]),
+    row("margin_ranking", lambda m, a, b, y: F(m).margin_ranking_loss(a, b, y.sign(), 0.1),
+        [(N(6), N(6), A0(6, grad=False))], double=False),
+    row("hinge_embedding", lambda m, x, y: F(m).hinge_embedding_loss(x, y.sign(), 0.8),
+        [(N(6), A0(6, grad=False))], double=False),
+    row("cosine_embedding", lambda m, a, b, y: F(m).cosine_embedding_loss(a, b, y.sign(), 0.1),
+        [(N(5, 3), N(5, 3), A0(5, grad=False))], double=False),
+    row("triplet_margin", lambda m, a, p, n: F(m).triplet_margin_loss(a, p, n, margin=2.0),
+        [(N(5, 3), N(5, 3), N(5, 3))], double=False),
+    row("triplet_margin_swap", lambda m, a, p, n: F(m).triplet_margin_loss(
+        a, p, n, margin=2.0, p=1.0, swap=True), [(N(5, 3), N(5, 3), N(5, 3))], double=False),
+]
+
+CASES = CASES + NN_CASES
 REGISTRY = {c.name: c for c in CASES}
 assert len(REGISTRY) == len(CASES), "duplicate case names"
 

@@ -1,0 +1,112 @@
+"""``ember.nn.functional``: PyTorch's functional API, mapped onto ``ember.ops`` (no math here)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..ops import (alpha_dropout, batch_norm, bilinear, binary_cross_entropy,  # noqa: F401
+                   binary_cross_entropy_with_logits, cosine_embedding_loss, cosine_similarity,
+                   cross_entropy, gaussian_nll_loss, gelu, glu, group_norm, hardshrink,
+                   hinge_embedding_loss, huber_loss, kl_div, l1_loss, layer_norm, linear,
+                   log_softmax, logsigmoid, margin_ranking_loss, mse_loss, nll_loss, pad,
+                   pairwise_distance, poisson_nll_loss, prelu, sigmoid, smooth_l1_loss,
+                   softmax, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
+                   triplet_margin_loss)
+from ..ops import dropout as _dropout
+from ..tensor import Tensor, _wrap
+
+
+def _inplace(input: Tensor, out: Tensor, inplace: bool, name: str) -> Tensor:
+    return input._assign_result(out, name + "_") if inplace else out
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.relu(input), inplace, "relu")
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.relu6(input), inplace, "relu6")
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.leaky_relu(input, negative_slope), inplace, "leaky_relu")
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.elu(input, alpha), inplace, "elu")
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.selu(input), inplace, "selu")
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.celu(input, alpha), inplace, "celu")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.silu(input), inplace, "silu")
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.mish(input), inplace, "mish")
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.hardtanh(input, min_val, max_val), inplace, "hardtanh")
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.hardsigmoid(input), inplace, "hardsigmoid")
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.hardswish(input), inplace, "hardswish")
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.threshold(input, threshold, value), inplace, "threshold")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    return _dropout(input, p, training, inplace)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+              sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` picked by the integer ``input``; ``padding_idx`` rows get no gradient."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
+                                  "supported by ember")
+    if input.data.dtype.kind not in "iu":
+        raise RuntimeError(f"embedding: expected integer indices, got {input.dtype}")
+    n = weight.shape[0]
+    if input.numel() and (int(input.data.max()) >= n or int(input.data.min()) < 0):
+        raise IndexError(f"embedding: index out of range in self (indices must be in [0, {n}), "
+                         f"got min {int(input.data.min())}, max {int(input.data.max())})")
+    out = weight[input]
+    if padding_idx is not None and weight.requires_grad:
+        keep = _wrap((input.data != padding_idx % n)[..., None], False, None, 0)
+        out = ops.where(keep, out, out.detach())
+    return out
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """(*,) class indices -> (*, num_classes) int64 one-hot rows."""
+    if tensor.data.dtype.kind not in "iu":
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    d = tensor.data
+    if num_classes == -1:
+        num_classes = int(d.max()) + 1 if d.size else 0
+    if d.size and (int(d.min()) < 0 or int(d.max()) >= num_classes):
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    xp = np if isinstance(d, np.ndarray) else __import__("ember").backend.xp(d)
+    out = (d[..., None] == xp.arange(num_classes)).astype(np.int64)
+    return _wrap(out, False, None, 0)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(||x||_p, eps) along ``dim``."""
+    return input / ops.clamp(ops.norm(input, p=p, dim=dim, keepdim=True), min=eps)

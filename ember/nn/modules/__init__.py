@@ -1,0 +1,8 @@
+"""The layer classes of ``ember.nn``."""
+from .activation import *  # noqa: F401,F403
+from .container import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .embedding import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403

@@ -1,0 +1,33 @@
+"""Dropout layers (active in training mode only)."""
+from __future__ import annotations
+
+from ... import ops
+from ..module import Module
+
+__all__ = ["Dropout", "AlphaDropout"]
+
+
+class _DropoutNd(Module):
+    def __init__(self, p: float = 0.5, inplace: bool = False):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Inverted dropout: in training, zero each element with probability p and scale the
+    survivors by 1/(1-p), so evaluation needs no rescaling (identity in eval mode)."""
+
+    def forward(self, input):
+        return ops.dropout(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout that keeps SELU activations' mean and variance (training mode only)."""
+
+    def forward(self, input):
+        return ops.alpha_dropout(input, self.p, self.training)

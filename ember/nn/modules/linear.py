@@ -1,0 +1,128 @@
+"""Affine layers: Linear, Bilinear, and the lectures' Maxout."""
+from __future__ import annotations
+
+import math
+
+from ... import ops
+from ...ops.creation import empty
+from ...tensor import Tensor
+from .. import init
+from ..module import Module
+from ..parameter import Parameter
+
+__all__ = ["Linear", "Bilinear", "Maxout"]
+
+
+class Linear(Module):
+    """y = x W^T + b.
+
+    Args:
+        in_features: size of each input sample.
+        out_features: size of each output sample.
+        bias: learn an additive bias (default True).
+
+    Shape:
+        Input: (*, in_features). Output: (*, out_features).
+
+    Parameters ``weight`` (out_features, in_features) and ``bias`` (out_features,)
+    start as PyTorch's: kaiming_uniform(a=sqrt(5)) and U(-1/sqrt(in), 1/sqrt(in)).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(empty(out_features, in_features, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.in_features
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
+            raise RuntimeError(
+                f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
+                f"expected input with last dimension {self.in_features}, got shape "
+                f"{tuple(input.shape)}")
+        return ops.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """y_k = x1^T W_k x2 + b_k. Shape: (*, in1), (*, in2) -> (*, out)."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(empty(out_features, in1_features, in2_features, device=device,
+                                      dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return ops.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class Maxout(Module):
+    """The lectures' maxout unit: the max over ``pieces`` affine maps (Goodfellow et al., 2013).
+
+    y_j = max_k (x W_{j,k}^T + b_{j,k}). Not in PyTorch. Parameters ``weight``
+    (out_features * pieces, in_features) and ``bias`` (out_features * pieces,),
+    initialised like Linear; row j * pieces + k holds piece k of unit j.
+
+    Shape: Input (*, in_features). Output (*, out_features).
+    """
+
+    def __init__(self, in_features: int, out_features: int, pieces: int, bias: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        if pieces < 1:
+            raise ValueError(f"Maxout: pieces must be >= 1, got {pieces}")
+        self.in_features, self.out_features, self.pieces = in_features, out_features, pieces
+        self.weight = Parameter(empty(out_features * pieces, in_features, device=device,
+                                      dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features * pieces, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        Linear.reset_parameters(self)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
+            raise RuntimeError(
+                f"Maxout(in_features={self.in_features}, out_features={self.out_features}, "
+                f"pieces={self.pieces}): expected input with last dimension {self.in_features}, "
+                f"got shape {tuple(input.shape)}")
+        z = ops.linear(input, self.weight, self.bias)
+        z = z.reshape(tuple(input.shape[:-1]) + (self.out_features, self.pieces))
+        return z.max(-1).values
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"pieces={self.pieces}, bias={self.bias is not None}")

@@ -1,0 +1,127 @@
+"""Loss modules: each holds its options and calls the functional form."""
+from __future__ import annotations
+
+from ... import ops
+from ..module import Module
+
+__all__ = ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
+           "SmoothL1Loss", "HuberLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss",
+           "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
+           "TripletMarginLoss"]
+
+
+class _Loss(Module):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            raise NotImplementedError(f"{type(self).__name__}: size_average/reduce are "
+                                      "deprecated; use reduction")
+        if reduction not in ("mean", "sum", "none", "batchmean"):
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+        self.reduction = reduction
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax cross-entropy of logits against class indices or class probabilities.
+
+    Shape: input (N, C) or (N, C, d1, ...); target (N) / (N, d1, ...) indices
+    in [0, C) or probabilities shaped like the input.
+    """
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input, target):
+        return ops.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                                 reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of class indices under log-probabilities."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean"):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return ops.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                            reduction=self.reduction)
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy of probabilities."""
+
+    def forward(self, input, target):
+        return ops.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of logits (stable; ``pos_weight`` weighs the positives)."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input, target):
+        return ops.binary_cross_entropy_with_logits(input, target, self.weight,
+                                                    reduction=self.reduction,
+                                                    pos_weight=self.pos_weight)
+
+
+def _simple(name, fn, doc, **opts):
+    def __init__(self, size_average=None, reduce=None, reduction="mean", **kw):
+        _Loss.__init__(self, size_average, reduce, reduction)
+        for k, v in opts.items():
+            setattr(self, k, kw.pop(k, v))
+        if kw:
+            raise TypeError(f"{name}() got unexpected arguments {sorted(kw)}")
+
+    def forward(self, *inputs):
+        return fn(*inputs, reduction=self.reduction, **{k: getattr(self, k) for k in opts})
+
+    return type(name, (_Loss,), {"__init__": __init__, "forward": forward, "__doc__": doc,
+                                 "__module__": __name__})
+
+
+MSELoss = _simple("MSELoss", ops.mse_loss, "Mean squared error.")
+L1Loss = _simple("L1Loss", ops.l1_loss, "Mean absolute error.")
+SmoothL1Loss = _simple("SmoothL1Loss", ops.smooth_l1_loss, "Quadratic below beta, linear above.",
+                       beta=1.0)
+HuberLoss = _simple("HuberLoss", ops.huber_loss, "Quadratic below delta, linear above.",
+                    delta=1.0)
+KLDivLoss = _simple("KLDivLoss", ops.kl_div, "KL divergence; input are log-probabilities.",
+                    log_target=False)
+PoissonNLLLoss = _simple("PoissonNLLLoss", ops.poisson_nll_loss, "Poisson negative log-lik.",
+                         log_input=True, full=False, eps=1e-8)
+MarginRankingLoss = _simple("MarginRankingLoss", ops.margin_ranking_loss,
+                            "max(0, -y (x1 - x2) + margin).", margin=0.0)
+HingeEmbeddingLoss = _simple("HingeEmbeddingLoss", ops.hinge_embedding_loss,
+                             "x for y = 1, max(0, margin - x) for y = -1.", margin=1.0)
+CosineEmbeddingLoss = _simple("CosineEmbeddingLoss", ops.cosine_embedding_loss,
+                              "1 - cos for y = 1, max(0, cos - margin) for y = -1.", margin=0.0)
+TripletMarginLoss = _simple("TripletMarginLoss", ops.triplet_margin_loss,
+                            "max(d(a, p) - d(a, n) + margin, 0).", margin=1.0, p=2.0, eps=1e-6,
+                            swap=False)
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood with a predicted variance."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
+        super().__init__(reduction=reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):
+        return ops.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                     reduction=self.reduction)

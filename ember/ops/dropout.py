@@ -1,0 +1,48 @@
+"""Dropout: inverted dropout (scale at training time) and alpha dropout."""
+from __future__ import annotations
+
+import math
+
+from .. import backend
+from ..tensor import Tensor, _wrap
+
+__all__ = ["dropout", "alpha_dropout"]
+
+
+def _keep_mask(input, p, generator):
+    rng = backend.generator_for(input.device, generator).rng
+    return rng.random(input.shape) >= p
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+            generator=None) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p) (identity in eval)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    mask = _keep_mask(input, p, generator).astype(input.data.dtype)
+    mask *= 1.0 / (1.0 - p)
+    out = input * _wrap(mask, False, None, 0)
+    return input.copy_(out) if inplace else out
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False,
+                  generator=None) -> Tensor:
+    """Dropout for SELU networks: dropped units take SELU's negative saturation, then an
+    affine map keeps the mean and variance (Klambauer et al., 2017)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    alpha_p = -1.7580993408473766  # -scale * alpha of SELU
+    keep = _keep_mask(input, p, generator).astype(input.data.dtype)
+    a = 1.0 / math.sqrt((alpha_p ** 2 * p + 1) * (1 - p))
+    b = -a * alpha_p * p
+    kept = input * _wrap(keep, False, None, 0)
+    out = (kept + _wrap((1 - keep) * alpha_p, False, None, 0)) * a + b
+    return input.copy_(out) if inplace else out

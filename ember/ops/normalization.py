@@ -1,0 +1,95 @@
+"""Normalisation: batch, layer and group norm (compositions of core ops)."""
+from __future__ import annotations
+
+from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
+from . import elementwise as E
+
+__all__ = ["batch_norm", "layer_norm", "group_norm"]
+
+
+def _affine(x, weight, bias, shape):
+    if weight is not None:
+        x = x * weight.reshape(shape)
+    if bias is not None:
+        x = x + bias.reshape(shape)
+    return x
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) over the batch and spatial dims.
+
+    Training: batch statistics (biased variance), and the running statistics
+    move by ``momentum`` towards the batch mean and unbiased variance.
+    Evaluation: the running statistics. Shape: (N, C) or (N, C, *).
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected 2D or more input (N, C, *), got shape "
+                         f"{list(input.shape)}")
+    c = input.shape[1]
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"batch_norm: {name} should have shape ({c},) for input of shape "
+                               f"{list(input.shape)}, got {list(t.shape)}")
+    dims = (0,) + tuple(range(2, input.ndim))
+    if training:
+        n = input.numel() // c
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {list(input.shape)}")
+        mean = input.mean(dims, keepdim=True)
+        d = input - mean
+        var = (d * d).mean(dims, keepdim=True)
+        if running_mean is not None and running_var is not None:
+            with no_grad():
+                m = momentum
+                running_mean.mul_(1 - m).add_(mean.reshape(c).detach() * m)
+                running_var.mul_(1 - m).add_(var.reshape(c).detach() * (m * n / (n - 1)))
+        xhat = d * E.rsqrt(var + eps)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("batch_norm: running_mean and running_var are needed when not "
+                               "training")
+        xhat = (input - running_mean.reshape(shape)) * E.rsqrt(running_var.reshape(shape) + eps)
+    return _affine(xhat, weight, bias, shape)
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` dims (biased variance)."""
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(ns):]) != ns:
+        raise RuntimeError(f"layer_norm: Given normalized_shape={list(ns)}, expected input with "
+                           f"shape [*, {', '.join(map(str, ns))}], but got input of size "
+                           f"{list(input.shape)}")
+    dims = tuple(range(input.ndim - len(ns), input.ndim))
+    mean = input.mean(dims, keepdim=True)
+    d = input - mean
+    var = (d * d).mean(dims, keepdim=True)
+    out = d * E.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise groups of channels per sample. Shape: (N, C, *), C divisible by num_groups."""
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: expected input (N, C, *), got {list(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise RuntimeError(f"group_norm: Expected number of channels in input ({c}) to be "
+                           f"divisible by num_groups ({num_groups})")
+    g = input.reshape(n, num_groups, -1)
+    mean = g.mean(2, keepdim=True)
+    d = g - mean
+    var = (d * d).mean(2, keepdim=True)
+    out = (d * E.rsqrt(var + eps)).reshape(input.shape)
+    return _affine(out, weight, bias, (1, c) + (1,) * (input.ndim - 2))

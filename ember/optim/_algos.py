@@ -1,0 +1,451 @@
+"""The optimisation algorithms, each following PyTorch's documented update step by step.
+
+Every step works on raw arrays in place (``p.data``), outside the graph.
+Notation: g gradient, p parameter, lr learning rate, t step count.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import backend
+from .._grad_mode import no_grad
+from .optimizer import Optimizer, _grads, _step_tensor, _zeros_like, required
+
+__all__ = ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta"]
+
+_IMPL = {"foreach": None, "differentiable": False}
+
+
+def _check_impl(name, **flags):
+    for k, v in flags.items():
+        if v:
+            raise NotImplementedError(f"{name}: {k}=True is not supported by ember")
+
+
+def _check_common(lr, eps=0.0, weight_decay=0.0):
+    if isinstance(lr, (int, float)) and lr < 0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps < 0:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if weight_decay < 0:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _betas(betas):
+    b1, b2 = betas
+    if not 0.0 <= b1 < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {b1}")
+    if not 0.0 <= b2 < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {b2}")
+
+
+def _count(state):
+    """Advance and return the step counter (a float32 0-d tensor, as PyTorch keeps it)."""
+    s = state["step"]
+    s.data += 1
+    return float(s.data)
+
+
+def _xp(p):
+    return backend.xp(p.data)
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with momentum (heavy ball or Nesterov) and L2 weight decay.
+
+    g <- g + wd p;  b <- mu b + (1 - dampening) g (b = g at the first step);
+    g <- g + mu b (Nesterov) or b;  p <- p - lr g.
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
+        _check_common(lr, weight_decay=weight_decay)
+        if momentum < 0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        _check_impl("SGD", differentiable=differentiable, fused=fused)
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for gr in self.param_groups:
+            lr, mu, damp, wd = gr["lr"], gr["momentum"], gr["dampening"], gr["weight_decay"]
+            for p, g in _grads(gr, gr["maximize"]):
+                if wd:
+                    g = g + wd * p.data
+                if mu:
+                    st = self.state[p]
+                    buf = st.get("momentum_buffer")
+                    if buf is None:
+                        buf = st["momentum_buffer"] = _zeros_like(p)
+                        buf.data[...] = g
+                    else:
+                        buf.data *= mu
+                        buf.data += (1 - damp) * g
+                    g = g + mu * buf.data if gr["nesterov"] else buf.data
+                p.data -= lr * g
+                p._bump()
+        return loss
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015): moment estimates with bias correction.
+
+    m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;
+    p <- p - lr/(1 - b1^t) m / (sqrt(v)/sqrt(1 - b2^t) + eps).
+    ``weight_decay`` adds wd p to g (L2 regularisation, coupled with the adaptive
+    scaling); AdamW and ``decoupled_weight_decay=True`` shrink p directly instead.
+    """
+
+    _decoupled_default = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=None):
+        _check_common(lr, eps, weight_decay)
+        _betas(betas)
+        _check_impl(type(self).__name__, capturable=capturable, differentiable=differentiable,
+                    fused=fused)
+        if decoupled_weight_decay is None:
+            decoupled_weight_decay = self._decoupled_default
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused)
+        if type(self) is Adam:
+            defaults["decoupled_weight_decay"] = decoupled_weight_decay
+        self._decoupled = decoupled_weight_decay
+        super().__init__(params, defaults)
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for gr in self.param_groups:
+            lr, (b1, b2), eps, wd = gr["lr"], gr["betas"], gr["eps"], gr["weight_decay"]
+            decoupled = gr.get("decoupled_weight_decay", self._decoupled)
+            for p, g in _grads(gr, gr["maximize"]):
+                st = self.state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_avg_sq"] = _zeros_like(p)
+                    if gr["amsgrad"]:
+                        st["max_exp_avg_sq"] = _zeros_like(p)
+                t = _count(st)
+                if wd:
+                    if decoupled:
+                        p.data *= 1 - lr * wd
+                    else:
+                        g = g + wd * p.data
+                m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+                m += (1 - b1) * (g - m)
+                v *= b2
+                v += (1 - b2) * g * g
+                step_size = lr / (1 - b1 ** t)
+                bc2_sqrt = math.sqrt(1 - b2 ** t)
+                if gr["amsgrad"]:
+                    vmax = st["max_exp_avg_sq"].data
+                    _xp(p).maximum(vmax, v, out=vmax)
+                    denom = _xp(p).sqrt(vmax) / bc2_sqrt + eps
+                else:
+                    denom = _xp(p).sqrt(v) / bc2_sqrt + eps
+                p.data -= step_size * (m / denom)
+                p._bump()
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): p <- p (1 - lr wd) before
+    the Adam step, so the decay is not rescaled by the adaptive denominator."""
+
+    _decoupled_default = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+
+class Adamax(Optimizer):
+    """Adamax: Adam with the infinity norm. u <- max(b2 u, |g| + eps); p <- p - lr/(1-b1^t) m/u."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+        _check_common(lr, eps, weight_decay)
+        _betas(betas)
+        _check_impl("Adamax", differentiable=differentiable, capturable=capturable)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for gr in self.param_groups:
+            lr, (b1, b2), eps, wd = gr["lr"], gr["betas"], gr["eps"], gr["weight_decay"]
+            for p, g in _grads(gr, gr["maximize"]):
+                st = self.state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_inf"] = _zeros_like(p)
+                t = _count(st)
+                if wd:
+                    g = g + wd * p.data
+                m, u = st["exp_avg"].data, st["exp_inf"].data
+                m += (1 - b1) * (g - m)
+                u *= b2
+                _xp(p).maximum(u, _xp(p).abs(g) + eps, out=u)
+                p.data -= (lr / (1 - b1 ** t)) * (m / u)
+                p._bump()
+        return loss
+
+
+class NAdam(Optimizer):
+    """Adam with Nesterov momentum (Dozat, 2016), with PyTorch's momentum-decay schedule mu_t."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False):
+        _check_common(lr, eps, weight_decay)
+        _betas(betas)
+        _check_impl("NAdam", capturable=capturable, differentiable=differentiable)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, momentum_decay=momentum_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      foreach=foreach, maximize=maximize, capturable=capturable,
+                                      differentiable=differentiable))
+
+    @no_grad()
+    def step(self, closure=None):
+        import numpy as np  # noqa: PLC0415
+
+        from ..tensor import _wrap  # noqa: PLC0415
+
+        loss = self._closure(closure)
+        for gr in self.param_groups:
+            lr, (b1, b2), eps, wd = gr["lr"], gr["betas"], gr["eps"], gr["weight_decay"]
+            psi = gr["momentum_decay"]
+            for p, g in _grads(gr, gr["maximize"]):
+                st = self.state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["mu_product"] = _wrap(np.ones((), np.float32), False, None, 0)
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_avg_sq"] = _zeros_like(p)
+                t = _count(st)
+                bc2 = 1 - b2 ** t
+                if wd:
+                    if gr["decoupled_weight_decay"]:
+                        p.data *= 1 - lr * wd
+                    else:
+                        g = g + wd * p.data
+                mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+                mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+                st["mu_product"].data *= mu
+                mu_prod = float(st["mu_product"].data)
+                m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+                m += (1 - b1) * (g - m)
+                v *= b2
+                v += (1 - b2) * g * g
+                denom = _xp(p).sqrt(v / bc2) + eps
+                p.data -= (lr * (1.0 - mu) / (1.0 - mu_prod)) * (g / denom)
+                p.data -= (lr * mu_next / (1.0 - mu_prod * mu_next)) * (m / denom)
+                p._bump()
+        return loss
+
+
+class RAdam(Optimizer):
+    """Rectified Adam (Liu et al., 2020): the adaptive step only once the variance of the
+    adaptive learning rate is tractable (rho_t > 5), plain momentum before."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        _check_common(lr, eps, weight_decay)
+        _betas(betas)
+        _check_impl("RAdam", capturable=capturable, differentiable=differentiable)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      foreach=foreach, maximize=maximize, capturable=capturable,
+                                      differentiable=differentiable))
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for gr in self.param_groups:
+            lr, (b1, b2), eps, wd = gr["lr"], gr["betas"], gr["eps"], gr["weight_decay"]
+            for p, g in _grads(gr, gr["maximize"]):
+                st = self.state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_avg_sq"] = _zeros_like(p)
+                t = _count(st)
+                if wd:
+                    if gr["decoupled_weight_decay"]:
+                        p.data *= 1 - lr * wd
+                    else:
+                        g = g + wd * p.data
+                m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+                m += (1 - b1) * (g - m)
+                v *= b2
+                v += (1 - b2) * g * g
+                bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+                m_hat = m / bc1
+                rho_inf = 2 / (1 - b2) - 1
+                rho_t = rho_inf - 2 * t * (b2 ** t) / bc2
+                if rho_t > 5.0:
+                    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                    adaptive = math.sqrt(bc2) / (_xp(p).sqrt(v) + eps)
+                    p.data -= m_hat * lr * adaptive * rect
+                else:
+                    p.data -= m_hat * lr
+                p._bump()
+        return loss
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton): v <- a v + (1 - a) g^2; p <- p - lr g / (sqrt(v) + eps), optionally
+    centred (subtract the squared running mean of g) and with momentum."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        _check_common(lr, eps, weight_decay)
+        if momentum < 0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if alpha < 0:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_impl("RMSprop", capturable=capturable, differentiable=differentiable)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered,
+                                      capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for gr in self.param_groups:
+            lr, a, eps, wd, mu = (gr["lr"], gr["alpha"], gr["eps"], gr["weight_decay"],
+                                  gr["momentum"])
+            for p, g in _grads(gr, gr["maximize"]):
+                st = self.state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["square_avg"] = _zeros_like(p)
+                    if mu > 0:
+                        st["momentum_buffer"] = _zeros_like(p)
+                    if gr["centered"]:
+                        st["grad_avg"] = _zeros_like(p)
+                _count(st)
+                if wd:
+                    g = g + wd * p.data
+                v = st["square_avg"].data
+                v *= a
+                v += (1 - a) * g * g
+                if gr["centered"]:
+                    ga = st["grad_avg"].data
+                    ga += (1 - a) * (g - ga)
+                    avg = _xp(p).sqrt(v - ga * ga) + eps
+                else:
+                    avg = _xp(p).sqrt(v) + eps
+                if mu > 0:
+                    buf = st["momentum_buffer"].data
+                    buf *= mu
+                    buf += g / avg
+                    p.data -= lr * buf
+                else:
+                    p.data -= lr * (g / avg)
+                p._bump()
+        return loss
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011): s <- s + g^2; p <- p - lr_t g / (sqrt(s) + eps)."""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
+        _check_common(lr, eps, weight_decay)
+        if lr_decay < 0:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        _check_impl("Adagrad", differentiable=differentiable, fused=fused)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps, foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, fused=fused))
+        for gr in self.param_groups:
+            for p in gr["params"]:
+                st = self.state[p]
+                st["step"] = _step_tensor()
+                st["sum"] = _zeros_like(p)
+                st["sum"].data += gr["initial_accumulator_value"]
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for gr in self.param_groups:
+            for p, g in _grads(gr, gr["maximize"]):
+                st = self.state[p]
+                t = _count(st)
+                if gr["weight_decay"]:
+                    g = g + gr["weight_decay"] * p.data
+                clr = gr["lr"] / (1 + (t - 1) * gr["lr_decay"])
+                s = st["sum"].data
+                s += g * g
+                p.data -= clr * (g / (_xp(p).sqrt(s) + gr["eps"]))
+                p._bump()
+        return loss
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler, 2012): a step whose units match p, from running RMS of g and steps."""
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+                 capturable=False, maximize=False, differentiable=False):
+        _check_common(lr, eps, weight_decay)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        _check_impl("Adadelta", capturable=capturable, differentiable=differentiable)
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                                      foreach=foreach, capturable=capturable, maximize=maximize,
+                                      differentiable=differentiable))
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for gr in self.param_groups:
+            lr, rho, eps, wd = gr["lr"], gr["rho"], gr["eps"], gr["weight_decay"]
+            for p, g in _grads(gr, gr["maximize"]):
+                st = self.state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["square_avg"] = _zeros_like(p)
+                    st["acc_delta"] = _zeros_like(p)
+                _count(st)
+                if wd:
+                    g = g + wd * p.data
+                v, acc = st["square_avg"].data, st["acc_delta"].data
+                v *= rho
+                v += (1 - rho) * g * g
+                xp = _xp(p)
+                delta = xp.sqrt(acc + eps) / xp.sqrt(v + eps) * g
+                acc *= rho
+                acc += (1 - rho) * delta * delta
+                p.data -= lr * delta
+                p._bump()
+        return loss
+
+
+del required, _IMPL
