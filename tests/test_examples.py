@@ -12,3 +12,12 @@ def test_spiral_example_learns(capsys):
     assert loss < 0.05 and acc >= 0.98
     out = capsys.readouterr().out
     assert out.count("loss") == 21
+
+
+def test_spiral_nn_example_learns_and_reloads(tmp_path, capsys):
+    """The learning test of the nn/optim issue: an MLP with Adam reaches >= 98% on two spirals."""
+    path = pathlib.Path(__file__).parents[1] / "examples" / "spiral_nn.py"
+    main = runpy.run_path(str(path))["main"]
+    acc, same = main(["--epochs", "300", "--out", str(tmp_path / "w.safetensors")])
+    assert acc >= 0.98 and same
+    assert (tmp_path / "w.safetensors").exists()

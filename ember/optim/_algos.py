@@ -117,8 +117,7 @@ class Adam(Optimizer):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable, fused=fused)
-        if type(self) is Adam:
-            defaults["decoupled_weight_decay"] = decoupled_weight_decay
+        defaults["decoupled_weight_decay"] = decoupled_weight_decay
         self._decoupled = decoupled_weight_decay
         super().__init__(params, defaults)
 

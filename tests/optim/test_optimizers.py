@@ -1,0 +1,168 @@
+"""Every optimizer follows PyTorch's trajectory for 20 steps from the same start."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+import ember
+import ember.optim as eo
+
+torch = pytest.importorskip("torch")
+to = torch.optim
+
+SHAPES = [(3, 4), (4,), ()]
+
+CONFIGS = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1)),
+    ("SGD", dict(lr=0.05, maximize=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    ("Adam", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, maximize=True)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.5, amsgrad=True)),
+    ("Adamax", dict(lr=0.01, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, momentum_decay=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=0.01)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True, weight_decay=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+    ("Adagrad", dict(lr=0.1, weight_decay=0.1, maximize=True)),
+    ("Adadelta", dict(lr=1.0)),
+    ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1)),
+]
+
+
+def _loss(m, ps, x):
+    a, b, c = ps
+    return ((m.tanh(x @ a) * b).sum() + (a * a).sum() * 0.1 + c * c * 3 + (b * b).sum() * 0.5)
+
+
+@pytest.mark.parametrize("name,kw", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
+def test_trajectory_matches_torch(name, kw):
+    rng = np.random.default_rng(0)
+    init = [rng.standard_normal(s) for s in SHAPES]
+    x = rng.standard_normal((5, 3))
+    eps_ = [ember.tensor(a, requires_grad=True) for a in init]
+    tps = [torch.tensor(a, requires_grad=True) for a in init]
+    eopt = getattr(eo, name)(eps_, **kw)
+    topt = getattr(to, name)(tps, **kw)
+    ex, tx = ember.tensor(x), torch.tensor(x)
+    for step in range(20):
+        eopt.zero_grad()
+        topt.zero_grad()
+        _loss(ember, eps_, ex).backward()
+        _loss(torch, tps, tx).backward()
+        eopt.step()
+        topt.step()
+        for e, t in zip(eps_, tps):
+            np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-6,
+                                       atol=1e-10, err_msg=f"{name} step {step}")
+    # the state dict has PyTorch's layout
+    esd, tsd = eopt.state_dict(), topt.state_dict()
+    assert esd["param_groups"] == tsd["param_groups"]
+    assert sorted(esd["state"]) == sorted(tsd["state"])
+    for k in tsd["state"]:
+        assert sorted(esd["state"][k]) == sorted(tsd["state"][k])
+        for sk, tv in tsd["state"][k].items():
+            ev = esd["state"][k][sk]
+            tv = tv.numpy() if hasattr(tv, "numpy") else tv
+            ev = ev.numpy() if hasattr(ev, "numpy") else ev
+            np.testing.assert_allclose(ev, tv, rtol=1e-6, atol=1e-10, err_msg=f"state {sk}")
+
+
+def test_param_groups_and_none_grads():
+    a = ember.ones(2, requires_grad=True)
+    b = ember.ones(2, requires_grad=True)
+    opt = eo.SGD([{"params": [a]}, {"params": [b], "lr": 1.0}], lr=0.1, momentum=0.5)
+    assert opt.param_groups[0]["lr"] == 0.1 and opt.param_groups[1]["lr"] == 1.0
+    (a.sum() * 2).backward()  # b has no grad: skipped
+    opt.step()
+    np.testing.assert_allclose(a.detach().numpy(), [0.8, 0.8], rtol=1e-6)
+    assert b.tolist() == [1.0, 1.0]
+    c = ember.ones(1, requires_grad=True)
+    opt.add_param_group({"params": c, "momentum": 0.0})
+    assert opt.param_groups[2]["lr"] == 0.1
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group({"params": [a]})
+    with pytest.raises(ValueError, match="empty parameter list"):
+        eo.Adam([])
+    with pytest.raises(ValueError, match="Invalid learning rate"):
+        eo.Adam([a], lr=-1)
+    with pytest.raises(ValueError, match="non-leaf"):
+        eo.SGD([a * 2])
+    with pytest.raises(NotImplementedError, match="fused"):
+        eo.Adam([a], fused=True)
+
+
+def test_zero_grad_set_to_none_false():
+    a = ember.ones(2, requires_grad=True)
+    opt = eo.SGD([a], lr=0.1)
+    a.sum().backward()
+    opt.zero_grad(set_to_none=False)
+    assert a.grad.tolist() == [0.0, 0.0]
+    opt.zero_grad()
+    assert a.grad is None
+
+
+def _bytes(obj):
+    buf = io.BytesIO()
+    ember.save(obj, buf)
+    buf.seek(0)
+    return buf
+
+
+def test_state_dict_roundtrip_continues_identically():
+    rng = np.random.default_rng(3)
+    init = rng.standard_normal((4, 3))
+    x = ember.tensor(rng.standard_normal((5, 4)))
+
+    def run(p, opt, n):
+        for _ in range(n):
+            opt.zero_grad()
+            (ember.tanh(x @ p) ** 2).sum().backward()
+            opt.step()
+
+    p1 = ember.tensor(init, requires_grad=True)
+    o1 = eo.Adam([p1], lr=0.05, amsgrad=True)
+    run(p1, o1, 10)
+    p2 = ember.tensor(init, requires_grad=True)
+    o2 = eo.Adam([p2], lr=0.05, amsgrad=True)
+    run(p2, o2, 5)
+    saved = o2.state_dict()
+    p3 = ember.tensor(p2.detach().numpy().copy(), requires_grad=True)
+    o3 = eo.Adam([p3], lr=0.5, amsgrad=True)
+    o3.load_state_dict(ember.load(_bytes(saved)))
+    assert o3.param_groups[0]["lr"] == 0.05
+    run(p3, o3, 5)
+    np.testing.assert_allclose(p3.detach().numpy(), p1.detach().numpy(), rtol=1e-12)
+
+
+def test_optimizer_state_dict_before_first_step():
+    p = ember.ones(2, requires_grad=True)
+    o = eo.Adam([p])
+    sd = ember.load(_bytes(o.state_dict()))
+    o.load_state_dict(sd)
+    assert o.state_dict()["state"] == {}
+
+
+def test_closure():
+    p = ember.tensor([2.0], requires_grad=True)
+    opt = eo.SGD([p], lr=0.25)
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    assert opt.step(closure).item() == 4.0
+    assert p.item() == 1.0
