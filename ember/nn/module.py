@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 from .. import backend
 from .._grad_mode import no_grad
 from ..tensor import Tensor
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, zero_grads
 
 __all__ = ["Module"]
 
@@ -357,13 +357,8 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = p.grad.detach()
-                    p.grad.zero_()
+        """Clear the parameters' gradients (to None by default, as PyTorch 2)."""
+        zero_grads(self.parameters(), set_to_none)
 
     def _apply_to_tensors(self, fn):
         """Replace every parameter's and buffer's array by ``fn(array)``, keeping identities."""

@@ -47,3 +47,17 @@ class Buffer(Tensor):
         self.requires_grad = False
         self.grad_fn = None
         self.persistent = persistent
+
+
+def zero_grads(params, set_to_none: bool = True) -> None:
+    """Set each parameter's ``.grad`` to None, or to zeros (detached) with ``set_to_none=False``.
+
+    Shared by ``Module.zero_grad`` and ``Optimizer.zero_grad``.
+    """
+    for p in params:
+        if p.grad is not None:
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad = p.grad.detach()
+                p.grad.zero_()

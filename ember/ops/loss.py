@@ -58,6 +58,22 @@ def _flatten_classes(input: Tensor, target: Tensor, name: str):
     return x, target.reshape(-1)
 
 
+def _class_targets(name, input, target, weight, ignore_index):
+    """Flatten to (M, C) scores and (M,) targets; per-sample weights, 0 for ignored targets.
+
+    Returns ``(x, safe_targets, weights, keep_mask)`` (ignored targets replaced by 0).
+    """
+    c = input.shape[1] if input.ndim > 1 else input.shape[0]
+    x, y = _flatten_classes(input, target, name)
+    _check_targets(name, target, c, ignore_index)
+    xp = xp_of(x.data)
+    yd = y.data.astype(np.int64, copy=False)
+    keep = yd != ignore_index
+    ysafe = xp.where(keep, yd, 0)
+    wv = weight.data[ysafe] if weight is not None else xp.ones(yd.shape, dtype=x.data.dtype)
+    return x, ysafe, (wv * keep).astype(x.data.dtype, copy=False), keep
+
+
 class CrossEntropy(Op):
     """Softmax cross-entropy with class indices, fused: -w_y log_softmax(x)_y.
 
@@ -133,14 +149,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             t = t * weight.reshape(wshape)
         loss = -(logp * t).sum(1 if input.ndim > 1 else 0)
         return _reduce(loss, reduction, "cross_entropy")
-    x, y = _flatten_classes(input, target, "cross_entropy")
-    _check_targets("cross_entropy", target, c, ignore_index)
-    xp = xp_of(x.data)
-    yd = y.data.astype(np.int64, copy=False)
-    keep = yd != ignore_index
-    ysafe = xp.where(keep, yd, 0)
-    wv = weight.data[ysafe] if weight is not None else xp.ones(yd.shape, dtype=x.data.dtype)
-    wv = (wv * keep).astype(x.data.dtype, copy=False)
+    x, ysafe, wv, keep = _class_targets("cross_entropy", input, target, weight, ignore_index)
     per = CrossEntropy.apply(x, ysafe, wv)
     if label_smoothing:
         from .activation import log_softmax  # noqa: PLC0415
@@ -167,15 +176,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of the class ``target`` under log-probabilities ``input``."""
-    c = input.shape[1] if input.ndim > 1 else input.shape[0]
-    x, y = _flatten_classes(input, target, "nll_loss")
-    _check_targets("nll_loss", target, c, ignore_index)
-    xp = xp_of(x.data)
-    yd = y.data.astype(np.int64, copy=False)
-    keep = yd != ignore_index
-    ysafe = xp.where(keep, yd, 0)
-    wv = weight.data[ysafe] if weight is not None else xp.ones(yd.shape, dtype=x.data.dtype)
-    wv = (wv * keep).astype(x.data.dtype, copy=False)
+    x, ysafe, wv, _ = _class_targets("nll_loss", input, target, weight, ignore_index)
     picked = x.gather(1, _wrap(ysafe[:, None], False, None, 0)).squeeze(1)
     per = -picked * _wrap(wv, False, None, 0)
     if reduction == "mean":

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import backend
 from .._grad_mode import no_grad
+from ..nn.parameter import zero_grads
 from ..tensor import Tensor, _wrap
 
 __all__ = ["Optimizer", "required"]
@@ -67,17 +68,23 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients (to None by default, as PyTorch 2)."""
-        for g in self.param_groups:
-            for p in g["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        p.grad = p.grad.detach()
-                        p.grad.zero_()
+        zero_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError
+
+    def _scratch(self, p):
+        """A reusable work array shaped like ``p`` (shared by parameters of one shape/dtype).
+
+        Not part of the optimizer's state: it only spares each step the allocation
+        (and page faults) of temporaries.
+        """
+        cache = self.__dict__.setdefault("_scratch_arrays", {})
+        key = (p.data.shape, p.data.dtype.str, type(p.data))
+        arr = cache.get(key)
+        if arr is None:
+            arr = cache[key] = backend.xp(p.data).empty_like(p.data)
+        return arr
 
     def _closure(self, closure):
         if closure is None:
@@ -158,7 +165,7 @@ class Optimizer:
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state,
-                "param_groups": self.param_groups}
+                "param_groups": self.param_groups}  # (not the scratch arrays)
 
     def __setstate__(self, state):
         self.__dict__.update(state)
