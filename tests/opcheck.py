@@ -206,7 +206,7 @@ def check_case(case: OpCase, k: int):
             for j, (g, t) in enumerate(zip(grads, tg)):
                 gv = np.zeros(diff[j].shape) if g is None else g.numpy()
                 tv = np.zeros(tuple(tdiff[j].shape)) if t is None else t.numpy()
-                _close(case.name, f"grad of input {j}", gv, tv, case.atol * 10, case.rtol * 10)
+                _close(case.name, f"grad of input {j}", gv, tv, case.atol, case.rtol)
     if case.gradcheck and diff and fouts:
         fn = _float_fn(case.fn, ins)
         small = sum(t.numel() for t in diff) <= 40
