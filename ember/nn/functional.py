@@ -12,6 +12,11 @@ from ..ops import (alpha_dropout, batch_norm, bilinear, binary_cross_entropy,  #
                    pairwise_distance, poisson_nll_loss, prelu, sigmoid, smooth_l1_loss,
                    softmax, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
                    triplet_margin_loss)
+from ..ops import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: F401
+                   avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
+                   dropout1d, dropout2d, fold, instance_norm, interpolate, local_response_norm,
+                   lp_pool2d, max_pool1d, max_pool2d, max_unpool2d, min_pool2d, pixel_shuffle,
+                   pixel_unshuffle, unfold, upsample)
 from ..ops import dropout as _dropout
 from ..tensor import Tensor, _wrap
 

@@ -13,4 +13,7 @@ from .shape import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
+from .upsample import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)

@@ -5,7 +5,7 @@ from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from . import elementwise as E
 
-__all__ = ["batch_norm", "layer_norm", "group_norm"]
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm"]
 
 
 def _affine(x, weight, bias, shape):
@@ -93,3 +93,57 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     var = (d * d).mean(2, keepdim=True)
     out = (d * E.rsqrt(var + eps)).reshape(input.shape)
     return _affine(out, weight, bias, (1, c) + (1,) * (input.ndim - 2))
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each (sample, channel) over its spatial dims. Shape: (N, C, *)."""
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected (N, C, *) input with spatial dims, got "
+                         f"{list(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("instance_norm: running stats are needed when not using input "
+                               "statistics")
+        xhat = (input - running_mean.reshape(shape)) * E.rsqrt(running_var.reshape(shape) + eps)
+        return _affine(xhat, weight, bias, shape)
+    dims = tuple(range(2, input.ndim))
+    mean = input.mean(dims, keepdim=True)
+    d = input - mean
+    var = (d * d).mean(dims, keepdim=True)
+    if running_mean is not None and running_var is not None:
+        cnt = input.numel() // (n * c)
+        with no_grad():
+            m = momentum
+            running_mean.mul_(1 - m).add_(mean.reshape(n, c).mean(0).detach() * m)
+            running_var.mul_(1 - m).add_(var.reshape(n, c).mean(0).detach()
+                                         * (m * cnt / max(cnt - 1, 1)))
+    return _affine(d * E.rsqrt(var + eps), weight, bias, shape)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (AlexNet).
+
+    Shape: (N, C, *). The channel window is centred, zero-padded at the ends.
+    """
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3D or higher input, got "
+                         f"{list(input.shape)}")
+    if input.numel() == 0:
+        return input
+    from .shape import pad  # noqa: PLC0415
+
+    c = input.shape[1]
+    sq = input * input
+    widths = [0, 0] * (input.ndim - 2) + [size // 2, (size - 1) // 2]
+    padded = pad(sq, widths)
+    acc = padded[:, 0:c]
+    for j in range(1, size):  # a loop over the kernel offsets only
+        acc = acc + padded[:, j:j + c]
+    div = (acc * (alpha / size) + k) ** beta
+    return input / div

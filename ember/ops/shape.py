@@ -525,7 +525,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:  # no
                            f"input dimension but got padding length {len(pad)} and input of "
                            f"dimension {nd}")
     if mode != "constant":
-        raise NotImplementedError(f"pad: mode={mode!r} is not supported yet (only 'constant')")
+        return _pad_indexed(input, pad, mode)
     widths = [(0, 0)] * nd
     for k in range(len(pad) // 2):
         widths[nd - 1 - k] = (pad[2 * k], pad[2 * k + 1])
@@ -534,6 +534,46 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:  # no
             raise RuntimeError(f"pad: the padded size of dim {i} would be negative "
                                f"(input shape {list(input.shape)}, pad {list(pad)})")
     return Pad.apply(input, tuple(widths), 0 if value is None else value)
+
+
+def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
+    """reflect / replicate / circular padding as a gather along each padded dim.
+
+    The gather (advanced indexing) carries the gradient back, summing where a
+    source element was copied several times.
+    """
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"pad: mode={mode!r} is not one of 'constant', 'reflect', "
+                                  "'replicate', 'circular'")
+    n_dims = len(pad) // 2
+    if input.ndim < n_dims + 1:
+        raise NotImplementedError(f"pad: {mode} padding of {n_dims} dims needs a batched or "
+                                  f"channel dim in front (input shape {list(input.shape)})")
+    out = input
+    for k in range(n_dims):
+        dim = input.ndim - 1 - k
+        lo, hi = pad[2 * k], pad[2 * k + 1]
+        if lo == 0 and hi == 0:
+            continue
+        n = input.shape[dim]
+        pos = np.arange(-lo, n + hi)
+        if mode == "reflect":
+            if lo >= n or hi >= n:
+                raise RuntimeError(f"pad: Padding size should be less than the corresponding "
+                                   f"input dimension, but got: padding ({lo}, {hi}) at dimension "
+                                   f"{dim} of input {list(input.shape)}")
+            pos = np.abs(pos)
+            pos = np.where(pos > n - 1, 2 * (n - 1) - pos, pos)
+        elif mode == "replicate":
+            pos = np.clip(pos, 0, n - 1)
+        else:
+            if lo > n or hi > n:
+                raise RuntimeError(f"pad: Padding value causes wrapping around more than once "
+                                   f"(padding ({lo}, {hi}), dimension {dim} of size {n})")
+            pos = pos % n
+        idx = (slice(None),) * dim + (xp_of(input.data).asarray(pos),)
+        out = out[idx]
+    return out
 
 
 def contiguous(input: Tensor, memory_format=None) -> Tensor:

@@ -1,0 +1,249 @@
+"""Pooling through strided windows: max, min, average, power-average, adaptive, unpooling.
+
+Each pooling is a composition: ``Im2Col`` gathers the windows (a strided view
+copied once), then a reduction over the window axes; gradients come from those
+ops (max: to the arg-max of each window, average: spread over it).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+from . import elementwise as E
+from .conv import Im2Col, _as_4d, _from_4d, _out_len, _pair
+from ._util import xp_of
+
+__all__ = ["max_pool1d", "max_pool2d", "min_pool2d", "avg_pool1d", "avg_pool2d", "lp_pool2d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "max_unpool2d"]
+
+
+def _pool_geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode, nd):
+    """Kernel, stride, dilation pairs, (top, bottom, left, right) padding and output size."""
+    if nd == 2:
+        k = _pair(kernel_size, "kernel_size")
+        s = _pair(stride if stride not in (None, []) else kernel_size, "stride")
+        p, d = _pair(padding, "padding"), _pair(dilation, "dilation")
+    else:
+        k = (1, _pair(kernel_size, "kernel_size", 1)[0])
+        s = (1, _pair(stride if stride not in (None, []) else kernel_size, "stride", 1)[0])
+        p = (0, _pair(padding, "padding", 1)[0])
+        d = (1, _pair(dilation, "dilation", 1)[0])
+    for i in range(2):
+        if p[i] > k[i] // 2:
+            raise RuntimeError(f"{name}: pad should be at most half of effective kernel size, "
+                               f"but got pad={p[i]}, kernel_size={k[i]}")
+        if k[i] <= 0 or s[i] <= 0:
+            raise RuntimeError(f"{name}: kernel_size and stride must be positive")
+    H, W = x.shape[2], x.shape[3]
+    out = []
+    for i, n in enumerate((H, W)):
+        eff = d[i] * (k[i] - 1) + 1
+        span = n + 2 * p[i] - eff
+        if span < 0:
+            raise RuntimeError(f"{name}: kernel ({k[i]}, dilation {d[i]}) is larger than the "
+                               f"padded input ({n + 2 * p[i]}); input shape {list(x.shape)}")
+        o = (span + (s[i] - 1 if ceil_mode else 0)) // s[i] + 1
+        if ceil_mode and (o - 1) * s[i] >= n + p[i]:
+            o -= 1  # the last window must start inside the input or its left padding
+        out.append(o)
+    pad = []
+    for i, n in enumerate((H, W)):
+        need = (out[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1
+        pad += [p[i], max(p[i], need - n - p[i])]
+    return k, s, tuple(pad), d, tuple(out)
+
+
+def _max(name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd,
+         sign=1.0):
+    x, batched = _as_4d(input, name, nd)
+    k, s, pad, d, (Ho, Wo) = _pool_geometry(name, x, kernel_size, stride, padding, dilation,
+                                            ceil_mode, nd)
+    xs = x if sign > 0 else -x
+    cols = Im2Col.apply(xs, k, s, pad, d, False, -math.inf)  # (N, C, Ho, Wo, kh, kw)
+    N, C = x.shape[0], x.shape[1]
+    vals, arg = cols.reshape(N, C, Ho, Wo, k[0] * k[1]).max(-1)
+    out = _from_4d(vals if sign > 0 else -vals, batched, nd)
+    if not return_indices:
+        return out
+    xp = xp_of(arg.data)
+    ki, kj = arg.data // k[1], arg.data % k[1]
+    rows = xp.arange(Ho)[:, None] * s[0] - pad[0] + ki * d[0]
+    cols_ = xp.arange(Wo)[None, :] * s[1] - pad[2] + kj * d[1]
+    idx = _wrap((rows * x.shape[3] + cols_).astype(np.int64), False, None, 0)
+    return out, _from_4d(idx, batched, nd)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """The maximum over each kernel window. Shape: (N, C, H, W) -> (N, C, H_out, W_out).
+
+    With ``return_indices`` also the flat position (h * W + w) of each maximum.
+    """
+    return _max("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                return_indices, 2)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """The maximum over each window of a (N, C, L) input."""
+    return _max("max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                return_indices, 1)
+
+
+def min_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """The minimum over each kernel window (the lectures' min pooling; not in PyTorch).
+
+    min_pool2d(x) = -max_pool2d(-x); padding counts as +inf (never the minimum).
+    """
+    return _max("min_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                return_indices, 2, sign=-1.0)
+
+
+def _avg(name, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+         divisor_override, nd):
+    x, batched = _as_4d(input, name, nd)
+    k, s, pad, d, (Ho, Wo) = _pool_geometry(name, x, kernel_size, stride, padding, 1,
+                                            ceil_mode, nd)
+    cols = Im2Col.apply(x, k, s, pad, d, False, 0.0)
+    total = cols.sum((-2, -1))
+    if divisor_override:
+        return _from_4d(total / float(divisor_override), batched, nd)
+    H, W = x.shape[2], x.shape[3]
+    p = (pad[0], pad[2])
+    # How many positions of each window lie in the input (or in the symmetric padding).
+    xp = xp_of(x.data)
+    ones = xp.ones((1, 1, H + 2 * p[0], W + 2 * p[1]) if count_include_pad else (1, 1, H, W),
+                   dtype=x.data.dtype)
+    extra = (0, pad[1] - p[0], 0, pad[3] - p[1]) if count_include_pad else pad
+    counts = Im2Col.forward(_NoCtx(), ones, k, s, extra, d, False, 0.0).sum(axis=(-2, -1))
+    return _from_4d(total / _wrap(counts, False, None, 0), batched, nd)
+
+
+class _NoCtx:
+    def save_for_backward(self, *a):
+        pass
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """The mean over each kernel window (sub-sampling). Shape: (N, C, H, W) -> (N, C, Ho, Wo)."""
+    return _avg("avg_pool2d", input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override, 2)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """The mean over each window of a (N, C, L) input."""
+    return _avg("avg_pool1d", input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                None, 1)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    """(sum over the window of x^p)^(1/p), as PyTorch computes it (through avg_pool2d)."""
+    kh, kw = _pair(kernel_size)
+    out = avg_pool2d(input ** norm_type, (kh, kw), stride, 0, ceil_mode) * (kh * kw)
+    return E.sign(out) * E.relu(E.abs(out)) ** (1.0 / norm_type)
+
+
+def _adaptive_bounds(n, o):
+    starts = [(i * n) // o for i in range(o)]
+    ends = [-((-(i + 1) * n) // o) for i in range(o)]
+    return starts, ends
+
+
+def _avg_matrix(n, o, dtype, xp):
+    a = np.zeros((o, n), dtype=dtype)
+    for i, (lo, hi) in enumerate(zip(*_adaptive_bounds(n, o))):
+        a[i, lo:hi] = 1.0 / (hi - lo)
+    return _wrap(xp.asarray(a), False, None, 0)
+
+
+def _out_size(output_size, H, W):
+    o = _pair(output_size, "output_size") if not isinstance(output_size, (tuple, list)) else \
+        tuple(output_size)
+    return (o[0] if o[0] is not None else H, o[1] if o[1] is not None else W)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed output size: window i spans [floor(iH/o), ceil((i+1)H/o))."""
+    from .linalg import einsum  # noqa: PLC0415
+
+    x, batched = _as_4d(input, "adaptive_avg_pool2d", 2)
+    H, W = x.shape[2], x.shape[3]
+    Ho, Wo = _out_size(output_size, H, W)
+    xp = xp_of(x.data)
+    ah = _avg_matrix(H, Ho, x.data.dtype, xp)
+    aw = _avg_matrix(W, Wo, x.data.dtype, xp)
+    out = einsum("ih,nchw,jw->ncij", ah, x, aw)  # separable and linear: two small GEMMs
+    return _from_4d(out, batched, 2)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    x = input.unsqueeze(-2)
+    o = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    return adaptive_avg_pool2d(x, (1, o)).squeeze(-2)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling to a fixed output size (windows as in adaptive_avg_pool2d)."""
+    x, batched = _as_4d(input, "adaptive_max_pool2d", 2)
+    N, C, H, W = x.shape
+    Ho, Wo = _out_size(output_size, H, W)
+    xp = xp_of(x.data)
+
+    def table(n, o):
+        lo, hi = _adaptive_bounds(n, o)
+        kmax = max(h - l_ for l_, h in zip(lo, hi))
+        idx = np.array([[min(a + j, b - 1) for j in range(kmax)] for a, b in zip(lo, hi)])
+        return xp.asarray(idx), kmax
+
+    ri, kh = table(H, Ho)
+    ci, kw = table(W, Wo)
+    # windows (N, C, Ho, kh, Wo, kw) by advanced indexing; repeated edge positions are
+    # duplicates of a real element, so they never change the maximum.
+    win = x[:, :, ri[:, :, None, None], ci[None, None, :, :]]
+    win = win.permute(0, 1, 2, 4, 3, 5).reshape(N, C, Ho, Wo, kh * kw)
+    vals, arg = win.max(-1)
+    out = _from_4d(vals, batched, 2)
+    if not return_indices:
+        return out
+    a = arg.data
+    r = xp.take_along_axis(xp.broadcast_to(ri[:, None, :], (Ho, Wo, kh))[None, None],
+                           (a // kw)[..., None], -1)[..., 0]
+    c = xp.take_along_axis(xp.broadcast_to(ci[None, :, :], (Ho, Wo, kw))[None, None],
+                           (a % kw)[..., None], -1)[..., 0]
+    return out, _from_4d(_wrap((r * W + c).astype(np.int64), False, None, 0), batched, 2)
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
+                 output_size=None) -> Tensor:
+    """Put each value back at the position ``max_pool2d(..., return_indices=True)`` recorded."""
+    from .index import scatter  # noqa: PLC0415
+
+    x, batched = _as_4d(input, "max_unpool2d", 2)
+    idx, _ = _as_4d(indices, "max_unpool2d", 2)
+    k = _pair(kernel_size)
+    s = _pair(stride if stride is not None else kernel_size)
+    p = _pair(padding)
+    N, C, H, W = x.shape
+    if output_size is None:
+        Ho = (H - 1) * s[0] - 2 * p[0] + k[0]
+        Wo = (W - 1) * s[1] - 2 * p[1] + k[1]
+    else:
+        Ho, Wo = tuple(output_size)[-2:]
+    if tuple(idx.shape) != tuple(x.shape):
+        raise RuntimeError(f"max_unpool2d: indices {list(indices.shape)} must have the input's "
+                           f"shape {list(input.shape)}")
+    if idx.numel() and (int(idx.data.max()) >= Ho * Wo or int(idx.data.min()) < 0):
+        raise RuntimeError(f"max_unpool2d: Found an invalid max index (output size "
+                           f"{[Ho, Wo]})")
+    zeros = _wrap(xp_of(x.data).zeros((N, C, Ho * Wo), dtype=x.data.dtype), False, None, 0)
+    out = scatter(zeros, 2, idx.reshape(N, C, H * W), x.reshape(N, C, H * W))
+    return _from_4d(out.reshape(N, C, Ho, Wo), batched, 2)
+
+
+del _out_len
