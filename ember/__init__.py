@@ -21,6 +21,7 @@ from .ops.elementwise import abs, pow, round  # noqa: A004 - PyTorch's names
 from .ops.reduce import all, any, max, min, sum  # noqa: A004
 from . import accelerator, cuda
 from . import nn, optim
+from . import models
 from .serialization import load, save
 
 half, double, long, short = float16, float64, int64, int16

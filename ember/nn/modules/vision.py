@@ -1,0 +1,169 @@
+"""Image-shaped helpers: padding, up-sampling, pixel shuffle, instance norm, LRN, Dropout2d."""
+from __future__ import annotations
+
+from ... import ops
+from ..module import Module
+from .dropout import _DropoutNd
+from .normalization import _BatchNorm
+
+__all__ = ["ZeroPad2d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d", "Upsample",
+           "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+           "InstanceNorm2d", "LocalResponseNorm", "Dropout2d", "Dropout1d"]
+
+
+class _Pad2d(Module):
+    _mode = "constant"
+
+    def __init__(self, padding, value: float = 0.0):
+        super().__init__()
+        self.padding = (padding,) * 4 if isinstance(padding, int) else tuple(padding)
+        self.value = value
+
+    def forward(self, input):
+        if self._mode == "constant":
+            return ops.pad(input, self.padding, "constant", self.value)
+        return ops.pad(input, self.padding, self._mode)
+
+    def extra_repr(self):
+        return f"{self.padding}" + (f", value={self.value}" if type(self) is ConstantPad2d
+                                    else "")
+
+
+class ZeroPad2d(_Pad2d):
+    """Pad the last two dims with zeros: padding = (left, right, top, bottom) or one int."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+
+class ConstantPad2d(_Pad2d):
+    """Pad the last two dims with ``value``."""
+
+
+class ReflectionPad2d(_Pad2d):
+    """Pad by mirroring the border (without repeating the edge)."""
+
+    _mode = "reflect"
+
+
+class ReplicationPad2d(_Pad2d):
+    """Pad by repeating the edge values."""
+
+    _mode = "replicate"
+
+
+class Upsample(Module):
+    """Up-sample by ``scale_factor`` or to ``size`` ('nearest', 'linear', 'bilinear')."""
+
+    def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
+                 recompute_scale_factor=None):
+        super().__init__()
+        self.size = size
+        self.scale_factor = float(scale_factor) if isinstance(scale_factor, (int, float)) \
+            else scale_factor
+        self.mode, self.align_corners = mode, align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input):
+        return ops.interpolate(input, self.size, self.scale_factor, self.mode,
+                               self.align_corners, self.recompute_scale_factor)
+
+    def extra_repr(self):
+        info = (f"size={self.size}" if self.size is not None
+                else f"scale_factor={self.scale_factor}")
+        return info + f", mode='{self.mode}'"
+
+
+class UpsamplingNearest2d(Upsample):
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, "nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Bilinear up-sampling with align_corners=True (as PyTorch's class does)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, "bilinear", align_corners=True)
+
+
+class PixelShuffle(Module):
+    def __init__(self, upscale_factor: int):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, input):
+        return ops.pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self):
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    def __init__(self, downscale_factor: int):
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, input):
+        return ops.pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self):
+        return f"downscale_factor={self.downscale_factor}"
+
+
+class InstanceNorm2d(_BatchNorm):
+    """Normalise each sample's channel over H, W (no learned affine map by default)."""
+
+    _dims = (3, 4)
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device=None,
+                 dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input):
+        if input.ndim not in self._dims:
+            raise ValueError(f"InstanceNorm2d({self.num_features}): expected 3D or 4D input, "
+                             f"got {input.ndim}D input of shape {tuple(input.shape)}")
+        x = input if input.ndim == 4 else input.unsqueeze(0)
+        if x.shape[1] != self.num_features and self.affine:
+            raise ValueError(f"InstanceNorm2d({self.num_features}): expected input with "
+                             f"{self.num_features} channels, got shape {tuple(input.shape)}")
+        use_stats = self.training or not self.track_running_stats
+        out = ops.instance_norm(x, self.running_mean if self.track_running_stats else None,
+                                self.running_var if self.track_running_stats else None,
+                                self.weight, self.bias, use_stats, self.momentum or 0.0,
+                                self.eps)
+        return out if input.ndim == 4 else out.squeeze(0)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class LocalResponseNorm(Module):
+    """Normalise by the activity of ``size`` neighbouring channels (AlexNet, 2012)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return ops.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of (N, C, H, W) in training (spatial dropout)."""
+
+    def forward(self, input):
+        return ops.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) in training."""
+
+    def forward(self, input):
+        return ops.dropout1d(input, self.p, self.training, self.inplace)
+
