@@ -63,6 +63,48 @@ LAYERS = [
     L("LayerNorm_2d", lambda nn: nn.LayerNorm((3, 4), elementwise_affine=True), [(2, 3, 4)]),
     L("GroupNorm", lambda nn: nn.GroupNorm(2, 4), [(3, 4, 5)]),
     L("Dropout_eval", lambda nn: nn.Dropout(0.5), [(4, 5)], train=False),
+    L("Conv2d", lambda nn: nn.Conv2d(3, 4, 3, stride=2, padding=1), [(2, 3, 7, 6)]),
+    L("Conv2d_groups_dil", lambda nn: nn.Conv2d(4, 6, (3, 2), dilation=2, groups=2, bias=False),
+      [(2, 4, 8, 7)]),
+    L("Conv2d_same_reflect", lambda nn: nn.Conv2d(2, 3, 3, padding="same",
+                                                  padding_mode="reflect"), [(1, 2, 5, 6)]),
+    L("Conv2d_circular", lambda nn: nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"),
+      [(1, 2, 5, 6)]),
+    L("Conv2d_replicate_unbatched", lambda nn: nn.Conv2d(2, 3, 3, padding=(1, 2),
+                                                         padding_mode="replicate"),
+      [(2, 5, 6)]),
+    L("Conv1d", lambda nn: nn.Conv1d(3, 5, 3, stride=2, padding=1), [(2, 3, 9)]),
+    L("ConvTranspose2d", lambda nn: nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1,
+                                                       output_padding=1), [(2, 3, 4, 5)]),
+    L("ConvTranspose1d", lambda nn: nn.ConvTranspose1d(4, 2, 3, stride=2, groups=2),
+      [(2, 4, 5)]),
+    L("MaxPool2d", lambda nn: nn.MaxPool2d(3, 2, 1, ceil_mode=True), [(2, 3, 7, 8)]),
+    L("MaxPool1d", lambda nn: nn.MaxPool1d(2), [(2, 3, 8)]),
+    L("AvgPool2d", lambda nn: nn.AvgPool2d(2, count_include_pad=False, padding=1),
+      [(2, 3, 6, 7)]),
+    L("AvgPool1d", lambda nn: nn.AvgPool1d(3, 2), [(2, 3, 9)]),
+    L("LPPool2d", lambda nn: nn.LPPool2d(2, 2), [(1, 2, 4, 6)], "pos"),
+    L("AdaptiveAvgPool2d", lambda nn: nn.AdaptiveAvgPool2d((2, 3)), [(2, 3, 7, 8)]),
+    L("AdaptiveAvgPool1d", lambda nn: nn.AdaptiveAvgPool1d(3), [(2, 3, 8)]),
+    L("AdaptiveMaxPool2d", lambda nn: nn.AdaptiveMaxPool2d(3), [(2, 3, 7, 8)]),
+    L("InstanceNorm2d", lambda nn: nn.InstanceNorm2d(3), [(2, 3, 4, 5)]),
+    L("InstanceNorm2d_affine_stats", lambda nn: nn.InstanceNorm2d(3, affine=True,
+                                                                  track_running_stats=True),
+      [(2, 3, 4, 5)]),
+    L("LocalResponseNorm", lambda nn: nn.LocalResponseNorm(3), [(2, 5, 3, 3)]),
+    L("Dropout2d_eval", lambda nn: nn.Dropout2d(0.5), [(2, 3, 4, 4)], train=False),
+    L("Upsample_nearest", lambda nn: nn.Upsample(scale_factor=2), [(1, 2, 3, 4)]),
+    L("Upsample_bilinear", lambda nn: nn.Upsample(size=(5, 7), mode="bilinear"),
+      [(1, 2, 3, 4)]),
+    L("UpsamplingBilinear2d", lambda nn: nn.UpsamplingBilinear2d(scale_factor=2),
+      [(1, 2, 3, 3)]),
+    L("UpsamplingNearest2d", lambda nn: nn.UpsamplingNearest2d(size=(5, 5)), [(1, 2, 3, 3)]),
+    L("PixelShuffle", lambda nn: nn.PixelShuffle(2), [(2, 8, 3, 3)]),
+    L("ZeroPad2d", lambda nn: nn.ZeroPad2d((1, 2, 0, 1)), [(1, 2, 3, 3)]),
+    L("ConstantPad2d", lambda nn: nn.ConstantPad2d(1, 3.5), [(1, 2, 3, 3)]),
+    L("ReflectionPad2d", lambda nn: nn.ReflectionPad2d(2), [(1, 2, 3, 4)]),
+    L("ReplicationPad2d", lambda nn: nn.ReplicationPad2d((1, 0, 2, 1)), [(1, 2, 3, 4)]),
+    L("BatchNorm2d_eval", lambda nn: nn.BatchNorm2d(3), [(2, 3, 4, 4)], train=False),
     L("ModuleList_in_Sequential", lambda nn: nn.Sequential(*nn.ModuleList([nn.Linear(3, 3)
                                                                            for _ in range(2)])),
       [(2, 3)]),
@@ -94,6 +136,8 @@ def test_layer_matches_torch(make, shapes, kind, train):
     em.train(train)
     if kind == "away0":
         xs = [rng.choice([-1.0, 1.0], s) * rng.uniform(0.2, 2.0, s) for s in shapes]
+    elif kind == "pos":
+        xs = [rng.uniform(0.5, 2.0, s) for s in shapes]
     else:
         xs = [rng.standard_normal(s) for s in shapes]
     ex = [ember.tensor(x, requires_grad=True) for x in xs]

@@ -1,0 +1,93 @@
+"""The classic networks: architecture (parameter counts), torchvision key names, shapes, errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember
+from ember import models as M
+
+# Parameter counts of torchvision's models (a checksum of the architecture).
+COUNTS = [
+    (M.resnet18, 11_689_512), (M.resnet34, 21_797_672), (M.resnet50, 25_557_032),
+    (M.alexnet, 61_100_840), (M.vgg11, 132_863_336), (M.vgg16, 138_357_544),
+    (M.vgg16_bn, 138_365_992), (M.vgg19, 143_667_240), (M.googlenet, 6_624_904),
+]
+
+
+@pytest.mark.parametrize("make,count", COUNTS, ids=[c[0].__name__ for c in COUNTS])
+def test_parameter_counts_equal_torchvision(make, count):
+    assert sum(p.numel() for p in make().parameters()) == count
+
+
+def test_resnet_keys_follow_torchvision():
+    keys = list(M.resnet18().state_dict())
+    assert keys[:6] == ["conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean",
+                        "bn1.running_var", "bn1.num_batches_tracked"]
+    for k in ["layer1.0.conv1.weight", "layer2.0.downsample.0.weight",
+              "layer2.0.downsample.1.running_var", "layer4.1.bn2.bias", "fc.weight", "fc.bias"]:
+        assert k in keys
+    assert "layer3.0.conv3.weight" in M.resnet50().state_dict()
+    assert len(keys) == 122  # torchvision's resnet18 state dict has 122 entries
+
+
+def test_vgg_alexnet_googlenet_keys():
+    assert "features.0.weight" in M.vgg16().state_dict()
+    assert "features.1.running_mean" in M.vgg11_bn().state_dict()
+    assert list(M.alexnet().state_dict())[-2:] == ["classifier.6.weight", "classifier.6.bias"]
+    g = M.googlenet().state_dict()
+    assert "inception4a.branch2.1.conv.weight" in g and "conv1.bn.running_var" in g
+    with pytest.raises(NotImplementedError, match="aux_logits"):
+        M.googlenet(aux_logits=True)
+
+
+@pytest.mark.parametrize("make,shape,classes", [
+    (lambda: M.LeNet5(), (2, 1, 28, 28), 10),
+    (lambda: M.LeNet5(pool="max", activation="relu"), (2, 1, 28, 28), 10),
+    (lambda: M.resnet18(small_input=True, num_classes=10), (2, 3, 32, 32), 10),
+    (lambda: M.resnet18(small_input=True, in_channels=1, num_classes=10), (2, 1, 28, 28), 10),
+    (lambda: M.googlenet(num_classes=7), (1, 3, 64, 64), 7),
+])
+def test_forward_backward_shapes(make, shape, classes):
+    m = make()
+    out = m(ember.randn(*shape))
+    assert out.shape == (shape[0], classes)
+    out.sum().backward()
+    assert all(p.grad is not None for p in m.parameters())
+
+
+def test_lenet_layout():
+    m = M.LeNet5()
+    assert [k for k in m.state_dict()] == ["conv1.weight", "conv1.bias", "conv2.weight",
+                                           "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight",
+                                           "fc2.bias", "fc3.weight", "fc3.bias"]
+    assert m.fc1.weight.shape == (120, 256)
+    assert sum(p.numel() for p in m.parameters()) == 44_426
+
+
+def test_residual_block_alone():
+    b = M.ResidualBlock(4, 8, stride=2)
+    x = ember.randn(2, 4, 6, 6)
+    assert b(x).shape == (2, 8, 3, 3)
+    assert "downsample.0.weight" in b.state_dict()
+    same = M.ResidualBlock(4, 4)
+    assert same.downsample is None and same(x).shape == x.shape
+
+
+def test_conv_layer_errors_name_layer_and_shapes():
+    conv = ember.nn.Conv2d(3, 16, 5)
+    with pytest.raises(RuntimeError, match=r"Conv2d\(3, 16, kernel_size=\(5, 5\).*expected "
+                                           r"input with 3 channels, got shape \(8, 1, 28, 28\)"):
+        conv(ember.ones(8, 1, 28, 28))
+    with pytest.raises(RuntimeError, match=r"Conv2d\(3, 16.*expected a 3D \(unbatched\) or 4D "
+                                           r"\(batched\) input, got shape \(8, 3\)"):
+        conv(ember.ones(8, 3))
+    with pytest.raises(RuntimeError, match=r"Conv2d\(3, 16.*Kernel size can't be greater than "
+                                           r"actual input size"):
+        conv(ember.ones(1, 3, 4, 4))
+    assert conv(ember.ones(3, 8, 8)).shape == (16, 4, 4)  # unbatched (C, H, W)
+
+
+def test_min_pool_module():
+    x = ember.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    assert ember.nn.MinPool2d(2)(x).tolist() == [[[[0.0, 2.0], [8.0, 10.0]]]]
