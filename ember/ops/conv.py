@@ -1,16 +1,14 @@
-"""Convolution as im2col + one GEMM, and its adjoint col2im.
+"""Convolution as im2col + one (batched) GEMM, and its adjoint col2im.
 
-``Im2Col`` copies every receptive field of a (padded) input into one array
-through a strided view (no Python loop over pixels); ``Col2Im`` scatters such
-an array back, with one strided add per kernel offset. The two are each
-other's backward, so every op built from them (conv, transposed conv,
-unfold/fold, pooling) has first and higher-order gradients for free, and a
-convolution keeps exactly one im2col buffer alive for its backward (the
-matmul's saved input).
-
-Layouts: ``channels_last=True`` gives (N, Ho, Wo, C, kh, kw), so that the
-GEMM of a convolution reads (N*Ho*Wo, C*kh*kw) as a view; ``False`` gives
-(N, C, Ho, Wo, kh, kw) for pooling.
+``Im2Col`` copies every receptive field of a (padded) input into one array of
+layout (N, C, kh, kw, Ho, Wo), one strided slice copy per kernel offset (no
+Python loop over batch, channels or pixels); ``Col2Im`` scatters such an array
+back, with one strided add per kernel offset. The two are each other's
+backward, so every op built from them (conv, transposed conv, unfold/fold,
+pooling) has first and higher-order gradients for free, and a convolution
+keeps exactly one im2col buffer alive for its backward (the matmul's saved
+input). The layout is PyTorch's ``unfold`` layout: (N, C*kh*kw, Ho*Wo) is a
+view of it, and the GEMM W (O, C*kh*kw) @ cols gives NCHW output directly.
 """
 from __future__ import annotations
 
@@ -33,28 +31,25 @@ def _out_len(size, k, s, p_total, d):
     return (size + p_total - d * (k - 1) - 1) // s + 1
 
 
-def _windows(xpad, k, s, d, Ho, Wo, channels_last):
-    sN, sC, sH, sW = xpad.strides
-    N, C = xpad.shape[:2]
-    if channels_last:
-        shape = (N, Ho, Wo, C, k[0], k[1])
-        strides = (sN, sH * s[0], sW * s[1], sC, sH * d[0], sW * d[1])
-    else:
-        shape = (N, C, Ho, Wo, k[0], k[1])
-        strides = (sN, sC, sH * s[0], sW * s[1], sH * d[0], sW * d[1])
-    return xp_of(xpad).lib.stride_tricks.as_strided(xpad, shape, strides, writeable=False)
+def _offsets(k, s, d, Ho, Wo):
+    """(i, j, row slice, column slice) for every kernel offset."""
+    for i in range(k[0]):
+        rs = slice(i * d[0], i * d[0] + s[0] * (Ho - 1) + 1, s[0])
+        for j in range(k[1]):
+            yield i, j, rs, slice(j * d[1], j * d[1] + s[1] * (Wo - 1) + 1, s[1])
 
 
 class Im2Col(Op):
     """Every k-window of x (padded with ``value``), stride s, dilation d, as one array.
 
-    Shape: x (N, C, H, W) -> (N, Ho, Wo, C, kh, kw) (channels_last) or
-    (N, C, Ho, Wo, kh, kw). ``pad`` = (top, bottom, left, right).
+    Shape: x (N, C, H, W) -> (N, C, kh, kw, Ho, Wo), or with ``batch_inner``
+    (C, kh, kw, N, Ho, Wo), the layout in which a convolution's weight gradient
+    is one GEMM over the whole batch. ``pad`` = (top, bottom, left, right).
     Backward: col2im of the gradient.
     """
 
     @staticmethod
-    def forward(ctx, x, k, s, pad, d, channels_last, value):
+    def forward(ctx, x, k, s, pad, d, value, batch_inner=False):
         xp = xp_of(x)
         N, C, H, W = x.shape
         Ho = _out_len(H, k[0], s[0], pad[0] + pad[1], d[0])
@@ -64,8 +59,17 @@ class Im2Col(Op):
                           constant_values=value)
         else:
             xpad = x
-        ctx.meta = (x.shape, k, s, pad, d, channels_last)
-        return xp.ascontiguousarray(_windows(xpad, k, s, d, Ho, Wo, channels_last))
+        if batch_inner:
+            cols = xp.empty((C, k[0], k[1], N, Ho, Wo), dtype=x.dtype)
+            xt = xpad.transpose(1, 0, 2, 3)
+            for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
+                cols[:, i, j] = xt[:, :, rs, cs]
+        else:
+            cols = xp.empty((N, C, k[0], k[1], Ho, Wo), dtype=x.dtype)
+            for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
+                cols[:, :, i, j] = xpad[:, :, rs, cs]
+        ctx.meta = (x.shape, k, s, pad, d, batch_inner)
+        return cols
 
     @staticmethod
     def backward(ctx, g):
@@ -76,37 +80,31 @@ class Im2Col(Op):
         return (_col2im(g, *ctx.meta),) + (None,) * 6
 
 
-def _col2im(cols, in_shape, k, s, pad, d, channels_last):
+def _col2im(cols, in_shape, k, s, pad, d, batch_inner=False):
     xp = xp_of(cols)
     N, C, H, W = in_shape
-    Ho, Wo = (cols.shape[1], cols.shape[2]) if channels_last else (cols.shape[2], cols.shape[3])
+    Ho, Wo = cols.shape[4], cols.shape[5]
     out = xp.zeros((N, C, H + pad[0] + pad[1], W + pad[2] + pad[3]), dtype=cols.dtype)
-    for i in range(k[0]):
-        for j in range(k[1]):
-            piece = cols[..., i, j]
-            if channels_last:
-                piece = piece.transpose(0, 3, 1, 2)
-            out[:, :, i * d[0]:i * d[0] + s[0] * (Ho - 1) + 1:s[0],
-                j * d[1]:j * d[1] + s[1] * (Wo - 1) + 1:s[1]] += piece
+    target = out.transpose(1, 0, 2, 3) if batch_inner else out
+    for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
+        piece = cols[:, i, j] if batch_inner else cols[:, :, i, j]
+        target[:, :, rs, cs] += piece
     return out[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W]
 
 
 class Col2Im(Op):
-    """The adjoint of Im2Col: scatter-add windows back into an (N, C, H, W) image.
-
-    Backward: im2col of the gradient (zero padding).
-    """
+    """The adjoint of Im2Col: scatter-add (N, C, kh, kw, Ho, Wo) windows back into
+    an (N, C, H, W) image. Backward: im2col of the gradient (zero padding)."""
 
     @staticmethod
-    def forward(ctx, cols, in_shape, k, s, pad, d, channels_last):
-        ctx.meta = (k, s, pad, d, channels_last)
-        return xp_of(cols).ascontiguousarray(_col2im(cols, in_shape, k, s, pad, d,
-                                                     channels_last))
+    def forward(ctx, cols, in_shape, k, s, pad, d, batch_inner=False):
+        ctx.meta = (k, s, pad, d, batch_inner)
+        return _col2im(cols, in_shape, k, s, pad, d, batch_inner)
 
     @staticmethod
     def backward(ctx, g):
-        k, s, pad, d, cl = ctx.meta
-        return (Im2Col.apply(g, k, s, pad, d, cl, 0.0),) + (None,) * 6
+        k, s, pad, d, bi = ctx.meta
+        return (Im2Col.apply(g, k, s, pad, d, 0.0, bi),) + (None,) * 6
 
 
 # ---------------------------------------------------------------------------- convolution
@@ -179,17 +177,15 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
                            f"(input shape {list(input.shape)})")
     if bias is not None and tuple(bias.shape) != (O,):
         raise RuntimeError(f"{name}: bias must have shape ({O},), got {list(bias.shape)}")
-    cols = Im2Col.apply(x, (kh, kw), s, pad, d, True, 0.0)  # (N, Ho, Wo, C, kh, kw)
-    _, Ho, Wo = cols.shape[:3]
+    cols = Im2Col.apply(x, (kh, kw), s, pad, d, 0.0, True)  # (C, kh, kw, N, Ho, Wo)
+    Ho, Wo = cols.shape[4], cols.shape[5]
     K = Cg * kh * kw
-    if groups == 1:
-        out = cols.reshape(N * Ho * Wo, K) @ w.reshape(O, K).mT  # one GEMM
-    else:
-        cg = cols.reshape(N * Ho * Wo, groups, K).permute(1, 0, 2)
-        out = (cg @ w.reshape(groups, O // groups, K).mT).permute(1, 0, 2)
+    # One GEMM per group over the whole batch: (g, O/g, K) @ (g, K, N*Ho*Wo); so is the
+    # weight gradient, (g, O/g, N*Ho*Wo) @ (g, N*Ho*Wo, K).
+    out = w.reshape(groups, O // groups, K) @ cols.reshape(groups, K, N * Ho * Wo)
+    out = out.reshape(O, N, Ho, Wo).permute(1, 0, 2, 3)
     if bias is not None:
-        out = out + bias if groups == 1 else out + bias.reshape(groups, O // groups)
-    out = out.reshape(N, Ho, Wo, O).permute(0, 3, 1, 2)
+        out = out + bias.reshape(1, O, 1, 1)
     return _from_4d(out, batched, nd)
 
 
@@ -240,14 +236,13 @@ def _conv_t(name, nd, input, weight, bias, stride, padding, output_padding, grou
                            f"{list(input.shape)}")
     O = Og * groups
     Cg = C // groups
-    xf = x.permute(0, 2, 3, 1).reshape(N * H * W, groups, Cg).permute(1, 0, 2)  # (g, NHW, Cg)
-    wg = w.reshape(groups, Cg, Og * kh * kw)
-    cols = (xf @ wg).permute(1, 0, 2).reshape(N, H, W, O, kh, kw)  # channels-last windows
-    # The padded output grid on which the input's windows land: Col2Im with the padding
-    # as a crop (and the output_padding as an extra row/column at the end).
-    full = (N, O, Ho + 2 * p[0] - op[0], Wo + 2 * p[1] - op[1])
-    out = Col2Im.apply(cols, (N, O, full[2] + op[0], full[3] + op[1]), (kh, kw), s,
-                       (0, 0, 0, 0), d, True)
+    # cols (N, g, Og*kh*kw, H*W) = W_g^T x_g: every input pixel's contribution window.
+    wg = w.reshape(1, groups, Cg, Og * kh * kw).mT
+    cols = (wg @ x.reshape(N, groups, Cg, H * W)).reshape(N, O, kh, kw, H, W)
+    # Scatter the windows onto the padded output grid; the padding is then cropped
+    # (and the output_padding is an extra row/column at the end).
+    full = (N, O, Ho + 2 * p[0], Wo + 2 * p[1])
+    out = Col2Im.apply(cols, full, (kh, kw), s, (0, 0, 0, 0), d, False)
     if p[0] or p[1]:
         out = out[:, :, p[0]:p[0] + Ho, p[1]:p[1] + Wo]
     if bias is not None:
@@ -279,9 +274,9 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
         raise RuntimeError(f"unfold: expected a 4D input (N, C, H, W), got {list(input.shape)}")
     k, d, s = _pair(kernel_size), _pair(dilation), _pair(stride)
     p = _pair(padding)
-    cols = Im2Col.apply(input, k, s, (p[0], p[0], p[1], p[1]), d, False, 0.0)
-    N, C, Ho, Wo = cols.shape[:4]
-    return cols.permute(0, 1, 4, 5, 2, 3).reshape(N, C * k[0] * k[1], Ho * Wo)
+    cols = Im2Col.apply(input, k, s, (p[0], p[0], p[1], p[1]), d, 0.0, False)
+    N, C, _, _, Ho, Wo = cols.shape
+    return cols.reshape(N, C * k[0] * k[1], Ho * Wo)
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -301,6 +296,6 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     if Ho * Wo != L:
         raise RuntimeError(f"fold: expected input's dimension 2 to match the calculated number "
                            f"of sliding blocks {Ho} * {Wo} = {Ho * Wo}, but got {L}")
-    cols = input.reshape(N, C, k[0], k[1], Ho, Wo).permute(0, 1, 4, 5, 2, 3)
+    cols = input.reshape(N, C, k[0], k[1], Ho, Wo)
     return Col2Im.apply(cols, (N, C, H, W), k, s, (p[0], p[0], p[1], p[1]), d, False)
 

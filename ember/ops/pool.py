@@ -61,9 +61,9 @@ def _max(name, input, kernel_size, stride, padding, dilation, ceil_mode, return_
     k, s, pad, d, (Ho, Wo) = _pool_geometry(name, x, kernel_size, stride, padding, dilation,
                                             ceil_mode, nd)
     xs = x if sign > 0 else -x
-    cols = Im2Col.apply(xs, k, s, pad, d, False, -math.inf)  # (N, C, Ho, Wo, kh, kw)
+    cols = Im2Col.apply(xs, k, s, pad, d, -math.inf, False)  # (N, C, kh, kw, Ho, Wo)
     N, C = x.shape[0], x.shape[1]
-    vals, arg = cols.reshape(N, C, Ho, Wo, k[0] * k[1]).max(-1)
+    vals, arg = cols.reshape(N, C, k[0] * k[1], Ho, Wo).max(2)
     out = _from_4d(vals if sign > 0 else -vals, batched, nd)
     if not return_indices:
         return out
@@ -107,18 +107,20 @@ def _avg(name, input, kernel_size, stride, padding, ceil_mode, count_include_pad
     x, batched = _as_4d(input, name, nd)
     k, s, pad, d, (Ho, Wo) = _pool_geometry(name, x, kernel_size, stride, padding, 1,
                                             ceil_mode, nd)
-    cols = Im2Col.apply(x, k, s, pad, d, False, 0.0)
-    total = cols.sum((-2, -1))
+    N, C, H, W = x.shape
+    cols = Im2Col.apply(x, k, s, pad, d, 0.0, False)
+    total = cols.sum((2, 3))
     if divisor_override:
         return _from_4d(total / float(divisor_override), batched, nd)
-    H, W = x.shape[2], x.shape[3]
+    if not any(pad):  # every window lies inside the image: a constant divisor
+        return _from_4d(total * (1.0 / (k[0] * k[1])), batched, nd)
     p = (pad[0], pad[2])
     # How many positions of each window lie in the input (or in the symmetric padding).
     xp = xp_of(x.data)
     ones = xp.ones((1, 1, H + 2 * p[0], W + 2 * p[1]) if count_include_pad else (1, 1, H, W),
                    dtype=x.data.dtype)
     extra = (0, pad[1] - p[0], 0, pad[3] - p[1]) if count_include_pad else pad
-    counts = Im2Col.forward(_NoCtx(), ones, k, s, extra, d, False, 0.0).sum(axis=(-2, -1))
+    counts = Im2Col.forward(_NoCtx(), ones, k, s, extra, d, 0.0, False).sum(axis=(2, 3))
     return _from_4d(total / _wrap(counts, False, None, 0), batched, nd)
 
 

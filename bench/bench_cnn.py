@@ -1,0 +1,178 @@
+"""Convolutional speed and memory: ember vs PyTorch (CPU) on the same work, in one process.
+
+Workloads (forward + backward each step, the two libraries alternating in rounds):
+  lenet     LeNet-5 training step (SGD) at batch 128 on 1x28x28
+  conv64    conv2d 3x3 at ResNet-18 shapes, batch 16: 64x56x56, 128x28x28, 256x14x14, 512x7x7
+  resnet18  ResNet-18 (small input) training step at batch 64 on 3x32x32 (--full only)
+
+Prints medians, ratios ember/torch in samples/s (higher is better) and, per
+library, how much the peak resident memory grows over building the workload and
+running two steps (in a fresh child process, after both libraries are imported).
+
+    python bench/bench_cnn.py --threads 1 [--full]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def _parse():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=1, help="threads for both libraries")
+    p.add_argument("--rounds", type=int, default=7, help="alternating rounds")
+    p.add_argument("--full", action="store_true", help="also the ResNet-18 training step")
+    p.add_argument("--memory-of", default=None, help=argparse.SUPPRESS)
+    return p.parse_args()
+
+
+ARGS = _parse()
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(ARGS.threads)
+
+import numpy as np  # noqa: E402
+
+import ember  # noqa: E402
+import ember.models  # noqa: E402
+
+try:
+    import torch  # noqa: E402
+except ImportError:
+    sys.exit("bench_cnn: PyTorch is needed as the reference (pip install torch==2.13.0)")
+
+torch.set_num_threads(ARGS.threads)
+
+
+def lenet(lib):
+    nn = lib.nn
+    lib.manual_seed(0)
+    if lib is ember:
+        model = ember.models.LeNet5()
+    else:
+        model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Conv2d(6, 16, 5),
+                              nn.Tanh(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(256, 120),
+                              nn.Tanh(), nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, 10))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((128, 1, 28, 28)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 10, 128))
+
+    def step():
+        opt.zero_grad()
+        lib.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    return step, 128
+
+
+def conv_layers(lib):
+    rng = np.random.default_rng(0)
+    work = []
+    for c, s in [(64, 56), (128, 28), (256, 14), (512, 7)]:
+        x = lib.tensor(rng.standard_normal((16, c, s, s)).astype(np.float32), requires_grad=True)
+        w = lib.tensor((rng.standard_normal((c, c, 3, 3)) * 0.05).astype(np.float32),
+                       requires_grad=True)
+        work.append((x, w))
+
+    def step():
+        for x, w in work:
+            lib.nn.functional.conv2d(x, w, padding=1).sum().backward()
+            x.grad = w.grad = None
+    return step, 16
+
+
+def _torch_resnet18_small():
+    """ResNet-18 with a 3x3 stem and no max pool, written with torch.nn (torchvision-free)."""
+    nn = torch.nn
+
+    class Block(nn.Module):
+        def __init__(self, i, o, s):
+            super().__init__()
+            self.conv1 = nn.Conv2d(i, o, 3, s, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(o)
+            self.conv2 = nn.Conv2d(o, o, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(o)
+            self.down = None
+            if s != 1 or i != o:
+                self.down = nn.Sequential(nn.Conv2d(i, o, 1, s, bias=False), nn.BatchNorm2d(o))
+
+        def forward(self, x):
+            idt = x if self.down is None else self.down(x)
+            out = torch.relu(self.bn1(self.conv1(x)))
+            return torch.relu(self.bn2(self.conv2(out)) + idt)
+
+    layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
+    i = 64
+    for o, s in [(64, 1), (128, 2), (256, 2), (512, 2)]:
+        layers += [Block(i, o, s), Block(o, o, 1)]
+        i = o
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
+    return nn.Sequential(*layers)
+
+
+def resnet18(lib):
+    lib.manual_seed(0)
+    model = ember.models.resnet18(small_input=True, num_classes=10) if lib is ember else \
+        _torch_resnet18_small()
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((64, 3, 32, 32)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 10, 64))
+
+    def step():
+        opt.zero_grad()
+        lib.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    return step, 64
+
+
+WORK = {"lenet": (lenet, 5), "conv64": (conv_layers, 2), "resnet18": (resnet18, 1)}
+
+
+def peak_rss_mb(name, lib):
+    """Peak RSS of a fresh process that builds the workload and runs two steps."""
+    code = (f"import sys; sys.argv=['x','--threads','{ARGS.threads}','--memory-of','{name}:{lib}'];"
+            f"exec(open({__file__!r}).read())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1] if out.returncode == 0 else "n/a"
+
+
+def main():
+    if ARGS.memory_of:
+        import resource
+
+        name, lib = ARGS.memory_of.split(":")
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        step, _ = WORK[name][0](ember if lib == "ember" else torch)
+        step()
+        step()
+        print(f"{(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024:.0f}")
+        return
+    print(f"threads={ARGS.threads} numpy={np.__version__} torch={torch.__version__} "
+          f"load={os.getloadavg()[0]:.2f}")
+    names = ["lenet", "conv64"] + (["resnet18"] if ARGS.full else [])
+    for name in names:
+        make, inner = WORK[name]
+        steps = {"ember": make(ember), "torch": make(torch)}
+        rates = {"ember": [], "torch": []}
+        for s, _ in steps.values():
+            s()
+        for r in range(ARGS.rounds):
+            for lib in (("ember", "torch") if r % 2 == 0 else ("torch", "ember")):
+                step, batch = steps[lib]
+                t0 = time.perf_counter()
+                for _ in range(inner):
+                    step()
+                rates[lib].append(inner * batch / (time.perf_counter() - t0))
+        e, t = statistics.median(rates["ember"]), statistics.median(rates["torch"])
+        print(f"{name:9s} ember {e:9.1f} samples/s   torch {t:9.1f} samples/s   "
+              f"ratio ember/torch (throughput) {e / t:5.2f}   peak RSS MB ember "
+              f"{peak_rss_mb(name, 'ember')} torch {peak_rss_mb(name, 'torch')}")
+    print(f"load after={os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
