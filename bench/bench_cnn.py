@@ -36,15 +36,18 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-import ember  # noqa: E402
-import ember.models  # noqa: E402
-
-try:
-    import torch  # noqa: E402
-except ImportError:
-    sys.exit("bench_cnn: PyTorch is needed as the reference (pip install torch==2.13.0)")
-
-torch.set_num_threads(ARGS.threads)
+# A memory-measuring child imports only the library it measures.
+_ONLY = ARGS.memory_of.split(":")[1] if ARGS.memory_of else None
+ember = torch = None
+if _ONLY != "torch":
+    import ember  # noqa: E402
+    import ember.models  # noqa: E402
+if _ONLY != "ember":
+    try:
+        import torch  # noqa: E402
+    except ImportError:
+        sys.exit("bench_cnn: PyTorch is needed as the reference (pip install torch==2.13.0)")
+    torch.set_num_threads(ARGS.threads)
 
 
 def lenet(lib):
@@ -132,24 +135,31 @@ def resnet18(lib):
 WORK = {"lenet": (lenet, 5), "conv64": (conv_layers, 2), "resnet18": (resnet18, 1)}
 
 
+def _vm_hwm_kb():
+    """This process's peak resident set (VmHWM; unlike ru_maxrss it is not inherited
+    across exec from the parent)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
 def peak_rss_mb(name, lib):
     """Peak RSS of a fresh process that builds the workload and runs two steps."""
-    code = (f"import sys; sys.argv=['x','--threads','{ARGS.threads}','--memory-of','{name}:{lib}'];"
-            f"exec(open({__file__!r}).read())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, __file__, "--threads", str(ARGS.threads),
+                          "--memory-of", f"{name}:{lib}"], capture_output=True, text=True)
     return out.stdout.strip().splitlines()[-1] if out.returncode == 0 else "n/a"
 
 
 def main():
     if ARGS.memory_of:
-        import resource
-
         name, lib = ARGS.memory_of.split(":")
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        step, _ = WORK[name][0](ember if lib == "ember" else torch)
+        base = _vm_hwm_kb()
+        step, _ = WORK[name][0](ember if lib == "ember" else torch)  # build the workload
         step()
         step()
-        print(f"{(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024:.0f}")
+        print(f"{(_vm_hwm_kb() - base) / 1024:.0f}")
         return
     print(f"threads={ARGS.threads} numpy={np.__version__} torch={torch.__version__} "
           f"load={os.getloadavg()[0]:.2f}")
