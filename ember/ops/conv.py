@@ -61,7 +61,9 @@ class Im2Col(Op):
             xpad = x
         if batch_inner:
             cols = xp.empty((C, k[0], k[1], N, Ho, Wo), dtype=x.dtype)
-            xt = xpad.transpose(1, 0, 2, 3)
+            # one contiguous (C, N, H, W) copy first makes every offset's copy a
+            # cache-friendly slice copy
+            xt = xp.ascontiguousarray(xpad.transpose(1, 0, 2, 3))
             for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
                 cols[:, i, j] = xt[:, :, rs, cs]
         else:
@@ -84,11 +86,16 @@ def _col2im(cols, in_shape, k, s, pad, d, batch_inner=False):
     xp = xp_of(cols)
     N, C, H, W = in_shape
     Ho, Wo = cols.shape[4], cols.shape[5]
-    out = xp.zeros((N, C, H + pad[0] + pad[1], W + pad[2] + pad[3]), dtype=cols.dtype)
-    target = out.transpose(1, 0, 2, 3) if batch_inner else out
-    for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
-        piece = cols[:, i, j] if batch_inner else cols[:, :, i, j]
-        target[:, :, rs, cs] += piece
+    hp, wp = H + pad[0] + pad[1], W + pad[2] + pad[3]
+    if batch_inner:  # accumulate in (C, N, H, W), contiguous for the strided adds
+        acc = xp.zeros((C, N, hp, wp), dtype=cols.dtype)
+        for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
+            acc[:, :, rs, cs] += cols[:, i, j]
+        out = acc.transpose(1, 0, 2, 3)
+    else:
+        out = xp.zeros((N, C, hp, wp), dtype=cols.dtype)
+        for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
+            out[:, :, rs, cs] += cols[:, :, i, j]
     return out[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W]
 
 

@@ -1,9 +1,11 @@
 """Normalisation: batch, layer and group norm (compositions of core ops)."""
 from __future__ import annotations
 
+from ..autograd.function import Op
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 from . import elementwise as E
+from ._util import xp_of
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm"]
 
@@ -41,21 +43,88 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {list(input.shape)}")
-        mean = input.mean(dims, keepdim=True)
-        d = input - mean
-        var = (d * d).mean(dims, keepdim=True)
+        out, mean, var = BatchNormTrain.apply(input, weight, bias, dims, eps)
         if running_mean is not None and running_var is not None:
             with no_grad():
                 m = momentum
-                running_mean.mul_(1 - m).add_(mean.reshape(c).detach() * m)
-                running_var.mul_(1 - m).add_(var.reshape(c).detach() * (m * n / (n - 1)))
-        xhat = d * E.rsqrt(var + eps)
-    else:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("batch_norm: running_mean and running_var are needed when not "
-                               "training")
-        xhat = (input - running_mean.reshape(shape)) * E.rsqrt(running_var.reshape(shape) + eps)
+                running_mean.mul_(1 - m).add_(_wrap(mean.data.reshape(c) * m, False, None, 0))
+                running_var.mul_(1 - m).add_(_wrap(var.data.reshape(c) * (m * n / (n - 1)),
+                                                   False, None, 0))
+        return out
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var are needed when not "
+                           "training")
+    xhat = (input - running_mean.reshape(shape)) * E.rsqrt(running_var.reshape(shape) + eps)
     return _affine(xhat, weight, bias, shape)
+
+
+def _batch_norm_composite(x, weight, bias, dims, eps):
+    """The reference formula in core ops (serves create_graph and the tests)."""
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    mean = x.mean(dims, keepdim=True)
+    d = x - mean
+    var = (d * d).mean(dims, keepdim=True)
+    return _affine(d * E.rsqrt(var + eps), weight, bias, shape)
+
+
+class BatchNormTrain(Op):
+    """Batch norm with batch statistics, fused: y = (x - mu) / sqrt(var + eps) * w + b.
+
+    Outputs (y, mu, var) with mu and var shaped (1, C, 1, ...), not differentiable.
+    Fast backward (first order), with x^ the normalised input and M the count:
+    dx = invstd / M (M g w - sum(g w) - x^ sum(g w x^)), dw = sum(g x^), db = sum(g).
+    ``backward`` (create_graph) differentiates the composite formula instead.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, dims, eps):
+        xp = xp_of(x)
+        mean = x.mean(axis=dims, keepdims=True)
+        xc = x - mean
+        var = xp.mean(xc * xc, axis=dims, keepdims=True)
+        invstd = 1.0 / xp.sqrt(var + eps)
+        xhat = xc
+        xhat *= invstd
+        shape = mean.shape
+        out = xhat * w.reshape(shape) if w is not None else xhat.copy()
+        if b is not None:
+            out += b.reshape(shape)
+        ctx.save_for_backward(x, w, b)
+        ctx.xhat, ctx.invstd, ctx.dims, ctx.eps = xhat, invstd, dims, eps
+        ctx.mark_non_differentiable(mean, var)
+        return out, mean, var
+
+    @staticmethod
+    def fast_backward(ctx, g, _gm, _gv):
+        _, w, _ = ctx.saved_arrays
+        xhat, invstd, dims = ctx.xhat, ctx.invstd, ctx.dims
+        n = ctx.needs_input_grad
+        shape = invstd.shape
+        gw = (g * xhat).sum(axis=dims) if n[1] else None
+        gb = g.sum(axis=dims) if n[2] else None
+        gx = None
+        if n[0]:
+            gxh = g * w.reshape(shape) if w is not None else g
+            m = xhat.size // xhat.shape[1]
+            s1 = gxh.sum(axis=dims, keepdims=True)
+            s2 = (gxh * xhat).sum(axis=dims, keepdims=True)
+            gx = gxh * m
+            gx -= s1
+            gx -= xhat * s2
+            gx *= invstd / m
+        return gx, gw, gb, None, None
+
+    @staticmethod
+    def backward(ctx, g, _gm, _gv):
+        # create_graph: differentiate the composite formula at the same inputs, recorded,
+        # so that second derivatives flow through x, w and b.
+        from ..autograd.engine import grad  # noqa: PLC0415
+
+        x, w, b = ctx.saved_tensors
+        ins = [t for t in (x, w, b) if t is not None and t.requires_grad]
+        out = _batch_norm_composite(x, w, b, ctx.dims, ctx.eps)
+        gs = dict(zip(map(id, ins), grad(out, ins, g, create_graph=True, allow_unused=True)))
+        return tuple(gs.get(id(t)) if t is not None else None for t in (x, w, b)) + (None, None)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
