@@ -50,6 +50,25 @@ def _xp(p):
     return backend.xp(p.data)
 
 
+def _decay(p, g, lr, wd, decoupled=False):
+    """Apply weight decay: L2 (g + wd p, the default) or decoupled (p <- p (1 - lr wd))."""
+    if not wd:
+        return g
+    if decoupled:
+        p.data *= 1 - lr * wd
+        return g
+    return g + wd * p.data
+
+
+def _init_state(st, p, *names):
+    """First step: the step counter and zero buffers named ``names``, shaped like p."""
+    if not st:
+        st["step"] = _step_tensor()
+        for n in names:
+            st[n] = _zeros_like(p)
+    return st
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent, with momentum (heavy ball or Nesterov) and L2 weight decay.
 
@@ -77,8 +96,7 @@ class SGD(Optimizer):
         for gr in self.param_groups:
             lr, mu, damp, wd = gr["lr"], gr["momentum"], gr["dampening"], gr["weight_decay"]
             for p, g in _grads(gr, gr["maximize"]):
-                if wd:
-                    g = g + wd * p.data
+                g = _decay(p, g, lr, wd)
                 if mu:
                     st = self.state[p]
                     buf = st.get("momentum_buffer")
@@ -136,11 +154,7 @@ class Adam(Optimizer):
                     if gr["amsgrad"]:
                         st["max_exp_avg_sq"] = _zeros_like(p)
                 t = _count(st)
-                if wd:
-                    if decoupled:
-                        p.data *= 1 - lr * wd
-                    else:
-                        g = g + wd * p.data
+                g = _decay(p, g, lr, wd, decoupled)
                 # Every pass writes into a reused scratch array: no allocation, so no
                 # fresh pages to fault in on each step (it halves the step's time).
                 m, v = st["exp_avg"].data, st["exp_avg_sq"].data
@@ -204,14 +218,9 @@ class Adamax(Optimizer):
         for gr in self.param_groups:
             lr, (b1, b2), eps, wd = gr["lr"], gr["betas"], gr["eps"], gr["weight_decay"]
             for p, g in _grads(gr, gr["maximize"]):
-                st = self.state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_inf"] = _zeros_like(p)
+                st = _init_state(self.state[p], p, "exp_avg", "exp_inf")
                 t = _count(st)
-                if wd:
-                    g = g + wd * p.data
+                g = _decay(p, g, lr, wd)
                 m, u = st["exp_avg"].data, st["exp_inf"].data
                 m += (1 - b1) * (g - m)
                 u *= b2
@@ -255,11 +264,7 @@ class NAdam(Optimizer):
                     st["exp_avg_sq"] = _zeros_like(p)
                 t = _count(st)
                 bc2 = 1 - b2 ** t
-                if wd:
-                    if gr["decoupled_weight_decay"]:
-                        p.data *= 1 - lr * wd
-                    else:
-                        g = g + wd * p.data
+                g = _decay(p, g, lr, wd, gr["decoupled_weight_decay"])
                 mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
                 mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
                 st["mu_product"].data *= mu
@@ -297,17 +302,9 @@ class RAdam(Optimizer):
         for gr in self.param_groups:
             lr, (b1, b2), eps, wd = gr["lr"], gr["betas"], gr["eps"], gr["weight_decay"]
             for p, g in _grads(gr, gr["maximize"]):
-                st = self.state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
+                st = _init_state(self.state[p], p, "exp_avg", "exp_avg_sq")
                 t = _count(st)
-                if wd:
-                    if gr["decoupled_weight_decay"]:
-                        p.data *= 1 - lr * wd
-                    else:
-                        g = g + wd * p.data
+                g = _decay(p, g, lr, wd, gr["decoupled_weight_decay"])
                 m, v = st["exp_avg"].data, st["exp_avg_sq"].data
                 m += (1 - b1) * (g - m)
                 v *= b2
@@ -361,8 +358,7 @@ class RMSprop(Optimizer):
                     if gr["centered"]:
                         st["grad_avg"] = _zeros_like(p)
                 _count(st)
-                if wd:
-                    g = g + wd * p.data
+                g = _decay(p, g, lr, wd)
                 v = st["square_avg"].data
                 v *= a
                 v += (1 - a) * g * g
@@ -410,8 +406,7 @@ class Adagrad(Optimizer):
             for p, g in _grads(gr, gr["maximize"]):
                 st = self.state[p]
                 t = _count(st)
-                if gr["weight_decay"]:
-                    g = g + gr["weight_decay"] * p.data
+                g = _decay(p, g, gr["lr"], gr["weight_decay"])
                 clr = gr["lr"] / (1 + (t - 1) * gr["lr_decay"])
                 s = st["sum"].data
                 s += g * g
@@ -439,14 +434,9 @@ class Adadelta(Optimizer):
         for gr in self.param_groups:
             lr, rho, eps, wd = gr["lr"], gr["rho"], gr["eps"], gr["weight_decay"]
             for p, g in _grads(gr, gr["maximize"]):
-                st = self.state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["square_avg"] = _zeros_like(p)
-                    st["acc_delta"] = _zeros_like(p)
+                st = _init_state(self.state[p], p, "square_avg", "acc_delta")
                 _count(st)
-                if wd:
-                    g = g + wd * p.data
+                g = _decay(p, g, lr, wd)
                 v, acc = st["square_avg"].data, st["acc_delta"].data
                 v *= rho
                 v += (1 - rho) * g * g

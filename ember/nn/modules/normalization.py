@@ -100,6 +100,14 @@ class BatchNorm2d(_BatchNorm):
     _dims = (4,)
 
 
+def _affine_params(mod, shape, affine, bias, device, dtype):
+    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None placeholders."""
+    mod.register_parameter("weight", Parameter(ones(shape, device=device, dtype=dtype))
+                           if affine else None)
+    mod.register_parameter("bias", Parameter(zeros(shape, device=device, dtype=dtype))
+                           if affine and bias else None)
+
+
 class LayerNorm(Module):
     """Normalise over the last dims ``normalized_shape``, then an elementwise affine map."""
 
@@ -111,15 +119,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         self._use_bias = bias
-        if elementwise_affine:
-            self.weight = Parameter(ones(self.normalized_shape, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(self.normalized_shape, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
 
     def forward(self, input):
         return ops.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -140,15 +140,7 @@ class GroupNorm(Module):
         self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
                                                                      eps, affine)
         self._use_bias = bias
-        if affine:
-            self.weight = Parameter(ones(num_channels, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(num_channels, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, (num_channels,), affine, bias, device, dtype)
 
     def forward(self, input):
         return ops.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
