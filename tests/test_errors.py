@@ -31,6 +31,12 @@ CASES = [
     ("dot", lambda m: m.dot(m.ones(3), m.ones(4)), RuntimeError, r"inconsistent tensor size"),
     ("squeeze_dim", lambda m: m.ones(2).unsqueeze(3), IndexError, r"Dimension out of range"),
     ("max_empty", lambda m: m.ones(0).max(), RuntimeError, r"numel\(\) == 0"),
+    ("cross_entropy_target", lambda m: m.nn.functional.cross_entropy(
+        m.zeros(3, 10), m.tensor([1, 10, 2])), IndexError, r"Target 10 is out of bounds"),
+    ("nll_negative_target", lambda m: m.nn.functional.nll_loss(
+        m.zeros(3, 4), m.tensor([1, -3, 2])), IndexError, r"Target -3 is out of bounds"),
+    ("embedding_index", lambda m: m.nn.functional.embedding(m.tensor([5]), m.zeros(3, 2)),
+     IndexError, r"index out of range in self"),
     ("masked_fill_int", lambda m: m.ones(2).masked_fill(m.tensor([1, 0]), 0.0), RuntimeError,
      r"boolean masks"),
 ]
