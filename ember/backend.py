@@ -8,6 +8,7 @@ when a CUDA device or a CuPy array is actually seen.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 
 import numpy as np
@@ -249,6 +250,56 @@ def to_dtype(d) -> dtype:
 def np_dtype(d):
     """The NumPy dtype for an ember dtype (or anything :func:`to_dtype` accepts)."""
     return to_dtype(d).np
+
+
+# ----------------------------------------------------------------------------
+# Reused work arrays
+
+
+class _Scratch:
+    """Reuse of the large work arrays (im2col buffers) from one step to the next.
+
+    A fresh multi-megabyte array is new pages for the OS to fault in at every
+    step (that cost rivalled the copies themselves). An array is handed out again
+    only when nothing else refers to it any more (the graph that used it has
+    been freed), so two users never share one. At most ``per_key`` arrays are kept
+    per shape and dtype; NumPy only (CuPy has its own memory pool).
+    """
+
+    def __init__(self, per_key=2, min_bytes=1 << 20):
+        self.per_key, self.min_bytes = per_key, min_bytes
+        self.free: dict = {}
+
+    def empty(self, xp, shape, dtype):
+        if xp is not np:
+            return xp.empty(shape, dtype=dtype)
+        dt = np.dtype(dtype)
+        if int(np.prod(shape)) * dt.itemsize < self.min_bytes:
+            return np.empty(shape, dtype=dt)
+        arrays = self.free.setdefault((shape, dt.str), [])
+        for a in arrays:
+            if sys.getrefcount(a) <= 3:  # the list, the loop variable and the call
+                return a
+        a = np.empty(shape, dtype=dt)
+        if len(arrays) < self.per_key:
+            arrays.append(a)
+        return a
+
+    def clear(self):
+        self.free.clear()
+
+    def zeros(self, xp, shape, dtype):
+        a = self.empty(xp, shape, dtype)
+        a.fill(0)
+        return a
+
+
+scratch = _Scratch()
+
+
+def empty_cache() -> None:
+    """Release the work arrays that convolutions keep for reuse between steps."""
+    scratch.clear()
 
 
 # ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ view of it, and the GEMM W (O, C*kh*kw) @ cols gives NCHW output directly.
 """
 from __future__ import annotations
 
+from .. import backend
 from ..autograd.function import Op
 from ..tensor import Tensor
 from ._util import xp_of
@@ -29,6 +30,9 @@ def _pair(v, name="value", n=2):
 
 def _out_len(size, k, s, p_total, d):
     return (size + p_total - d * (k - 1) - 1) // s + 1
+
+
+_scratch = backend.scratch
 
 
 def _offsets(k, s, d, Ho, Wo):
@@ -60,14 +64,15 @@ class Im2Col(Op):
         else:
             xpad = x
         if batch_inner:
-            cols = xp.empty((C, k[0], k[1], N, Ho, Wo), dtype=x.dtype)
+            cols = _scratch.empty(xp, (C, k[0], k[1], N, Ho, Wo), x.dtype)
             # one contiguous (C, N, H, W) copy first makes every offset's copy a
             # cache-friendly slice copy
-            xt = xp.ascontiguousarray(xpad.transpose(1, 0, 2, 3))
+            xt = _scratch.empty(xp, (xpad.shape[1], xpad.shape[0]) + xpad.shape[2:], x.dtype)
+            xt[...] = xpad.transpose(1, 0, 2, 3)
             for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
                 cols[:, i, j] = xt[:, :, rs, cs]
         else:
-            cols = xp.empty((N, C, k[0], k[1], Ho, Wo), dtype=x.dtype)
+            cols = _scratch.empty(xp, (N, C, k[0], k[1], Ho, Wo), x.dtype)
             for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
                 cols[:, :, i, j] = xpad[:, :, rs, cs]
         ctx.meta = (x.shape, k, s, pad, d, batch_inner)
@@ -88,12 +93,12 @@ def _col2im(cols, in_shape, k, s, pad, d, batch_inner=False):
     Ho, Wo = cols.shape[4], cols.shape[5]
     hp, wp = H + pad[0] + pad[1], W + pad[2] + pad[3]
     if batch_inner:  # accumulate in (C, N, H, W), contiguous for the strided adds
-        acc = xp.zeros((C, N, hp, wp), dtype=cols.dtype)
+        acc = _scratch.zeros(xp, (C, N, hp, wp), cols.dtype)
         for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
             acc[:, :, rs, cs] += cols[:, i, j]
         out = acc.transpose(1, 0, 2, 3)
     else:
-        out = xp.zeros((N, C, hp, wp), dtype=cols.dtype)
+        out = _scratch.zeros(xp, (N, C, hp, wp), cols.dtype)
         for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
             out[:, :, rs, cs] += cols[:, :, i, j]
     return out[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W]

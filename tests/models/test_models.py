@@ -91,3 +91,32 @@ def test_conv_layer_errors_name_layer_and_shapes():
 def test_min_pool_module():
     x = ember.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
     assert ember.nn.MinPool2d(2)(x).tolist() == [[[[0.0, 2.0], [8.0, 10.0]]]]
+
+
+def test_im2col_buffers_are_reused_only_when_free():
+    from ember import backend
+    from ember.ops.conv import Im2Col
+
+    backend.empty_cache()
+    x = ember.randn(8, 16, 32, 32)
+    a = Im2Col.apply(x, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 0.0, True)
+    b = Im2Col.apply(x, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 0.0, True)
+    assert not np.shares_memory(a.data, b.data)  # both alive: two arrays
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    addr = a.data.__array_interface__["data"][0]
+    del a
+    c = Im2Col.apply(x, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 0.0, True)
+    assert c.data.__array_interface__["data"][0] == addr  # the freed buffer is reused
+    np.testing.assert_array_equal(c.numpy(), b.numpy())
+    backend.empty_cache()
+    assert not backend.scratch.free
+
+
+def test_two_same_shape_convs_in_one_graph():
+    # both im2col buffers must stay distinct until backward has used them
+    rng = np.random.default_rng(5)
+    x = ember.tensor(rng.standard_normal((2, 3, 8, 8)), requires_grad=True)
+    w1 = ember.tensor(rng.standard_normal((3, 3, 3, 3)), requires_grad=True)
+    w2 = ember.tensor(rng.standard_normal((3, 3, 3, 3)), requires_grad=True)
+    f = lambda x, w1, w2: ember.conv2d(ember.conv2d(x, w1, padding=1).tanh(), w2, padding=1)  # noqa: E731
+    assert ember.autograd.gradcheck(f, (x, w1, w2), fast_mode=True)
