@@ -279,7 +279,7 @@ class Tensor:
     def __bool__(self):
         if self.data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous")
+                "Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __index__(self):

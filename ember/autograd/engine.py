@@ -349,7 +349,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     ``create_graph=True`` makes the result itself differentiable.
     """
     outputs = _as_list(outputs)
-    single = isinstance(inputs, Tensor)
     inputs = _as_list(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads

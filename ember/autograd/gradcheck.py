@@ -128,7 +128,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     from .engine import grad  # noqa: PLC0415
 
     inputs = _as_tuple(inputs)
-    diff = _check_inputs(inputs, "gradgradcheck")
+    _check_inputs(inputs, "gradgradcheck")
     rng = np.random.default_rng(seed + 1)
     outs = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
     if grad_outputs is None:

@@ -130,7 +130,7 @@ class Module:
             raise KeyError(f'{kind} name can\'t be empty string ""')
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Add a parameter (or a None placeholder) under ``name``."""
+        """Add a parameter (or None, for an optional one that is absent) under ``name``."""
         self._check_name(name, "parameter")
         if hasattr(self, name) and name not in self._parameters:
             raise KeyError(f"attribute '{name}' already exists")

@@ -9,12 +9,9 @@ import math
 
 from .. import backend
 from .._grad_mode import no_grad
-from .optimizer import Optimizer, _grads, _step_tensor, _zeros_like, required
+from .optimizer import Optimizer, _grads, _step_tensor, _zeros_like
 
 __all__ = ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta"]
-
-_IMPL = {"foreach": None, "differentiable": False}
-
 
 def _check_impl(name, **flags):
     for k, v in flags.items():
@@ -448,5 +445,3 @@ class Adadelta(Optimizer):
                 p._bump()
         return loss
 
-
-del required, _IMPL

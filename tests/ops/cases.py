@@ -7,8 +7,6 @@ non-contiguous (transposed) input and broadcast pairs.
 """
 from __future__ import annotations
 
-import numpy as np
-
 import ember
 
 from ..opcheck import A0, B, I, N, OpCase, P, PR, T, U, torch

@@ -101,7 +101,7 @@ class BatchNorm2d(_BatchNorm):
 
 
 def _affine_params(mod, shape, affine, bias, device, dtype):
-    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None placeholders."""
+    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or registers them as None."""
     mod.register_parameter("weight", Parameter(ones(shape, device=device, dtype=dtype))
                            if affine else None)
     mod.register_parameter("bias", Parameter(zeros(shape, device=device, dtype=dtype))
