@@ -22,6 +22,8 @@ from .ops.reduce import all, any, max, min, sum  # noqa: A004
 from . import accelerator, cuda
 from . import nn, optim
 from . import models
+from . import utils
+from .utils import data as _data  # noqa: F401  (makes ember.utils.data importable)
 from .serialization import load, save
 
 half, double, long, short = float16, float64, int64, int16
