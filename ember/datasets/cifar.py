@@ -1,0 +1,121 @@
+"""CIFAR-10 and CIFAR-100 from the python (pickled arrays) or binary batch files."""
+from __future__ import annotations
+
+import os
+import tarfile
+
+import numpy as np
+
+from ..tensor import _wrap
+from ..utils.data import Dataset
+from . import _sources as S
+
+__all__ = ["CIFAR10", "CIFAR100", "read_cifar_binary"]
+
+
+def read_cifar_binary(path: str, label_bytes: int = 1):
+    """Records of ``label_bytes`` label byte(s) then 3072 pixels (R, G, B planes of 32x32)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    rec = label_bytes + 3072
+    if not raw or len(raw) % rec:
+        raise RuntimeError(f"{path}: {len(raw)} bytes is not a whole number of {rec}-byte CIFAR "
+                           "records (truncated or corrupt)")
+    a = np.frombuffer(raw, np.uint8).reshape(-1, rec)
+    images = a[:, label_bytes:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(images), a[:, label_bytes - 1].astype(np.int64)
+
+
+class CIFAR10(Dataset):
+    """CIFAR-10: 50,000 training and 10,000 test 32x32 colour images in 10 classes.
+
+    Samples are ``(image, label)`` with the image a uint8 tensor (32, 32, 3) unless
+    a ``transform`` says otherwise. Reads ``root/cifar-10-batches-py`` (pickled
+    arrays, loaded without running any code) or ``root/cifar-10-batches-bin``;
+    ``download=True`` fetches the official archive (md5 checked).
+    """
+
+    base_folder = "cifar-10-batches-py"
+    bin_folder = "cifar-10-batches-bin"
+    url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    archive = ("cifar-10-python.tar.gz", ("md5", "c58f30108f718f92721af3b95e74349a"))
+    train_list = [f"data_batch_{i}" for i in range(1, 6)]
+    test_list = ["test_batch"]
+    label_key = "labels"
+    bin_label_bytes = 1
+    classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+               "truck"]
+
+    def __init__(self, root=None, train: bool = True, transform=None, target_transform=None,
+                 download: bool = False):
+        self.root = S.data_root(root)
+        self.train, self.transform, self.target_transform = train, transform, target_transform
+        files = self.train_list if train else self.test_list
+        py = os.path.join(self.root, self.base_folder)
+        binf = os.path.join(self.root, self.bin_folder)
+        if not all(os.path.exists(os.path.join(py, f)) for f in files) and \
+                not all(os.path.exists(os.path.join(binf, f + ".bin")) for f in files):
+            if not download:
+                raise RuntimeError(f"{type(self).__name__}: dataset not found in {self.root}. "
+                                   "You can use download=True to get it.")
+            self._download()
+        images, labels = [], []
+        for f in files:
+            if os.path.exists(os.path.join(py, f)):
+                x, y = self._read_python(os.path.join(py, f))
+            else:
+                x, y = read_cifar_binary(os.path.join(binf, f + ".bin"), self.bin_label_bytes)
+            images.append(x)
+            labels.append(y)
+        self.data = _wrap(np.concatenate(images), False, None, 0)
+        self.targets = _wrap(np.concatenate(labels), False, None, 0)
+
+    def _read_python(self, path):
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        try:
+            d = S.load_arrays_pickle(raw)
+        except Exception as exc:  # noqa: BLE001
+            raise RuntimeError(f"{path}: not a CIFAR python batch ({exc})") from None
+        d = {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()}
+        data = np.asarray(d["data"], dtype=np.uint8)
+        if data.ndim != 2 or data.shape[1] != 3072:
+            raise RuntimeError(f"{path}: expected data of shape (N, 3072), got {data.shape}")
+        labels = np.asarray(d[self.label_key], dtype=np.int64)
+        return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy(), labels
+
+    def _download(self):
+        dl = os.path.join(self.root, "downloads")
+        name, checksum = self.archive
+        path = os.path.join(dl, name)
+        if not os.path.exists(path):
+            S.download(self.url, path, checksum)
+        with tarfile.open(path, "r:gz") as tar:
+            try:
+                tar.extractall(self.root, filter="data")
+            except TypeError:  # Python without extraction filters
+                tar.extractall(self.root)
+
+    def __len__(self):
+        return self.data.shape[0]
+
+    def __getitem__(self, index):
+        img, target = self.data[index], int(self.targets.data[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+
+class CIFAR100(CIFAR10):
+    """CIFAR-100: like CIFAR-10 with 100 fine classes (``fine_labels``)."""
+
+    base_folder = "cifar-100-python"
+    bin_folder = "cifar-100-binary"
+    url = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
+    archive = ("cifar-100-python.tar.gz", ("md5", "eb9058c3a382ffc7106e4002c42a8d85"))
+    train_list = ["train"]
+    test_list = ["test"]
+    label_key = "fine_labels"
+    bin_label_bytes = 2

