@@ -23,7 +23,7 @@ from . import accelerator, cuda
 from . import nn, optim
 from . import models
 from . import utils
-from . import datasets
+from . import datasets, transforms
 from .utils import data as _data  # noqa: F401  (makes ember.utils.data importable)
 from .serialization import load, save
 

