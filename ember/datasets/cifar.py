@@ -7,8 +7,8 @@ import tarfile
 import numpy as np
 
 from ..tensor import _wrap
-from ..utils.data import Dataset
 from . import _sources as S
+from .mnist import ImageDataset
 
 __all__ = ["CIFAR10", "CIFAR100", "read_cifar_binary"]
 
@@ -26,7 +26,7 @@ def read_cifar_binary(path: str, label_bytes: int = 1):
     return np.ascontiguousarray(images), a[:, label_bytes - 1].astype(np.int64)
 
 
-class CIFAR10(Dataset):
+class CIFAR10(ImageDataset):
     """CIFAR-10: 50,000 training and 10,000 test 32x32 colour images in 10 classes.
 
     Samples are ``(image, label)`` with the image a uint8 tensor (32, 32, 3) unless
@@ -96,16 +96,6 @@ class CIFAR10(Dataset):
             except TypeError:  # Python without extraction filters
                 tar.extractall(self.root)
 
-    def __len__(self):
-        return self.data.shape[0]
-
-    def __getitem__(self, index):
-        img, target = self.data[index], int(self.targets.data[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
 
 
 class CIFAR100(CIFAR10):

@@ -50,7 +50,23 @@ def write_idx(path: str, array: np.ndarray) -> None:
     S.atomic_write(path, gzip.compress(raw, 6) if path.endswith(".gz") else raw)
 
 
-class MNIST(Dataset):
+class ImageDataset(Dataset):
+    """Images in ``self.data`` and int64 labels in ``self.targets``, with the optional
+    ``transform`` / ``target_transform`` applied per sample."""
+
+    def __len__(self):
+        return self.data.shape[0]
+
+    def __getitem__(self, index):
+        img, target = self.data[index], int(self.targets.data[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+
+class MNIST(ImageDataset):
     """The MNIST digits: 60,000 training and 10,000 test 28x28 images, labels 0-9.
 
     Samples are ``(image, label)``: the image a uint8 tensor (28, 28) unless a
@@ -129,17 +145,6 @@ class MNIST(Dataset):
         for name, arr in (("train-images-idx3-ubyte.gz", xtr), ("train-labels-idx1-ubyte.gz", ytr),
                           ("t10k-images-idx3-ubyte.gz", xte), ("t10k-labels-idx1-ubyte.gz", yte)):
             write_idx(os.path.join(self.raw_folder, name), arr)
-
-    def __len__(self):
-        return self.data.shape[0]
-
-    def __getitem__(self, index):
-        img, target = self.data[index], int(self.targets.data[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
 
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train else 'Test'}"
