@@ -1,0 +1,4 @@
+"""Layer 7: ``ember.train`` — the Trainer and its callbacks."""
+from .trainer import Callback, Checkpoint, EarlyStopping, MetricsLogger, ProgressBar, Trainer
+
+__all__ = ["Trainer", "Callback", "ProgressBar", "MetricsLogger", "Checkpoint", "EarlyStopping"]

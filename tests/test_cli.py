@@ -1,0 +1,100 @@
+"""The `ember` command end to end on a tiny fake MNIST, and the Trainer's resume and callbacks."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ember
+from ember import cli
+from ember.datasets import write_idx
+from ember.train import EarlyStopping, Trainer
+from ember.utils.data import DataLoader, TensorDataset
+
+
+@pytest.fixture
+def fake_mnist(tmp_path, monkeypatch):
+    """Small learnable IDX files where ember.datasets.MNIST looks for them."""
+    rng = np.random.default_rng(0)
+    raw = tmp_path / "data" / "MNIST" / "raw"
+
+    def split(n):
+        y = rng.integers(0, 10, n)
+        x = rng.integers(0, 40, (n, 28, 28))
+        for i, c in enumerate(y):  # a bright bar whose row is the class
+            x[i, 2 + 2 * c, 4:24] = 250
+        return x.astype(np.uint8), y.astype(np.uint8)
+
+    for prefix, n in (("train", 400), ("t10k", 100)):
+        x, y = split(n)
+        write_idx(str(raw / f"{prefix}-images-idx3-ubyte.gz"), x)
+        write_idx(str(raw / f"{prefix}-labels-idx1-ubyte.gz"), y)
+    monkeypatch.setenv("EMBER_DATA", str(tmp_path / "data"))
+    return tmp_path
+
+
+def test_cli_train_and_evaluate_in_a_subprocess(fake_mnist):
+    out = fake_mnist / "runs"
+    env = dict(os.environ, EMBER_DATA=str(fake_mnist / "data"))
+    r = subprocess.run([sys.executable, "-m", "ember.cli", "train", "--epochs", "3", "--limit",
+                        "300", "--val-size", "50", "--out", str(out), "--quiet", "--scheduler",
+                        "cosine"], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "test error" in r.stdout
+    (run,) = list(out.iterdir())
+    names = set(os.listdir(run))
+    assert {"config.json", "metrics.csv", "metrics.jsonl", "last.safetensors",
+            "best.safetensors", "test.json"} <= names
+    rows = [json.loads(line) for line in open(run / "metrics.jsonl")]
+    assert [r_["epoch"] for r_ in rows] == [1, 2, 3] and rows[-1]["train_loss"] < rows[0][
+        "train_loss"]
+    assert json.load(open(run / "test.json"))["accuracy"] > 0.5
+    r = subprocess.run([sys.executable, "-m", "ember.cli", "evaluate", str(run)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0 and "test error" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["evaluate", "--help"],
+                                  ["data", "fetch", "--help"], ["models", "--help"]])
+def test_help_everywhere(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(argv)
+    assert e.value.code == 0 and "usage: ember" in capsys.readouterr().out
+
+
+def test_models_listing(capsys):
+    assert cli.main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "mlp" in out and "lenet5" in out and "logistic" in out
+
+
+def test_resume_continues_exactly(fake_mnist):
+    common = ["--limit", "200", "--val-size", "40", "--quiet", "--dropout", "0.3", "--seed", "3",
+              "--out"]
+    full = cli.run(["train", "--epochs", "3"] + common + [str(fake_mnist / "a")])
+    part = cli.run(["train", "--epochs", "2"] + common + [str(fake_mnist / "b")])
+    cli.run(["train", "--resume", part, "--epochs", "3", "--quiet"])
+    a = ember.load(os.path.join(full, "last.safetensors"))
+    b = ember.load(os.path.join(part, "last.safetensors"))
+    assert a["epoch"] == b["epoch"] == 3
+    for k, v in a["model"].items():
+        np.testing.assert_array_equal(v.numpy(), b["model"][k].numpy(), err_msg=k)
+
+
+def test_trainer_early_stopping_predict_confusion():
+    ember.manual_seed(0)
+    x = ember.randn(64, 4)
+    y = (x[:, 0] > 0).long()
+    model = ember.nn.Linear(4, 2)
+    opt = ember.optim.SGD(model.parameters(), lr=0.0)  # nothing improves
+    t = Trainer(model, opt, callbacks=[EarlyStopping(patience=2)])
+    loader = DataLoader(TensorDataset(x, y), batch_size=16)
+    hist = t.fit(loader, loader, epochs=10)
+    assert len(hist) == 3  # the first epoch sets the best, two more without improvement
+    assert t.predict(loader).shape == (64, 2)
+    cm = t.confusion_matrix(loader, 2)
+    assert cm.sum() == 64 and cm.shape == (2, 2)
