@@ -153,6 +153,10 @@ def cmd_train(args):
     loader = DataLoader(TensorDataset(xtr, ytr), batch_size=cfg["batch_size"], shuffle=True,
                         generator=trainer.generator)
     val = DataLoader(TensorDataset(xva, yva), batch_size=1000) if nval else None
+    if not args.quiet:
+        from ember.train import summary  # noqa: PLC0415
+
+        print(summary(model, tuple(xtr.shape[1:])))
     print(f"ember: training {cfg['model']} on {cfg['dataset']} ({len(xtr)} images, "
           f"{nval} for validation) -> {run}")
     trainer.fit(loader, val, epochs=cfg["epochs"])

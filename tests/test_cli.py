@@ -98,3 +98,12 @@ def test_trainer_early_stopping_predict_confusion():
     assert t.predict(loader).shape == (64, 2)
     cm = t.confusion_matrix(loader, 2)
     assert cm.sum() == 64 and cm.shape == (2, 2)
+
+
+def test_summary_table():
+    from ember.train import summary
+
+    text = summary(ember.models.LeNet5(), (1, 28, 28))
+    assert "conv1 (Conv2d)" in text and "(1, 6, 24, 24)" in text
+    assert "fc3 (Linear)" in text and "(1, 10)" in text
+    assert "Total params: 44,426" in text
