@@ -3,6 +3,7 @@
     ember train                      # the lectures' MLP 784-256-128-10 on MNIST
     ember train lenet5 --dataset fashion-mnist --epochs 5
     ember evaluate runs/<run>
+    ember predict runs/<run> digit.png
     ember data fetch mnist
     ember models
 """
@@ -163,6 +164,7 @@ def cmd_train(args):
     test = _evaluate_split(trainer, cfg, args.data)
     with open(os.path.join(run, "test.json"), "w") as f:
         json.dump(test, f, indent=2)
+    _plots(trainer, cfg, args.data, run)
     print(f"test error {1 - test['accuracy']:.2%} (loss {test['loss']:.4f}); run folder {run}")
     return run
 
@@ -173,6 +175,66 @@ def _evaluate_split(trainer, cfg, data_root):
     flat = cfg["model"] in ("mlp", "logistic")
     x, y = _tensors(_dataset(cfg["dataset"], False, data_root), cfg["dataset"], flat)
     return trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=1000), topk=(1, 5))
+
+
+def _plots(trainer, cfg, data_root, run):
+    """loss.png, confusion.png and misclassified.png in the run folder."""
+    from ember.train import plots  # noqa: PLC0415
+    from ember.utils.data import DataLoader, TensorDataset  # noqa: PLC0415
+
+    ds = _dataset(cfg["dataset"], False, data_root)
+    x, y = _tensors(ds, cfg["dataset"], cfg["model"] in ("mlp", "logistic"))
+    loader = DataLoader(TensorDataset(x, y), batch_size=1000)
+    pred = trainer.predict(loader).argmax(1).numpy()
+    truth = y.numpy()
+    classes = [str(c) for c in getattr(ds, "classes", range(10))]
+    plots.plot_history(trainer.history, os.path.join(run, "loss.png"))
+    cm = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(cm, (truth, pred), 1)
+    plots.plot_confusion(cm, classes, os.path.join(run, "confusion.png"))
+    wrong = np.nonzero(pred != truth)[0][:25]
+    plots.plot_misclassified(ds.data.numpy()[wrong], truth[wrong], pred[wrong], classes,
+                             os.path.join(run, "misclassified.png"))
+
+
+def cmd_predict(args):
+    """Classify image files (PNG/JPEG) with a run's model; prints one line per image."""
+    import ember  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
+
+    with open(os.path.join(args.run, "config.json")) as f:
+        cfg = json.load(f)
+    model = build_model(cfg)
+    model.load_state_dict(ember.load(os.path.join(args.run,
+                                                  f"{args.checkpoint}.safetensors"))["model"])
+    model.eval()
+    ds_cls = getattr(ember.datasets, DATASETS[cfg["dataset"]])
+    classes = [str(c) for c in getattr(ds_cls, "classes", range(10))]
+    color = cfg["dataset"] == "cifar10"
+    side = 32 if color else 28
+    results = []
+    for path in args.images:
+        img = Image.open(path).convert("RGB" if color else "L").resize((side, side))
+        a = np.asarray(img, dtype=np.uint8)
+        if not color and args.invert:
+            a = 255 - a  # MNIST digits are light on dark
+        x, _ = _tensors(_Fake(a[None]), cfg["dataset"], cfg["model"] in ("mlp", "logistic"))
+        with ember.no_grad():
+            p = ember.softmax(model(x), 1).numpy()[0]
+        k = int(p.argmax())
+        results.append((path, k, float(p[k])))
+        print(f"{path}: {classes[k]} ({p[k]:.1%})")
+    return results
+
+
+class _Fake:
+    """Just enough of a dataset for _tensors: ``data`` and ``targets``."""
+
+    def __init__(self, images):
+        import ember  # noqa: PLC0415
+
+        self.data = ember.tensor(images)
+        self.targets = ember.zeros(len(images), dtype=ember.int64)
 
 
 def cmd_evaluate(args):
@@ -240,6 +302,13 @@ def make_parser():
     e.add_argument("--checkpoint", default="best", choices=["best", "last"])
     e.add_argument("--data", default=data_default)
     e.set_defaults(func=cmd_evaluate)
+    pr = sub.add_parser("predict", help="classify PNG/JPEG images with a run's model")
+    pr.add_argument("run")
+    pr.add_argument("images", nargs="+")
+    pr.add_argument("--checkpoint", default="best", choices=["best", "last"])
+    pr.add_argument("--invert", action="store_true",
+                    help="invert grayscale images (dark digits on a light background)")
+    pr.set_defaults(func=cmd_predict)
     d = sub.add_parser("data", help="dataset commands")
     dsub = d.add_subparsers(dest="action", required=True)
     f = dsub.add_parser("fetch", help="prepare a dataset in the cache and print where it is")

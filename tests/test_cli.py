@@ -48,7 +48,11 @@ def test_cli_train_and_evaluate_in_a_subprocess(fake_mnist):
     (run,) = list(out.iterdir())
     names = set(os.listdir(run))
     assert {"config.json", "metrics.csv", "metrics.jsonl", "last.safetensors",
-            "best.safetensors", "test.json"} <= names
+            "best.safetensors", "test.json", "loss.png", "confusion.png",
+            "misclassified.png"} <= names
+    for png in ("loss.png", "confusion.png", "misclassified.png"):
+        data = (run / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 500
     rows = [json.loads(line) for line in open(run / "metrics.jsonl")]
     assert [r_["epoch"] for r_ in rows] == [1, 2, 3] and rows[-1]["train_loss"] < rows[0][
         "train_loss"]
@@ -56,9 +60,18 @@ def test_cli_train_and_evaluate_in_a_subprocess(fake_mnist):
     r = subprocess.run([sys.executable, "-m", "ember.cli", "evaluate", str(run)],
                        capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0 and "test error" in r.stdout, r.stderr
+    # predict a PNG drawn like the class-3 samples (bright bar on row 8)
+    from PIL import Image
+
+    a = np.full((28, 28), 10, np.uint8)
+    a[8, 4:24] = 250
+    Image.fromarray(a).save(fake_mnist / "three.png")
+    res = cli.run(["predict", str(run), str(fake_mnist / "three.png")])
+    assert res[0][1] == 3
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["evaluate", "--help"],
+                                  ["predict", "--help"],
                                   ["data", "fetch", "--help"], ["models", "--help"]])
 def test_help_everywhere(argv, capsys):
     with pytest.raises(SystemExit) as e:

@@ -1,0 +1,77 @@
+"""PNG plots of a run: loss/accuracy curves, confusion matrix, misclassified images."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = ["plot_history", "plot_confusion", "plot_misclassified"]
+
+
+def _plt():
+    import matplotlib  # noqa: PLC0415 - only when plotting
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    return plt
+
+
+def _save(fig, path):
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=100, bbox_inches="tight")
+    os.replace(tmp, path)
+    _plt().close(fig)
+
+
+def plot_history(history: list[dict], path: str) -> str:
+    """Loss (train, validation) and validation accuracy per epoch."""
+    plt = _plt()
+    ep = [h["epoch"] for h in history]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    a1.plot(ep, [h["train_loss"] for h in history], "o-", label="train")
+    if "val_loss" in history[0]:
+        a1.plot(ep, [h["val_loss"] for h in history], "o-", label="validation")
+    a1.set(xlabel="epoch", ylabel="loss", title="Loss")
+    a1.legend()
+    if "val_accuracy" in history[0]:
+        a2.plot(ep, [100 * h["val_accuracy"] for h in history], "o-", color="C2")
+    a2.set(xlabel="epoch", ylabel="accuracy (%)", title="Validation accuracy")
+    _save(fig, path)
+    return path
+
+
+def plot_confusion(matrix: np.ndarray, classes, path: str) -> str:
+    """counts[true, predicted] as a heat map with the numbers written in."""
+    plt = _plt()
+    n = len(matrix)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set(xticks=range(n), yticks=range(n), xlabel="predicted", ylabel="true",
+           title="Confusion matrix (test)")
+    ax.set_xticklabels(classes, rotation=45, ha="right")
+    ax.set_yticklabels(classes)
+    hi = matrix.max() / 2 if matrix.size else 0
+    for i in range(n):
+        for j in range(n):
+            ax.text(j, i, int(matrix[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if matrix[i, j] > hi else "black")
+    _save(fig, path)
+    return path
+
+
+def plot_misclassified(images: np.ndarray, true, pred, classes, path: str, n: int = 25) -> str:
+    """A grid of up to ``n`` misclassified images titled 'true -> predicted'."""
+    plt = _plt()
+    k = min(n, len(images))
+    cols = 5
+    rows = max(1, -(-k // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(2 * cols, 2.2 * rows))
+    for ax in np.atleast_1d(axes).ravel():
+        ax.axis("off")
+    for i, ax in zip(range(k), np.atleast_1d(axes).ravel()):
+        img = images[i]
+        ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
+        ax.set_title(f"{classes[int(true[i])]} -> {classes[int(pred[i])]}", fontsize=7)
+    _save(fig, path)
+    return path
