@@ -136,3 +136,108 @@ class RandomHorizontalFlip:
 
     def __repr__(self):
         return f"RandomHorizontalFlip(p={self.p})"
+
+
+class RandomRotation:
+    """Rotate a (..., H, W) image by an angle drawn uniformly from ``degrees`` about its centre
+    (nearest-neighbour sampling; uncovered pixels take ``fill``)."""
+
+    def __init__(self, degrees, fill: float = 0.0, generator=None):
+        if isinstance(degrees, (int, float)):
+            if degrees < 0:
+                raise ValueError("If degrees is a single number, it must be positive.")
+            degrees = (-degrees, degrees)
+        self.degrees, self.fill, self.generator = tuple(float(d) for d in degrees), fill, generator
+
+    def __call__(self, img):
+        t = img if isinstance(img, Tensor) else _wrap(np.asarray(img), False, None, 0)
+        angle = float(_rng(self.generator).uniform(*self.degrees))
+        return rotate(t, angle, self.fill)
+
+    def __repr__(self):
+        return f"RandomRotation(degrees={self.degrees})"
+
+
+def rotate(img: Tensor, angle: float, fill: float = 0.0) -> Tensor:
+    """``img`` (..., H, W) rotated counter-clockwise by ``angle`` degrees (nearest neighbour)."""
+    h, w = img.shape[-2], img.shape[-1]
+    a = -np.deg2rad(angle)  # image rows grow downwards: counter-clockwise on screen
+    cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    # inverse map: where each output pixel comes from
+    sy = np.cos(a) * (yy - cy) - np.sin(a) * (xx - cx) + cy
+    sx = np.sin(a) * (yy - cy) + np.cos(a) * (xx - cx) + cx
+    iy, ix = np.rint(sy).astype(np.int64), np.rint(sx).astype(np.int64)
+    inside = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
+    src = img[..., np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)]
+    mask = _wrap(backend.xp(img.data).asarray(inside), False, None, 0)
+    from .ops.elementwise import where  # noqa: PLC0415
+
+    return where(mask, src, _tensor(fill, dtype=img.dtype))
+
+
+class RandomErasing:
+    """With probability ``p``, set a random rectangle of a (C, H, W) tensor to ``value``
+    (area fraction in ``scale``, aspect ratio in ``ratio``; Zhong et al., 2017)."""
+
+    def __init__(self, p: float = 0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value: float = 0.0,
+                 inplace: bool = False, generator=None):
+        if not 0 <= p <= 1:
+            raise ValueError("Random erasing probability should be between 0 and 1")
+        self.p, self.scale, self.ratio, self.value = p, scale, ratio, value
+        self.generator = generator
+
+    def __call__(self, img: Tensor) -> Tensor:
+        rng = _rng(self.generator)
+        if rng.random() >= self.p:
+            return img
+        h, w = img.shape[-2], img.shape[-1]
+        area = h * w
+        for _ in range(10):
+            target = area * rng.uniform(*self.scale)
+            ar = np.exp(rng.uniform(np.log(self.ratio[0]), np.log(self.ratio[1])))
+            eh, ew = int(round(np.sqrt(target * ar))), int(round(np.sqrt(target / ar)))
+            if 0 < eh < h and 0 < ew < w:
+                i, j = int(rng.integers(0, h - eh + 1)), int(rng.integers(0, w - ew + 1))
+                mask = np.zeros((h, w), dtype=bool)
+                mask[i:i + eh, j:j + ew] = True
+                from .ops.elementwise import where  # noqa: PLC0415
+
+                m = _wrap(backend.xp(img.data).asarray(mask), False, None, 0)
+                return where(m, _tensor(self.value, dtype=img.dtype), img)
+        return img
+
+    def __repr__(self):
+        return f"RandomErasing(p={self.p}, scale={self.scale}, ratio={self.ratio})"
+
+
+def batch_random_crop(x: Tensor, size, padding: int = 0, generator=None) -> Tensor:
+    """A different random crop for every image of an (N, C, H, W) batch, in one gather."""
+    from .ops.shape import pad as _pad  # noqa: PLC0415
+
+    th, tw = (size, size) if isinstance(size, int) else tuple(size)
+    if padding:
+        x = _pad(x, (padding,) * 4)
+    n, _, h, w = x.shape
+    if h < th or w < tw:
+        raise ValueError(f"batch_random_crop: crop {(th, tw)} larger than images {(h, w)}")
+    rng = _rng(generator)
+    i = rng.integers(0, h - th + 1, n)
+    j = rng.integers(0, w - tw + 1, n)
+    rows = (i[:, None] + np.arange(th))[:, None, :, None]
+    cols = (j[:, None] + np.arange(tw))[:, None, None, :]
+    return x[np.arange(n)[:, None, None, None], np.arange(x.shape[1])[None, :, None, None],
+             rows, cols]
+
+
+def batch_random_horizontal_flip(x: Tensor, p: float = 0.5, generator=None) -> Tensor:
+    """Mirror each image of an (N, ..., W) batch with probability ``p``, in one pass."""
+    from .ops.elementwise import where  # noqa: PLC0415
+
+    flip = _rng(generator).random(x.shape[0]) < p
+    m = _wrap(flip.reshape((-1,) + (1,) * (x.ndim - 1)), False, None, 0)
+    return where(m, x.flip(-1), x)
+
+
+__all__ += ["RandomRotation", "rotate", "RandomErasing", "batch_random_crop",
+            "batch_random_horizontal_flip"]

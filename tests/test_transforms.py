@@ -52,3 +52,34 @@ def test_compose_lambda_crop_flip():
         T.RandomCrop(5)(img)
     crops = {tuple(T.RandomCrop(2)(img).numpy().ravel()) for _ in range(50)}
     assert len(crops) > 3  # different positions
+
+
+def test_rotation():
+    img = ember.tensor(np.arange(25.0, dtype=np.float32).reshape(1, 5, 5))
+    np.testing.assert_array_equal(T.rotate(img, 0).numpy(), img.numpy())
+    r90 = T.rotate(img, 90).numpy()[0]
+    np.testing.assert_array_equal(r90, np.rot90(img.numpy()[0]))  # counter-clockwise
+    r = T.RandomRotation(10, generator=ember.Generator().manual_seed(0))(img)
+    assert r.shape == img.shape
+
+
+def test_random_erasing():
+    img = ember.ones(3, 16, 16)
+    out = T.RandomErasing(p=1.0, value=0.0, generator=ember.Generator().manual_seed(0))(img)
+    erased = (out.numpy() == 0).all(axis=0)
+    assert 0 < erased.sum() < 16 * 16 * 0.4
+    assert T.RandomErasing(p=0.0)(img) is img
+
+
+def test_batched_augmentation():
+    x = ember.tensor(np.arange(2 * 1 * 4 * 4, dtype=np.float32).reshape(2, 1, 4, 4))
+    g = ember.Generator().manual_seed(1)
+    c = T.batch_random_crop(x, 4, padding=1, generator=g)
+    assert c.shape == (2, 1, 4, 4)
+    for k in range(2):  # every crop is a window of the zero-padded image
+        padded = np.pad(x.numpy()[k, 0], 1)
+        assert any(np.array_equal(c.numpy()[k, 0], padded[i:i + 4, j:j + 4])
+                   for i in range(3) for j in range(3))
+    f = T.batch_random_horizontal_flip(x, p=1.0)
+    np.testing.assert_array_equal(f.numpy(), x.numpy()[..., ::-1])
+    assert np.array_equal(T.batch_random_horizontal_flip(x, p=0.0).numpy(), x.numpy())

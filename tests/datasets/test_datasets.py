@@ -182,3 +182,26 @@ def test_dataloader_over_mnist_like_dataset(tmp_path):
 
 
 
+
+
+def test_text_corpus_char_and_word(tmp_path):
+    from ember.datasets import TextCorpus
+
+    text = "the cat sat on the mat. the end."
+    c = TextCorpus(text, level="char", valid_fraction=0.25)
+    assert c.decode(c.encode("the mat")) == "the mat"
+    assert c.itos[0] == " " or c.itos[0] == "t"  # most frequent first
+    assert c.train.shape[0] + c.valid.shape[0] == len(text)
+    cols = c.batchify(c.train, 4)
+    assert cols.shape == (len(c.train) // 4, 4)
+    assert c.decode(cols[:, 0]) == text[:cols.shape[0]]
+    pairs = list(c.sequences(c.train, 5, 2))
+    x0, y0 = pairs[0]
+    assert x0.shape == (5, 2) and y0.tolist()[:4] == x0.tolist()[1:]
+    p = tmp_path / "t.txt"
+    p.write_text(text, encoding="utf-8")
+    w = TextCorpus(str(p), level="word", min_freq=2, valid_fraction=0.0)
+    assert w.itos[0] == "the" and "<unk>" in w.stoi
+    assert w.decode(w.encode("the dog")) == "the <unk>"
+    with pytest.raises(KeyError):
+        c.encode("Z")
