@@ -91,7 +91,7 @@ class WeightedRandomSampler(Sampler):
         w = np.asarray(weights.tolist() if isinstance(weights, Tensor) else weights,
                        dtype=np.float64)
         if w.ndim != 1 or (w < 0).any() or not np.isfinite(w).all():
-            raise ValueError(f"weights should be a 1-D sequence of non-negative finite numbers")
+            raise ValueError("weights should be a 1-D sequence of non-negative finite numbers")
         if not isinstance(num_samples, int) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got "
                              f"num_samples={num_samples}")
