@@ -205,8 +205,10 @@ def cmd_predict(args):
     with open(os.path.join(args.run, "config.json")) as f:
         cfg = json.load(f)
     model = build_model(cfg)
-    model.load_state_dict(ember.load(os.path.join(args.run,
-                                                  f"{args.checkpoint}.safetensors"))["model"])
+    ckpt = os.path.join(args.run, f"{args.checkpoint}.safetensors")
+    if not os.path.exists(ckpt):
+        ckpt = os.path.join(args.run, "last.safetensors")
+    model.load_state_dict(ember.load(ckpt)["model"])
     model.eval()
     ds_cls = getattr(ember.datasets, DATASETS[cfg["dataset"]])
     classes = [str(c) for c in getattr(ds_cls, "classes", range(10))]
@@ -244,6 +246,8 @@ def cmd_evaluate(args):
     with open(os.path.join(args.run, "config.json")) as f:
         cfg = json.load(f)
     ckpt = os.path.join(args.run, f"{args.checkpoint}.safetensors")
+    if not os.path.exists(ckpt):  # a run without validation has no "best"
+        ckpt = os.path.join(args.run, "last.safetensors")
     model = build_model(cfg)
     model.load_state_dict(ember.load(ckpt)["model"])
     trainer = Trainer(model, build_optimizer(cfg, model.parameters()))

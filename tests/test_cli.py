@@ -120,3 +120,11 @@ def test_summary_table():
     assert "conv1 (Conv2d)" in text and "(1, 6, 24, 24)" in text
     assert "fc3 (Linear)" in text and "(1, 10)" in text
     assert "Total params: 44,426" in text
+
+
+def test_run_without_validation_evaluates_last(fake_mnist, capsys):
+    run = cli.run(["train", "logistic", "--epochs", "1", "--limit", "100", "--val-size", "0",
+                   "--quiet", "--out", str(fake_mnist / "nv")])
+    assert not os.path.exists(os.path.join(run, "best.safetensors"))
+    res = cli.run(["evaluate", run])
+    assert 0 <= res["accuracy"] <= 1
