@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import backend
 from .._grad_mode import no_grad
+from ..tensor import _wrap
 from .optimizer import Optimizer, _grads, _step_tensor, _zeros_like
 
 __all__ = ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta"]
@@ -244,10 +247,6 @@ class NAdam(Optimizer):
 
     @no_grad()
     def step(self, closure=None):
-        import numpy as np  # noqa: PLC0415
-
-        from ..tensor import _wrap  # noqa: PLC0415
-
         loss = self._closure(closure)
         for gr in self.param_groups:
             lr, (b1, b2), eps, wd = gr["lr"], gr["betas"], gr["eps"], gr["weight_decay"]

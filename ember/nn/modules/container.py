@@ -33,13 +33,9 @@ class Sequential(Module):
         setattr(self, key, module)
 
     def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        for k in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]):
-            del self._modules[k]
         items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        del items[idx if isinstance(idx, slice) else _index(idx, len(self))]
+        _renumber(self, items)
 
     def __len__(self):
         return len(self._modules)
@@ -55,6 +51,13 @@ class Sequential(Module):
         for m in self._modules.values():
             input = m(input)
         return input
+
+
+def _renumber(container, modules):
+    """Register ``modules`` as ``0``, ``1``, ... (after a deletion or insertion)."""
+    container._modules.clear()
+    for i, m in enumerate(modules):
+        container.add_module(str(i), m)
 
 
 def _index(idx, n):
@@ -82,10 +85,8 @@ class ModuleList(Module):
 
     def __delitem__(self, idx):
         items = list(self._modules.values())
-        del items[idx]
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        del items[idx if isinstance(idx, slice) else _index(idx, len(self))]
+        _renumber(self, items)
 
     def __len__(self):
         return len(self._modules)
@@ -108,9 +109,7 @@ class ModuleList(Module):
     def insert(self, index: int, module: Module) -> None:
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
+        _renumber(self, items)
 
 
 class ModuleDict(Module):

@@ -13,6 +13,13 @@ from ..parameter import Parameter
 __all__ = ["Linear", "Bilinear", "Maxout"]
 
 
+def _check_features(layer: str, in_features: int, input: Tensor) -> None:
+    """Raise naming the layer and the shape when the input's last dim is not in_features."""
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        raise RuntimeError(f"{layer}: expected input with last dimension {in_features}, got "
+                           f"shape {tuple(input.shape)}")
+
+
 class Linear(Module):
     """y = x W^T + b.
 
@@ -43,11 +50,8 @@ class Linear(Module):
         init._default_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise RuntimeError(
-                f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
-                f"expected input with last dimension {self.in_features}, got shape "
-                f"{tuple(input.shape)}")
+        _check_features(f"Linear(in_features={self.in_features}, "
+                        f"out_features={self.out_features})", self.in_features, input)
         return ops.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -110,11 +114,8 @@ class Maxout(Module):
         init._default_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise RuntimeError(
-                f"Maxout(in_features={self.in_features}, out_features={self.out_features}, "
-                f"pieces={self.pieces}): expected input with last dimension {self.in_features}, "
-                f"got shape {tuple(input.shape)}")
+        _check_features(f"Maxout(in_features={self.in_features}, out_features="
+                        f"{self.out_features}, pieces={self.pieces})", self.in_features, input)
         z = ops.linear(input, self.weight, self.bias)
         z = z.reshape(tuple(input.shape[:-1]) + (self.out_features, self.pieces))
         return z.max(-1).values
