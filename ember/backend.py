@@ -8,6 +8,7 @@ when a CUDA device or a CuPy array is actually seen.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 
@@ -27,11 +28,24 @@ _cupy = None
 _cupy_checked = False
 
 
+STANDIN_ENV = "EMBER_STANDIN_CUDA"
+
+
+def standin_requested() -> bool:
+    """True when ``EMBER_STANDIN_CUDA=1`` asks for the CPU stand-in of CuPy."""
+    return os.environ.get(STANDIN_ENV, "") not in ("", "0")
+
+
 def _get_cupy():
-    """Return the cupy module, or None when it is not importable."""
+    """Return the cupy module (or its CPU stand-in), or None when there is none."""
     global _cupy, _cupy_checked
     if not _cupy_checked:
         _cupy_checked = True
+        if standin_requested():
+            from . import _standin  # noqa: PLC0415 - layer 0, only when asked for
+
+            _cupy = _standin
+            return _cupy
         try:
             import cupy  # noqa: PLC0415 - imported only when asked for
 
@@ -43,23 +57,43 @@ def _get_cupy():
 
 
 def cuda_is_available() -> bool:
-    """True when CuPy imports and sees at least one GPU."""
+    """True when CuPy imports and sees at least one GPU (or the stand-in is selected)."""
     return _get_cupy() is not None
 
 
+def is_standin() -> bool:
+    """True when ``device('cuda')`` is served by the CPU stand-in rather than CuPy."""
+    cp = _get_cupy()
+    return cp is not None and cp.__name__ == "ember._standin"
+
+
+_DEVICE_MODULES = ("cupy", "ember._standin")
+
+
+def is_device_array(a) -> bool:
+    """True for a CuPy (or stand-in) array."""
+    return type(a).__module__.startswith(_DEVICE_MODULES) and hasattr(a, "shape")
+
+
+def is_array(a) -> bool:
+    """True for an array of any backend (NumPy or device)."""
+    return isinstance(a, np.ndarray) or is_device_array(a)
+
+
 def xp(array):
-    """The array module (numpy or cupy) that owns ``array``."""
+    """The array module (numpy, cupy or the stand-in) that owns ``array``."""
     if isinstance(array, (np.ndarray, np.generic)):
         return np
-    if type(array).__module__.startswith("cupy"):
+    if type(array).__module__.startswith(_DEVICE_MODULES):
         return _get_cupy()
     return np
 
 
 def get_array_module(*arrays):
-    """The array module of the first CuPy array among ``arrays``, else numpy."""
+    """The array module of the first device array among ``arrays``, else numpy."""
     for a in arrays:
-        if not isinstance(a, (np.ndarray, np.generic)) and type(a).__module__.startswith("cupy"):
+        if not isinstance(a, (np.ndarray, np.generic)) and \
+                type(a).__module__.startswith(_DEVICE_MODULES):
             return _get_cupy()
     return np
 
@@ -143,9 +177,19 @@ def module_for(d: device):
     cp = _get_cupy()
     if cp is None:
         raise RuntimeError(
-            "Torch not compiled with CUDA enabled: ember found no usable CuPy/GPU "
-            "(install ember[gpu] on a machine with an NVIDIA GPU)")
+            "CUDA is not available to ember: CuPy is not installed or sees no GPU (install "
+            "ember[gpu] on a machine with an NVIDIA GPU, or set EMBER_STANDIN_CUDA=1 for the "
+            "CPU stand-in)")
+    n = device_count()
+    if (d.index or 0) >= n:
+        raise RuntimeError(f"CUDA error: invalid device ordinal: {d} (this machine has {n})")
     return cp
+
+
+def device_count() -> int:
+    """How many CUDA devices there are (0 without CuPy and a GPU)."""
+    cp = _get_cupy()
+    return 0 if cp is None else int(cp.cuda.runtime.getDeviceCount())
 
 
 def to_device(array, d: device):
@@ -157,6 +201,55 @@ def to_device(array, d: device):
     cp = module_for(d)
     with cp.cuda.Device(d.index or 0):
         return cp.asarray(array)
+
+
+def writeable(arr) -> bool:
+    """False for a read-only or expanded (broadcast) array, whose elements share memory.
+
+    NumPy says so in ``flags.writeable``; CuPy has no such flag, so a zero
+    stride over an axis longer than one tells it there.
+    """
+    if isinstance(arr, np.ndarray):
+        return arr.flags.writeable
+    return not any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape))
+
+
+def errstate(xp_mod, **kwargs):
+    """``numpy.errstate`` for NumPy work; nothing for a device (CuPy has no such switch)."""
+    if xp_mod is np:
+        return np.errstate(**kwargs)
+    import contextlib  # noqa: PLC0415
+
+    return contextlib.nullcontext()
+
+
+def special(xp_mod, name: str):
+    """The special function ``name`` (e.g. ``"erf"``) for arrays of ``xp_mod``.
+
+    SciPy's (or CuPy's ``cupyx.scipy.special``) where installed; on the CPU
+    without SciPy, the math module's, element by element.
+    """
+    if xp_mod is np:
+        try:
+            import scipy.special as sp  # noqa: PLC0415
+
+            return getattr(sp, name)
+        except ImportError:
+            import math  # noqa: PLC0415
+
+            f = np.frompyfunc(getattr(math, name), 1, 1)
+            return lambda x: np.asarray(f(x), dtype=x.dtype)
+    if getattr(xp_mod, "__name__", "") == "ember._standin":
+        host = special(np, name)
+        return lambda x: xp_mod.asarray(host(x.get()))
+    import cupyx.scipy.special as csp  # noqa: PLC0415
+
+    return getattr(csp, name)
+
+
+def to_host(array):
+    """``array`` as a NumPy array (a copy from the device, the array itself on the CPU)."""
+    return array if isinstance(array, np.ndarray) else array.get()
 
 
 # ----------------------------------------------------------------------------
@@ -342,13 +435,13 @@ class Generator:
 
     def get_state(self):
         """The stream's state as a uint8 Tensor (JSON bytes of the bit generator state)."""
-        from .tensor import Tensor  # noqa: PLC0415 - layer 1 type, used only here
-
         if self.device.type != "cpu":
-            raise NotImplementedError("Generator.get_state(): only CPU generators can be saved")
+            raise NotImplementedError(
+                "Generator.get_state(): saving the state of a CUDA generator is not supported by "
+                "ember; re-seed it with manual_seed() instead")
         state = {"seed": self._seed, "bit_generator": _jsonable(self._rng.bit_generator.state)}
         raw = np.frombuffer(json.dumps(state).encode(), dtype=np.uint8).copy()
-        return Tensor(raw)
+        return _state_wrapper[0](raw)
 
     def set_state(self, state) -> Generator:
         data = state.data if hasattr(state, "data") else np.asarray(state)
@@ -366,6 +459,16 @@ class Generator:
     def rng(self):
         """The underlying NumPy/CuPy generator."""
         return self._rng
+
+
+# Generator.get_state() returns a Tensor, a type of the layer above: tensor.py registers
+# it here when it is imported, so this module imports nothing of ember's.
+_state_wrapper = [lambda raw: raw]
+
+
+def register_state_wrapper(fn) -> None:
+    """Called by ``ember.tensor``: wrap the raw uint8 state array of get_state()."""
+    _state_wrapper[0] = fn
 
 
 def _jsonable(obj):

@@ -233,7 +233,7 @@ class Tensor:
             raise RuntimeError(
                 f"{op}: in-place modification of a view of a tensor that requires grad is not "
                 "supported by ember; use the out-of-place op")
-        if not self.data.flags.writeable:
+        if not backend.writeable(self.data):
             raise RuntimeError(
                 f"{op}: unsupported operation: more than one element of the written-to tensor "
                 "refers to a single memory location (an expanded tensor). Please clone() the "
@@ -320,6 +320,9 @@ class Tensor:
         if self.data.ndim == 0:
             return format(self.item(), spec)
         return repr(self)
+
+
+backend.register_state_wrapper(lambda raw: _wrap(raw, False, None, 0))
 
 
 def _rebuild(arr, requires_grad):

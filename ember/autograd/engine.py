@@ -12,6 +12,7 @@ import numpy as np
 
 from heapq import heappop, heappush
 
+from ..backend import is_array, writeable
 from ..tensor import Tensor, _wrap
 from .function import Node, Op
 from .grad_mode import state
@@ -98,7 +99,7 @@ def _check_finite(node, index, g):
 def _as_grad_tensor(g, node, i):
     if isinstance(g, Tensor):
         return g
-    if isinstance(g, np.ndarray) or hasattr(g, "__cuda_array_interface__"):
+    if is_array(g):
         return _wrap(g, False, None, 0)
     raise TypeError(f"Function {node.name()} returned a non-Tensor gradient at index {i}: "
                     f"{type(g).__name__}")
@@ -328,13 +329,13 @@ def _accumulate(t, g, create_graph, borrowed):
         return
     arr = g.data
     if t.grad is None:
-        if id(arr) in borrowed or arr.base is not None or not arr.flags.writeable:
+        if id(arr) in borrowed or arr.base is not None or not writeable(arr):
             arr = arr.copy()
         borrowed.add(id(arr))  # a second leaf handed the same array copies it
         t.grad = _wrap(arr, False, None, 0)
     else:
         cur = t.grad
-        if cur.requires_grad or not cur.data.flags.writeable or cur.data.shape != arr.shape:
+        if cur.requires_grad or not writeable(cur.data) or cur.data.shape != arr.shape:
             t.grad = _wrap((cur.data + arr), False, None, 0)
         else:
             cur.data += arr

@@ -223,6 +223,27 @@ def _check_devices(name, arrays):
             f"devices, {devs[0]} and {devs[1]}!")
 
 
+def _mixed_devices(name, args):
+    """The raw arguments of a call whose tensors sit on different devices.
+
+    As in PyTorch, a 0-d CPU tensor that needs no gradient (a scalar) may meet
+    tensors of another device: it is copied there. Any other mix is an error.
+    """
+    from ..backend import device_of, is_device_array, to_device  # noqa: PLC0415
+
+    dev = next(device_of(a.data) for a in args
+               if isinstance(a, Tensor) and is_device_array(a.data))
+    out = []
+    for a in args:
+        if isinstance(a, Tensor) and device_of(a.data) != dev:
+            d = a.data
+            if type(d) is not np.ndarray or d.ndim or a.requires_grad:
+                _check_devices(name, [x.data for x in args if isinstance(x, Tensor)])
+            a = _wrap(to_device(d, dev), False, None, 0)
+        out.append(a)
+    return tuple(out)
+
+
 def _as_array(out, _nd=np.ndarray):
     if type(out) is _nd:
         return out
@@ -357,7 +378,10 @@ class Op(Function):
                 if kind is None:
                     kind = type(d)
                 elif type(d) is not kind:
-                    _check_devices(cls.__name__, [x.data for x in args if isinstance(x, Tensor)])
+                    args = _mixed_devices(cls.__name__, args)
+                    raw = [x.data if isinstance(x, Tensor) else x for x in args]
+                    record = any(isinstance(x, Tensor) and x.requires_grad for x in args)
+                    break
             else:
                 raw.append(a)
         if not (record and state.enabled):

@@ -154,7 +154,7 @@ def fill_(self, value):
     if _grad_state.enabled and (self.requires_grad or (isinstance(value, Tensor))):
         filled = E.add(E.mul(self, 0), value)
         return self._assign_result(filled.to(self.data.dtype), "fill_")
-    if not self.data.flags.writeable:
+    if not backend.writeable(self.data):
         raise RuntimeError("fill_: the tensor is an expanded view; clone() it first")
     self.data.fill(value)
     self._bump()

@@ -21,7 +21,7 @@ def as_tensor_arg(x, like: Tensor | None = None, name: str = "op") -> Tensor:
     """Turn an array or nested data into a constant Tensor (tensors pass through)."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__"):
+    if backend.is_array(x):
         return _wrap(x, False, None, 0)
     from .creation import tensor  # noqa: PLC0415
 
@@ -89,7 +89,7 @@ def binary_args(a, b, name: str):
         return a, b
     if ta or tb:
         t, s = (a, b) if ta else (b, a)
-        if isinstance(s, (np.ndarray,)) or hasattr(s, "__cuda_array_interface__") or \
+        if backend.is_array(s) or \
                 isinstance(s, (list, tuple)):
             s = as_tensor_arg(s, t, name)
             return binary_args(a if ta else s, s if ta else b, name)

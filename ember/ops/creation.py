@@ -36,9 +36,7 @@ def _to_array(data, dtype=None, device=None, copy=True):
         arr = data.data
         if copy:
             arr = arr.copy()
-    elif isinstance(data, np.ndarray) or (
-            not isinstance(data, (list, tuple, numbers.Number, np.generic))
-            and hasattr(data, "__cuda_array_interface__")):
+    elif backend.is_array(data):
         arr = data.copy() if copy else data
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"ember: can't convert an array of dtype {arr.dtype} to a tensor "

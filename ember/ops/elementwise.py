@@ -578,16 +578,7 @@ class Relu(Op):
 
 
 def _erf_raw(x):
-    xp = xp_of(x)
-    if xp is not np:
-        from cupyx.scipy.special import erf as cerf  # noqa: PLC0415
-
-        return cerf(x)
-    try:
-        from scipy.special import erf as serf  # noqa: PLC0415
-    except ImportError:
-        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x)).astype(x.dtype)
-    return serf(x)
+    return backend.special(xp_of(x), "erf")(x)
 
 
 class Erf(Op):
@@ -596,7 +587,8 @@ class Erf(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.asarray(_erf_raw(x), dtype=x.dtype) if type(x) is np.ndarray else _erf_raw(x)
+        out = _erf_raw(x)
+        return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
 
     @staticmethod
     def backward(ctx, g):

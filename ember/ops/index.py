@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Op
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, _wrap
@@ -24,13 +25,19 @@ def _norm_index(key, x: Tensor):
     for k in key:
         if isinstance(k, Tensor):
             k = k.data
+            if type(k) is not type(x.data):  # CPU indices may index a device tensor, as in torch
+                if backend.is_device_array(k):
+                    raise RuntimeError(
+                        f"indices should be either on cpu or on the same device as the indexed "
+                        f"tensor ({x.device})")
+                k = backend.to_device(k, x.device)
             if k.dtype.kind == "b":
                 basic = False
             elif k.dtype.kind in "iu":
                 basic = False
             else:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        elif isinstance(k, (list, np.ndarray)) or hasattr(k, "__cuda_array_interface__"):
+        elif isinstance(k, list) or backend.is_array(k):
             arr = np.asarray(k) if isinstance(k, list) else k
             if isinstance(k, list) and any(isinstance(v, Tensor) for v in k):
                 arr = np.asarray([v.item() if isinstance(v, Tensor) else v for v in k])
@@ -41,7 +48,7 @@ def _norm_index(key, x: Tensor):
                 k = xp_of(x.data).asarray(k)
             basic = False
         elif isinstance(k, (bool, np.bool_)):
-            k = np.asarray(k)
+            k = xp_of(x.data).asarray(bool(k))
             basic = False
         elif isinstance(k, (int, np.integer)):
             k = int(k)
@@ -202,7 +209,7 @@ def setitem(x: Tensor, key, value) -> None:
     if _grad_state.enabled and (x.requires_grad or v.requires_grad):
         x._assign_result(IndexPut.apply(x, v, idx), "setitem")
         return
-    if not x.data.flags.writeable:
+    if not backend.writeable(x.data):
         raise RuntimeError("setitem: unsupported operation: the tensor is an expanded view; "
                            "clone() it first")
     try:
@@ -232,6 +239,10 @@ def _along(index, dim):
 
 
 def _check_gather(name, x, dim, index, src=None):
+    for other in (index, src):
+        if isinstance(other, Tensor) and type(other.data) is not type(x.data):
+            raise RuntimeError(f"{name}(): expected all tensors to be on the same device, but "
+                               f"found at least two devices, {x.device} and {other.device}!")
     if index.data.dtype != np.int64 and index.data.dtype.kind not in "iu":
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     if index.data.ndim != x.data.ndim and index.data.size:

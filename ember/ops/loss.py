@@ -63,6 +63,11 @@ def _class_targets(name, input, target, weight, ignore_index):
 
     Returns ``(x, safe_targets, weights, keep_mask)`` (ignored targets replaced by 0).
     """
+    for other in (target, weight):
+        if other is not None and type(other.data) is not type(input.data):
+            raise RuntimeError(
+                f"{name}: expected all tensors to be on the same device, but found at least two "
+                f"devices, {input.device} (input) and {other.device}!")
     c = input.shape[1] if input.ndim > 1 else input.shape[0]
     x, y = _flatten_classes(input, target, name)
     _check_targets(name, target, c, ignore_index)

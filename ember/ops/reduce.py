@@ -327,7 +327,7 @@ class LogSumExp(Op):
         m = xp.max(x, axis=dims, keepdims=True) if x.size else xp.zeros(
             _keep_shape(x.shape, dims), x.dtype)
         m = xp.where(xp.isfinite(m), m, 0)
-        with xp.errstate(divide="ignore"):
+        with backend.errstate(xp, divide="ignore"):
             out = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
         if not keepdim:
             out = out.squeeze(dims)

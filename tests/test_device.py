@@ -1,0 +1,189 @@
+"""The whole op table and every layer on ``device="cuda"``, against the CPU.
+
+On a machine with CuPy and a GPU this runs on the GPU; elsewhere (CI) on the
+strict CPU stand-in (``EMBER_STANDIN_CUDA=1``, set by tests/conftest.py), whose
+arrays refuse to mix with NumPy's the way CuPy's do, so an op that reaches for
+NumPy directly or mixes devices fails here. Each row: forward outputs, the
+first-order gradients (fused path) and the recorded (create_graph) gradients
+on the device equal the CPU's, and stay on the device.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember
+from ember import backend
+
+from .opcheck import as_tuple, float_outputs, make_inputs
+from .ops.cases import CASES
+
+pytestmark = pytest.mark.skipif(not ember.cuda.is_available(),
+                                reason="no CUDA device and the stand-in is not selected")
+
+REAL_GPU = ember.cuda.is_available() and not backend.is_standin()
+# The stand-in computes with NumPy: bit-equal to the CPU. A GPU's libraries
+# (cuBLAS, its own exp/log) differ in the last bits.
+RTOL, ATOL = (1e-7, 1e-9) if REAL_GPU else (1e-12, 1e-14)
+
+# Rows whose expression itself builds a CPU tensor (a constant made without a
+# device, not a 0-d scalar): on the device that is a device mix, which must
+# raise PyTorch's error rather than compute anything.
+CPU_CONSTANT_ROWS = {"prod_with_zero", "amax_ties", "grad_of_gather", "cross_entropy_unbatched"}
+
+PARAMS = [pytest.param(c, k, id=f"{c.name}[{k}]") for c in CASES for k in range(len(c.inputs))
+          if c.name not in CPU_CONSTANT_ROWS]
+MIXED = [pytest.param(c, id=c.name) for c in CASES if c.name in CPU_CONSTANT_ROWS]
+
+
+def _device_inputs(arrays, dev):
+    out = []
+    for spec, a in arrays:
+        if spec.kind == "T":  # keep the non-contiguous layout: move the base, transpose there
+            t = ember.from_numpy(np.ascontiguousarray(a.T)).to(dev).T
+        else:
+            t = ember.from_numpy(a).to(dev)
+        if spec.grad and a.dtype.kind == "f":
+            t.requires_grad_(True)
+        out.append(t)
+    return out
+
+
+def _run(case, arrays, ws, dev):
+    ins = _device_inputs(arrays, dev)
+    outs = as_tuple(case.fn(*ins))
+    fouts = float_outputs(outs)
+    diff = [t for t in ins if t.requires_grad]
+    fast = slow = ()
+    if fouts and diff:
+        gw = [ember.from_numpy(w).to(dev) for w in ws]
+        fast = ember.autograd.grad(fouts, diff, gw, allow_unused=True, retain_graph=True)
+        slow = ember.autograd.grad(fouts, diff, gw, allow_unused=True, create_graph=True)
+    return outs, fast, slow
+
+
+def _host(t):
+    return None if t is None else t.detach().cpu().numpy()
+
+
+@pytest.mark.parametrize("case,k", PARAMS)
+def test_op_on_device_equals_cpu(case, k):
+    arrays = make_inputs(case, k)
+    rng = np.random.default_rng(7 + k)
+    cpu_outs = as_tuple(case.fn(*_device_inputs(arrays, "cpu")))
+    ws = [rng.standard_normal(o.shape) for o in float_outputs(cpu_outs)]
+    c_outs, c_fast, c_slow = _run(case, arrays, ws, "cpu")
+    g_outs, g_fast, g_slow = _run(case, arrays, ws, "cuda")
+    for i, (c, g) in enumerate(zip(c_outs, g_outs)):
+        if isinstance(c, ember.Tensor):
+            assert g.device.type == "cuda", f"{case.name}: output {i} left the device"
+            assert g.dtype == c.dtype, f"{case.name}: output {i} dtype {g.dtype} != {c.dtype}"
+            np.testing.assert_allclose(_host(g), _host(c), rtol=RTOL, atol=ATOL,
+                                       err_msg=f"{case.name}: output {i}")
+        else:
+            assert g == c
+    for what, cs, gs in (("gradient", c_fast, g_fast), ("recorded gradient", c_slow, g_slow)):
+        for j, (c, g) in enumerate(zip(cs, gs)):
+            assert (c is None) == (g is None), f"{case.name}: {what} {j} presence differs"
+            if g is not None:
+                assert g.device.type == "cuda", f"{case.name}: {what} {j} left the device"
+                np.testing.assert_allclose(_host(g), _host(c), rtol=RTOL, atol=ATOL,
+                                           err_msg=f"{case.name}: {what} of input {j}")
+
+
+@pytest.mark.parametrize("case", MIXED)
+def test_cpu_constant_meets_device_tensor(case):
+    with pytest.raises(RuntimeError, match="same device"):
+        _run(case, make_inputs(case, 0), [], "cuda")
+
+
+def test_cpu_scalar_tensor_meets_device_tensor():
+    """A 0-d CPU tensor is a scalar to PyTorch: it may meet a device tensor; a CPU index may
+    index a device tensor."""
+    x = ember.arange(6.0, device="cuda").reshape(2, 3).requires_grad_()
+    y = x * ember.tensor(2.0)
+    assert y.device.type == "cuda"
+    assert y[ember.tensor([1, 0])].device.type == "cuda"
+    y.sum().backward()
+    assert x.grad.device.type == "cuda"
+    with pytest.raises(RuntimeError, match="same device"):
+        x * ember.tensor(2.0, requires_grad=True)
+
+
+# ---------------------------------------------------------------------------- layers
+
+from .nn.layer_cases import LAYERS  # noqa: E402
+from .optim.optim_cases import CONFIGS, SHAPES, _loss  # noqa: E402
+
+
+def _layer_step(make, shapes, kind, train, dev):
+    rng = np.random.default_rng(0)
+    m = make(ember.nn).double()
+    ember.manual_seed(0)
+    for p in m.parameters():
+        p.detach().copy_(ember.from_numpy(rng.standard_normal(tuple(p.shape))))
+    for _, b in m.named_buffers():
+        if b.dtype.is_floating_point:
+            b.detach().copy_(ember.from_numpy(rng.uniform(0.5, 1.5, tuple(b.shape))))
+    m = m.to(dev)
+    m.train(train)
+    if kind == "away0":
+        xs = [rng.choice([-1.0, 1.0], s) * rng.uniform(0.2, 2.0, s) for s in shapes]
+    elif kind == "pos":
+        xs = [rng.uniform(0.5, 2.0, s) for s in shapes]
+    else:
+        xs = [rng.standard_normal(s) for s in shapes]
+    ins = [ember.tensor(x, device=dev, requires_grad=True) for x in xs]
+    out = m(*ins)
+    w = ember.tensor(rng.standard_normal(tuple(out.shape)), device=dev)
+    (out * w).sum().backward()
+    grads = {n: p.grad for n, p in m.named_parameters()}
+    return out, [t.grad for t in ins], grads, m.state_dict()
+
+
+@pytest.mark.parametrize("make,shapes,kind,train", LAYERS)
+def test_layer_on_device_equals_cpu(make, shapes, kind, train):
+    c = _layer_step(make, shapes, kind, train, "cpu")
+    g = _layer_step(make, shapes, kind, train, "cuda")
+    assert g[0].device.type == "cuda"
+    np.testing.assert_allclose(_host(g[0]), _host(c[0]), rtol=RTOL, atol=ATOL)
+    for a, b in zip(g[1], c[1]):
+        assert a.device.type == "cuda"
+        np.testing.assert_allclose(_host(a), _host(b), rtol=RTOL, atol=ATOL)
+    for name in c[2]:
+        assert g[2][name].device.type == "cuda", name
+        np.testing.assert_allclose(_host(g[2][name]), _host(c[2][name]), rtol=RTOL, atol=ATOL,
+                                   err_msg=name)
+    assert list(g[3]) == list(c[3])
+    for k in c[3]:  # parameters and running statistics after the step
+        assert g[3][k].device.type == "cuda", k
+        np.testing.assert_allclose(_host(g[3][k]), _host(c[3][k]), rtol=RTOL, atol=ATOL,
+                                   err_msg=k)
+
+
+# ---------------------------------------------------------------------------- optimizers
+
+
+def _trajectory(name, kw, dev):
+    rng = np.random.default_rng(0)
+    ps = [ember.tensor(rng.standard_normal(s), device=dev, requires_grad=True) for s in SHAPES]
+    x = ember.tensor(rng.standard_normal((5, 3)), device=dev)
+    opt = getattr(ember.optim, name)(ps, **kw)
+    for _ in range(10):
+        opt.zero_grad()
+        _loss(ember, ps, x).backward()
+        opt.step()
+    return ps, opt
+
+
+@pytest.mark.parametrize("name,kw", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
+def test_optimizer_on_device_equals_cpu(name, kw):
+    cps, copt = _trajectory(name, kw, "cpu")
+    gps, gopt = _trajectory(name, kw, "cuda")
+    for a, b in zip(gps, cps):
+        assert a.device.type == "cuda"
+        np.testing.assert_allclose(_host(a), _host(b), rtol=RTOL, atol=ATOL)
+    for gs, cs in zip(gopt.state_dict()["state"].values(), copt.state_dict()["state"].values()):
+        for k, v in cs.items():
+            if isinstance(v, ember.Tensor) and v.ndim:  # per-parameter buffers live on the device
+                assert gs[k].device.type == "cuda", (name, k)
