@@ -49,11 +49,44 @@ def _get_cupy():
         try:
             import cupy  # noqa: PLC0415 - imported only when asked for
 
-            cupy.cuda.runtime.getDeviceCount()
+            if cupy.cuda.runtime.getDeviceCount() < 1:
+                raise RuntimeError("no GPU")
             _cupy = cupy
+            _track_peak(cupy)
         except Exception:  # noqa: BLE001 - any failure means "no usable GPU"
             _cupy = None
     return _cupy
+
+
+_peak = [0, 0]  # peak used, peak reserved bytes of CuPy's pool
+
+
+def _track_peak(cupy):
+    """Route CuPy's allocations through its pool with a peak counter (one call each)."""
+    pool = cupy.get_default_memory_pool()
+
+    def malloc(nbytes):
+        mem = pool.malloc(nbytes)
+        used = pool.used_bytes()
+        if used > _peak[0]:
+            _peak[0] = used
+            _peak[1] = max(_peak[1], pool.total_bytes())
+        return mem
+    cupy.cuda.set_allocator(malloc)
+
+
+def peak_device_bytes(reserved: bool = False) -> int:
+    """The peak of the GPU pool's used (or reserved) bytes since start or the last reset."""
+    return _peak[1 if reserved else 0]
+
+
+def reset_peak_device_bytes() -> None:
+    cp = _cupy
+    used = total = 0
+    if cp is not None:
+        pool = cp.get_default_memory_pool()
+        used, total = pool.used_bytes(), pool.total_bytes()
+    _peak[0], _peak[1] = used, total
 
 
 def cuda_is_available() -> bool:
@@ -192,14 +225,58 @@ def device_count() -> int:
     return 0 if cp is None else int(cp.cuda.runtime.getDeviceCount())
 
 
-def to_device(array, d: device):
-    """Copy ``array`` to device ``d`` (no copy when it is already there)."""
+# Page-locked host arrays handed out by pin(): their buffers, by id of the array.
+_pinned: dict = {}
+# Sources of the non-blocking copies still in flight are kept alive here until
+# the next synchronising copy (a pinned buffer must outlive its async copy).
+_in_flight: list = []
+
+
+def pin(array):
+    """A copy of the NumPy ``array`` in page-locked (pinned) host memory.
+
+    With CuPy, copies from such memory to the GPU can run asynchronously
+    (``to_device(..., non_blocking=True)``). Needs a CUDA device (or the stand-in).
+    """
+    cp = _get_cupy()
+    if cp is None:
+        raise RuntimeError("pin_memory(): pinned memory needs a CUDA device, and ember found none")
+    mem = cp.cuda.alloc_pinned_memory(max(array.nbytes, 1))
+    out = np.frombuffer(mem, array.dtype, array.size).reshape(array.shape)
+    out[...] = array
+    _pinned[id(out)] = mem
+    import weakref  # noqa: PLC0415
+
+    weakref.finalize(out, _pinned.pop, id(out), None)
+    return out
+
+
+def is_pinned(array) -> bool:
+    """True for an array made by :func:`pin` (or a view of one)."""
+    while array is not None:
+        if id(array) in _pinned:
+            return True
+        array = getattr(array, "base", None) if isinstance(array, np.ndarray) else None
+    return False
+
+
+def to_device(array, d: device, non_blocking: bool = False):
+    """Copy ``array`` to device ``d`` (no copy when it is already there).
+
+    ``non_blocking`` copies from pinned host memory without waiting for the copy
+    to finish (the source is kept alive until then); other copies are synchronous.
+    """
     if device_of(array) == d:
         return array
     if d.type == "cpu":
         return array.get()
     cp = module_for(d)
     with cp.cuda.Device(d.index or 0):
+        if non_blocking and is_pinned(array) and not is_standin():
+            _in_flight.append(array)
+            return cp.asarray(array, blocking=False)
+        if _in_flight:
+            _in_flight.clear()
         return cp.asarray(array)
 
 

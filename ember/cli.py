@@ -112,6 +112,29 @@ def build_scheduler(cfg, opt, steps_per_epoch):
                         steps_per_epoch=steps_per_epoch), True
 
 
+def _device(name):
+    """The device for ``--device``: auto is the GPU where CuPy sees one, else the CPU."""
+    import ember  # noqa: PLC0415
+
+    if name == "auto":
+        real_gpu = ember.cuda.is_available() and not ember.backend.is_standin()
+        return ember.device("cuda" if real_gpu else "cpu")
+    d = ember.device(name)
+    if d.type == "cuda" and not ember.cuda.is_available():
+        raise SystemExit("ember: --device cuda: no CUDA device is available (install "
+                         "ember[gpu] on a machine with an NVIDIA GPU; EMBER_STANDIN_CUDA=1 "
+                         "selects the CPU stand-in for testing)")
+    return d
+
+
+def _device_name(device):
+    import ember  # noqa: PLC0415
+
+    if device.type == "cpu":
+        return "the CPU"
+    return f"{device} ({ember.cuda.get_device_name(device.index or 0)})"
+
+
 def cmd_train(args):
     import ember  # noqa: PLC0415
     from ember.train import Checkpoint, EarlyStopping, MetricsLogger, ProgressBar, Trainer  # noqa
@@ -139,7 +162,8 @@ def cmd_train(args):
     x, y = _tensors(train, cfg["dataset"], flat, cfg["limit"])
     nval = min(cfg["val_size"], len(x) // 5)
     xtr, ytr, xva, yva = x[:len(x) - nval], y[:len(y) - nval], x[len(x) - nval:], y[len(y) - nval:]
-    model = build_model(cfg)
+    device = _device(args.device)
+    model = build_model(cfg).to(device)
     opt = build_optimizer(cfg, model.parameters())
     steps = -(-len(xtr) // cfg["batch_size"])
     sched, per_batch = build_scheduler(cfg, opt, steps)
@@ -147,19 +171,20 @@ def cmd_train(args):
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(patience=cfg["early_stopping"]))
     trainer = Trainer(model, opt, scheduler=sched, scheduler_per_batch=per_batch,
-                      callbacks=callbacks, clip_grad_norm=cfg["clip_grad_norm"], seed=cfg["seed"])
+                      callbacks=callbacks, clip_grad_norm=cfg["clip_grad_norm"], seed=cfg["seed"],
+                      device=device)
     if args.resume:
         trainer.load_checkpoint(os.path.join(run, "last.safetensors"))
         print(f"resuming {run} after epoch {trainer.epoch}")
     loader = DataLoader(TensorDataset(xtr, ytr), batch_size=cfg["batch_size"], shuffle=True,
-                        generator=trainer.generator)
+                        generator=trainer.generator, pin_memory=device.type == "cuda")
     val = DataLoader(TensorDataset(xva, yva), batch_size=1000) if nval else None
     if not args.quiet:
         from ember.train import summary  # noqa: PLC0415
 
         print(summary(model, tuple(xtr.shape[1:])))
     print(f"ember: training {cfg['model']} on {cfg['dataset']} ({len(xtr)} images, "
-          f"{nval} for validation) -> {run}")
+          f"{nval} for validation) on {_device_name(device)} -> {run}")
     trainer.fit(loader, val, epochs=cfg["epochs"])
     test = _evaluate_split(trainer, cfg, args.data)
     with open(os.path.join(run, "test.json"), "w") as f:
@@ -248,9 +273,11 @@ def cmd_evaluate(args):
     ckpt = os.path.join(args.run, f"{args.checkpoint}.safetensors")
     if not os.path.exists(ckpt):  # a run without validation has no "best"
         ckpt = os.path.join(args.run, "last.safetensors")
+    device = _device(args.device)
     model = build_model(cfg)
     model.load_state_dict(ember.load(ckpt)["model"])
-    trainer = Trainer(model, build_optimizer(cfg, model.parameters()))
+    model.to(device)
+    trainer = Trainer(model, build_optimizer(cfg, model.parameters()), device=device)
     res = _evaluate_split(trainer, cfg, args.data)
     print(f"{args.run} ({args.checkpoint}): test error {1 - res['accuracy']:.2%}, top-5 error "
           f"{1 - res['top5_accuracy']:.2%}, loss {res['loss']:.4f}")
@@ -300,11 +327,14 @@ def make_parser():
     t.add_argument("--data", default=data_default, help="data folder ($EMBER_DATA or "
                    "~/.cache/ember)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--device", default="auto",
+                   help="cpu, cuda or cuda:N (default auto: the GPU where CuPy sees one)")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("evaluate", help="test error of a run's checkpoint")
     e.add_argument("run")
     e.add_argument("--checkpoint", default="best", choices=["best", "last"])
     e.add_argument("--data", default=data_default)
+    e.add_argument("--device", default="auto", help="cpu, cuda or cuda:N (default auto)")
     e.set_defaults(func=cmd_evaluate)
     pr = sub.add_parser("predict", help="classify PNG/JPEG images with a run's model")
     pr.add_argument("run")

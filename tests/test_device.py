@@ -187,3 +187,115 @@ def test_optimizer_on_device_equals_cpu(name, kw):
         for k, v in cs.items():
             if isinstance(v, ember.Tensor) and v.ndim:  # per-parameter buffers live on the device
                 assert gs[k].device.type == "cuda", (name, k)
+
+
+# ---------------------------------------------------------------------------- modules, files, Trainer
+
+
+def _mlp(seed=0):
+    ember.manual_seed(seed)
+    return ember.nn.Sequential(ember.nn.Linear(6, 8), ember.nn.ReLU(), ember.nn.Linear(8, 3))
+
+
+def test_module_to_device_moves_parameters_and_buffers():
+    m = ember.nn.Sequential(ember.nn.Linear(3, 4), ember.nn.BatchNorm1d(4))
+    assert m.cuda() is m and m.to("cuda") is m
+    assert {t.device.type for t in m.state_dict().values()} == {"cuda"}
+    m.cpu()
+    assert {t.device.type for t in m.state_dict().values()} == {"cpu"}
+
+
+def test_gpu_model_saves_the_same_file_as_the_cpu_model(tmp_path):
+    cpu = _mlp()
+    gpu = _mlp().cuda()
+    ember.save(cpu.state_dict(), tmp_path / "cpu.safetensors")
+    ember.save(gpu.state_dict(), tmp_path / "gpu.safetensors")
+    assert (tmp_path / "cpu.safetensors").read_bytes() == (tmp_path / "gpu.safetensors").read_bytes()
+    sd = ember.load(tmp_path / "cpu.safetensors", map_location="cuda")
+    assert {t.device.type for t in sd.values()} == {"cuda"}
+    fresh = _mlp(1).cuda()
+    fresh.load_state_dict(ember.load(tmp_path / "gpu.safetensors"))  # CPU tensors into a GPU model
+    assert fresh[0].weight.device.type == "cuda"
+    np.testing.assert_array_equal(_host(fresh[0].weight), _host(cpu[0].weight))
+
+
+def test_optimizer_state_moves_with_load_state_dict(tmp_path):
+    m = _mlp().cuda()
+    opt = ember.optim.Adam(m.parameters(), lr=0.01)
+    m(ember.randn(4, 6, device="cuda")).sum().backward()
+    opt.step()
+    ember.save(opt.state_dict(), tmp_path / "opt.safetensors")
+    opt2 = ember.optim.Adam(m.parameters(), lr=0.01)
+    opt2.load_state_dict(ember.load(tmp_path / "opt.safetensors"))
+    m(ember.randn(4, 6, device="cuda")).sum().backward()
+    opt2.step()  # the loaded CPU state must have followed the parameters to the device
+    st = opt2.state_dict()["state"][0]
+    assert st["exp_avg"].device.type == "cuda"
+
+
+def test_pinned_loader_batches_reach_the_device():
+    from ember.utils.data import DataLoader, TensorDataset
+
+    ds = TensorDataset(ember.randn(10, 3), ember.arange(10))
+    seen = 0
+    for x, y in DataLoader(ds, batch_size=4, pin_memory=True, num_workers=1):
+        assert x.is_pinned() and y.is_pinned()
+        xg = x.to("cuda", non_blocking=True)
+        assert xg.device.type == "cuda"
+        np.testing.assert_array_equal(_host(xg), x.numpy())
+        seen += len(x)
+    assert seen == 10
+
+
+def test_cuda_queries():
+    assert ember.cuda.device_count() >= 1
+    assert ember.accelerator.current_accelerator() == ember.device("cuda")
+    assert isinstance(ember.cuda.get_device_name(), str)
+    x = ember.ones(1000, device="cuda")
+    ember.cuda.synchronize()
+    assert ember.cuda.max_memory_allocated() >= ember.cuda.memory_allocated() >= 0
+    del x
+    ember.cuda.empty_cache()
+    with pytest.raises(RuntimeError, match="invalid device ordinal"):
+        ember.ones(2, device=f"cuda:{ember.cuda.device_count()}")
+
+
+def test_seeded_device_random_streams_repeat():
+    ember.manual_seed(3)
+    a = ember.randn(5, device="cuda")
+    ember.manual_seed(3)
+    b = ember.randn(5, device="cuda")
+    assert a.device.type == "cuda"
+    np.testing.assert_array_equal(_host(a), _host(b))
+    d = ember.nn.functional.dropout(ember.ones(1000, device="cuda"), 0.5)
+    assert d.device.type == "cuda" and 300 < int((d == 0).sum()) < 700
+
+
+def _fit(device, tmp_path, epochs):
+    from ember.train import Checkpoint, Trainer
+    from ember.utils.data import DataLoader, TensorDataset
+
+    rng = np.random.default_rng(0)
+    x = ember.tensor(rng.standard_normal((64, 6)).astype(np.float32))
+    y = ember.tensor(rng.integers(0, 3, 64))
+    model = _mlp().to(device)
+    opt = ember.optim.Adam(model.parameters(), lr=0.01)
+    tr = Trainer(model, opt, callbacks=[Checkpoint(str(tmp_path))], device=device, seed=1)
+    loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True, generator=tr.generator,
+                        pin_memory=device == "cuda")
+    tr.fit(loader, DataLoader(TensorDataset(x, y), batch_size=32), epochs=epochs)
+    return tr, loader
+
+
+def test_trainer_on_device_equals_cpu_and_resumes(tmp_path):
+    cpu, _ = _fit("cpu", tmp_path / "cpu", 2)
+    gpu, loader = _fit("cuda", tmp_path / "gpu", 2)
+    assert gpu.model[0].weight.device.type == "cuda"
+    for hc, hg in zip(cpu.history, gpu.history):
+        np.testing.assert_allclose(hg["train_loss"], hc["train_loss"], rtol=1e-5)
+        np.testing.assert_allclose(hg["val_loss"], hc["val_loss"], rtol=1e-5)
+    resumed, loader = _fit("cuda", tmp_path / "resumed", 1)
+    resumed.load_checkpoint(str(tmp_path / "gpu" / "last.safetensors"))
+    assert resumed.epoch == 2 and resumed.model[0].weight.device.type == "cuda"
+    resumed.fit(loader, epochs=3)  # a third epoch on the device after loading
+    assert resumed.model[0].weight.device.type == "cuda"

@@ -241,20 +241,20 @@ class ToDevice(Op):
     """Copy to another device. Backward: the gradient copied back."""
 
     @staticmethod
-    def forward(ctx, x, dev):
+    def forward(ctx, x, dev, non_blocking=False):
         ctx.src = backend.device_of(x)
-        return backend.to_device(x, dev)
+        return backend.to_device(x, dev, non_blocking)
 
     @staticmethod
     def backward(ctx, g):
-        return g.to(ctx.src), None
+        return g.to(ctx.src), None, None
 
 
 def to(self, *args, **kwargs):
     """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``; self when unchanged."""
     dev = kwargs.pop("device", None)
     dt = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
+    non_blocking = bool(kwargs.pop("non_blocking", False))
     copy = kwargs.pop("copy", False)
     kwargs.pop("memory_format", None)
     if kwargs:
@@ -277,7 +277,7 @@ def to(self, *args, **kwargs):
         d = backend.as_device(dev)
         if d != self.device:
             backend.module_for(d)
-            out = ToDevice.apply(out, d)
+            out = ToDevice.apply(out, d, non_blocking)
     if dt is not None:
         out = E.to_dtype(out, dt)
     if copy and out is self:
@@ -290,9 +290,29 @@ def _device_method(name):
         if name == "cpu":
             return to(self, "cpu")
         d = backend.as_device(device if device is not None else "cuda")
-        return to(self, d)
+        if d.type != "cuda":
+            raise RuntimeError(f"cuda(): expected a cuda device, got {d}")
+        return to(self, d, non_blocking=non_blocking)
     method.__name__ = name
     return method
+
+
+def pin_memory(self, device=None):
+    """A copy in page-locked host memory, for asynchronous copies to the GPU (CPU tensors)."""
+    if self.device.type != "cpu":
+        raise RuntimeError(f"cannot pin '{self.device}' memory: only dense CPU tensors can be "
+                           "pinned")
+    if backend.is_pinned(self.data):
+        return self
+    return _wrap(backend.pin(self.data), False, None, 0)
+
+
+def is_pinned(self, device=None) -> bool:
+    return self.device.type == "cpu" and backend.is_pinned(self.data)
+
+
+Tensor.pin_memory = pin_memory
+Tensor.is_pinned = is_pinned
 
 
 Tensor.to = to

@@ -144,11 +144,20 @@ class Trainer:
         callbacks: list of Callback.
         clip_grad_norm: clip the gradients' global 2-norm to this value.
         seed: seeds the shuffling generator.
+        device: where to train (``"cpu"``, ``"cuda"``...): the model is moved there
+            (build the optimizer after that, or pass a model already there) and each
+            batch is copied there as it is used. Default: where the model's
+            parameters are.
     """
 
     def __init__(self, model: nn.Module, optimizer, loss_fn=None, scheduler=None,
                  callbacks=None, clip_grad_norm: float | None = None,
-                 scheduler_per_batch: bool = False, seed: int = 0):
+                 scheduler_per_batch: bool = False, seed: int = 0, device=None):
+        if device is None:
+            p = next(iter(model.parameters()), None)
+            device = p.device if p is not None else backend.CPU
+        self.device = backend.as_device(device)
+        model.to(self.device)
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         self.loss_fn = loss_fn or nn.functional.cross_entropy
         self.callbacks = list(callbacks or [])
@@ -164,10 +173,16 @@ class Trainer:
         for cb in self.callbacks:
             getattr(cb, name)(self, *args)
 
+    def _to_device(self, t):
+        if isinstance(t, Tensor) and t.device != self.device:
+            return t.to(self.device, non_blocking=True)
+        return t
+
     def train_epoch(self, loader) -> float:
         self.model.train()
         total, n = 0.0, 0
         for x, y in loader:
+            x, y = self._to_device(x), self._to_device(y)
             out = self.model(x)
             loss = self.loss_fn(out, y)
             self.optimizer.zero_grad()
@@ -191,11 +206,11 @@ class Trainer:
         correct = {k: 0 for k in topk}
         with no_grad():
             for x, y in loader:
-                out = self.model(x)
+                out = self.model(self._to_device(x))
                 b = y.shape[0]
-                total += self.loss_fn(out, y).item() * b
+                total += self.loss_fn(out, self._to_device(y)).item() * b
                 n += b
-                order = np.argsort(-out.numpy(), axis=1)
+                order = np.argsort(-out.cpu().numpy(), axis=1)
                 yy = y.numpy()[:, None]
                 for k in topk:
                     correct[k] += int((order[:, :k] == yy).any(axis=1).sum())
@@ -213,7 +228,7 @@ class Trainer:
         with no_grad():
             for batch in loader:
                 x = batch[0] if isinstance(batch, (tuple, list)) else batch
-                outs.append(self.model(x))
+                outs.append(self.model(self._to_device(x)))
         return ops.cat(outs)
 
     def confusion_matrix(self, loader, num_classes: int) -> np.ndarray:
@@ -222,7 +237,7 @@ class Trainer:
         self.model.eval()
         with no_grad():
             for x, y in loader:
-                pred = self.model(x).argmax(1).numpy()
+                pred = self.model(self._to_device(x)).argmax(1).cpu().numpy()
                 np.add.at(m, (y.numpy(), pred), 1)
         return m
 

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 
 
+from ...tensor import Tensor
 from ._collate import default_collate, default_convert
 from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
@@ -23,8 +24,10 @@ class DataLoader:
     ``generator``). Over a TensorDataset with the default collate, a batch is one
     fancy-index per tensor (no per-sample Python calls); so is any dataset with
     ``__getitems__``. ``num_workers > 0`` prefetches batches in background threads
-    (``prefetch_factor`` batches per worker); ``pin_memory`` is accepted (no-op on
-    the CPU).
+    (``prefetch_factor`` batches per worker). ``pin_memory=True`` puts each batch's
+    tensors in page-locked host memory (with a CUDA device), so that
+    ``x.to("cuda", non_blocking=True)`` copies asynchronously; pinning happens in
+    the worker thread when there is one.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
@@ -107,10 +110,15 @@ class DataLoader:
             for i in self.sampler:
                 yield self.collate_fn(self.dataset[i])
 
+    def _pinned_batches(self):
+        for b in self._batches():
+            yield _pin(b)
+
     def __iter__(self):
+        batches = self._pinned_batches() if self.pin_memory else self._batches()
         if self.num_workers == 0:
-            return self._batches()
-        return _Prefetcher(self._batches(), self.num_workers * self.prefetch_factor,
+            return batches
+        return _Prefetcher(batches, self.num_workers * self.prefetch_factor,
                            self.timeout, self.worker_init_fn)
 
     def __len__(self):
@@ -122,6 +130,19 @@ class DataLoader:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         return len(self.sampler)
+
+
+def _pin(obj):
+    """The batch with every CPU tensor in it moved to pinned memory (structure kept)."""
+    if isinstance(obj, Tensor):
+        return obj.pin_memory() if obj.device.type == "cpu" else obj
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple
+        return type(obj)(*(_pin(o) for o in obj))
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_pin(o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _pin(v) for k, v in obj.items()}
+    return obj
 
 
 class _Prefetcher:
