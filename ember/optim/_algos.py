@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .. import backend
+from .. import _kernels, backend
 from .._grad_mode import no_grad
 from ..tensor import _wrap
 from .optimizer import Optimizer, _grads, _step_tensor, _zeros_like
@@ -158,6 +158,11 @@ class Adam(Optimizer):
                 # Every pass writes into a reused scratch array: no allocation, so no
                 # fresh pages to fault in on each step (it halves the step's time).
                 m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+                if not gr["amsgrad"] and _kernels.adam(p.data, g, m, v, b1, b2,
+                                                       lr / (1 - b1 ** t),
+                                                       math.sqrt(1 - b2 ** t), eps):
+                    p._bump()  # one fused pass on the GPU
+                    continue
                 xp = _xp(p)
                 buf = self._scratch(p)
                 xp.subtract(g, m, out=buf)
