@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import backend
+
 _DEFAULT_SHOWN = {"float32", "int64", "bool"}
 
 
@@ -57,8 +59,7 @@ def format_tensor(t) -> str:
         body = _body(arr, len(prefix))
     if str(t.device) != "cpu":
         extras.append(f"device='{t.device}'")
-    if arr.dtype.name not in _DEFAULT_SHOWN or (arr.dtype.kind == "f" and t.dtype != __import__(
-            "ember").get_default_dtype() and arr.dtype.name == "float32"):
+    if arr.dtype.name not in _DEFAULT_SHOWN or (arr.dtype.kind == "f" and t.dtype != backend.get_default_dtype() and arr.dtype.name == "float32"):
         extras.append(f"dtype={t.dtype}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")

@@ -12,6 +12,7 @@ import numpy as np
 
 from heapq import heappop, heappush
 
+from .. import backend
 from ..backend import is_array, writeable
 from ..tensor import Tensor, _wrap
 from .function import Node, Op
@@ -265,9 +266,7 @@ def _root_grads(tensors, grad_tensors, name):
             g = _wrap(_ones(t), False, None, 0)
         else:
             if not isinstance(g, Tensor):
-                from ..ops.creation import tensor as _tensor  # noqa: PLC0415
-
-                g = _tensor(g, dtype=t.dtype)
+                g = Tensor(g, dtype=t.dtype, device=t.device)
             if tuple(g.data.shape) != tuple(t.data.shape):
                 raise RuntimeError(
                     f"{name}: Mismatch in shape: grad_output[{i}] has a shape of "
@@ -375,9 +374,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = captured.get(id(t))
         if g is None:
             if materialize_grads:
-                from ..ops.creation import zeros_like  # noqa: PLC0415
-
-                g = zeros_like(t)
+                g = _wrap(backend.xp(t.data).zeros_like(t.data), False, None, 0)
             elif not allow_unused:
                 raise RuntimeError(
                     "One of the differentiated Tensors appears to not have been used in the "

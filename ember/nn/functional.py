@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import ops
+from .. import backend, ops
 from ..ops import (alpha_dropout, batch_norm, bilinear, binary_cross_entropy,  # noqa: F401
                    binary_cross_entropy_with_logits, cosine_embedding_loss, cosine_similarity,
                    cross_entropy, gaussian_nll_loss, gelu, glu, group_norm, hardshrink,
@@ -107,7 +107,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         num_classes = int(d.max()) + 1 if d.size else 0
     if d.size and (int(d.min()) < 0 or int(d.max()) >= num_classes):
         raise RuntimeError("Class values must be smaller than num_classes.")
-    xp = np if isinstance(d, np.ndarray) else __import__("ember").backend.xp(d)
+    xp = np if isinstance(d, np.ndarray) else backend.xp(d)
     out = (d[..., None] == xp.arange(num_classes)).astype(np.int64)
     return _wrap(out, False, None, 0)
 

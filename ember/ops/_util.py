@@ -17,6 +17,12 @@ def xp_of(a):
     return np if type(a) is _ndarray else backend.xp(a)
 
 
+def nonzero_arrays(a):
+    """``nonzero`` of raw array ``a`` as int64 arrays (a 0-d array counts as one element)."""
+    xp = xp_of(a)
+    return tuple(i.astype(np.int64) for i in (xp.nonzero(a) if a.ndim else xp.nonzero(a.reshape(1))))
+
+
 def as_tensor_arg(x, like: Tensor | None = None, name: str = "op") -> Tensor:
     """Turn an array or nested data into a constant Tensor (tensors pass through)."""
     if isinstance(x, Tensor):

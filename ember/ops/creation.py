@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import backend
 from ..backend import Generator, as_device, generator_for, module_for, np_dtype
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _to_array, _wrap
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
@@ -15,55 +15,6 @@ __all__ = [
     "randn", "randint", "randperm", "normal", "bernoulli", "rand_like", "randn_like",
     "randint_like", "scalar_tensor", "clone_array",
 ]
-
-
-def _infer_np_dtype(arr):
-    kind = arr.dtype.kind
-    if kind == "f":
-        return None  # float arrays from Python data become the default dtype (handled by caller)
-    if kind == "b":
-        return np.bool_
-    if kind in "iu":
-        return np.int64
-    raise TypeError(f"ember: can't convert data of dtype {arr.dtype} to a tensor "
-                    "(supported: bool, integers, floats)")
-
-
-def _to_array(data, dtype=None, device=None, copy=True):
-    """Build the array for a new tensor from Python data, arrays or tensors."""
-    dev = None if device is None else as_device(device)
-    if isinstance(data, Tensor):
-        arr = data.data
-        if copy:
-            arr = arr.copy()
-    elif backend.is_array(data):
-        arr = data.copy() if copy else data
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"ember: can't convert an array of dtype {arr.dtype} to a tensor "
-                            "(supported: bool, integers, floats)")
-        if arr.dtype.kind in "iu" and arr.dtype not in (np.uint8, np.int8, np.int16, np.int32,
-                                                        np.int64):
-            arr = arr.astype(np.int64)
-    else:
-        try:
-            host = np.asarray(data)
-        except ValueError as exc:
-            raise ValueError(f"tensor(): could not build a tensor from the data: {exc}") from None
-        target = _infer_np_dtype(host) if host.dtype.kind != "f" else None
-        if host.dtype.kind == "f" and not isinstance(data, np.generic):
-            target = backend.get_default_dtype().np
-        elif isinstance(data, np.generic) and host.dtype.kind == "f":
-            target = host.dtype
-        arr = host.astype(target, copy=False) if target is not None else host
-        if dev is None and not copy:
-            pass
-    if dtype is not None:
-        nd = np_dtype(dtype)
-        if arr.dtype != nd:
-            arr = arr.astype(nd)
-    if dev is not None:
-        arr = backend.to_device(arr, dev)
-    return arr
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

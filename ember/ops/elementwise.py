@@ -13,7 +13,8 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
-from ._util import as_tensor_arg, binary_args, broadcast_error, float_dtype_for, xp_of
+from ._util import (as_tensor_arg, binary_args, broadcast_error, float_dtype_for, nonzero_arrays,
+                    xp_of)
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -808,10 +809,9 @@ class Where(Op):
 
 def where(condition, input=None, other=None):
     """Pick from ``input`` where ``condition`` holds, else from ``other``; one argument: nonzero."""
-    if input is None and other is None:
-        from .index import nonzero  # noqa: PLC0415
-
-        return nonzero(condition, as_tuple=True)
+    if input is None and other is None:  # where(c) is nonzero(c, as_tuple=True)
+        c = condition if isinstance(condition, Tensor) else as_tensor_arg(condition)
+        return tuple(_wrap(a, False, None, 0) for a in nonzero_arrays(c.data))
     cond = condition if isinstance(condition, Tensor) else as_tensor_arg(condition)
     if cond.data.dtype != np.bool_:
         cond = _wrap(cond.data.astype(bool), False, None, 0)

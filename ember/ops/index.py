@@ -7,7 +7,7 @@ from .. import backend
 from ..autograd.function import Op
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, _wrap
-from ._util import norm_dim, xp_of
+from ._util import nonzero_arrays, norm_dim, xp_of
 
 __all__ = ["index_select", "gather", "scatter", "scatter_add", "masked_fill", "take_along_dim",
            "nonzero", "getitem", "setitem", "masked_select", "take"]
@@ -468,9 +468,9 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D tensors."""
     xp = xp_of(input.data)
-    nz = xp.nonzero(input.data) if input.data.ndim else xp.nonzero(input.data.reshape(1))
+    nz = nonzero_arrays(input.data)
     if as_tuple:
-        return tuple(_wrap(a.astype(np.int64), False, None, 0) for a in nz)
+        return tuple(_wrap(a, False, None, 0) for a in nz)
     if input.data.ndim == 0:
         return _wrap(xp.zeros((int(nz[0].size), 0), dtype=np.int64), False, None, 0)
-    return _wrap(xp.stack(nz, axis=1).astype(np.int64), False, None, 0)
+    return _wrap(xp.stack(nz, axis=1), False, None, 0)

@@ -288,7 +288,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
         var = var.unsqueeze(-1)
     if bool((var.data < 0).any()):
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
-    from .. import no_grad  # noqa: PLC0415
+    from .._grad_mode import no_grad  # noqa: PLC0415
 
     with no_grad():
         floor = E.clamp(var, min=eps) - var
