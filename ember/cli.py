@@ -210,7 +210,7 @@ def _plots(trainer, cfg, data_root, run):
     ds = _dataset(cfg["dataset"], False, data_root)
     x, y = _tensors(ds, cfg["dataset"], cfg["model"] in ("mlp", "logistic"))
     loader = DataLoader(TensorDataset(x, y), batch_size=1000)
-    pred = trainer.predict(loader).argmax(1).numpy()
+    pred = trainer.predict(loader).argmax(1).cpu().numpy()
     truth = y.numpy()
     classes = [str(c) for c in getattr(ds, "classes", range(10))]
     plots.plot_history(trainer.history, os.path.join(run, "loss.png"))

@@ -128,3 +128,30 @@ def test_run_without_validation_evaluates_last(fake_mnist, capsys):
     assert not os.path.exists(os.path.join(run, "best.safetensors"))
     res = cli.run(["evaluate", run])
     assert 0 <= res["accuracy"] <= 1
+
+
+@pytest.mark.skipif(not ember.cuda.is_available(), reason="no CUDA device or stand-in")
+def test_cli_train_on_the_device_equals_the_cpu(fake_mnist):
+    """``ember train --device cuda`` (the GPU, or the stand-in in CI) gives the CPU's run."""
+    results = {}
+    for dev in ("cpu", "cuda"):
+        out = fake_mnist / f"runs-{dev}"
+        r = subprocess.run([sys.executable, "-m", "ember.cli", "train", "--epochs", "2",
+                            "--limit", "200", "--val-size", "50", "--out", str(out), "--quiet",
+                            "--device", dev], capture_output=True, text=True, timeout=300,
+                           env=dict(os.environ, EMBER_DATA=str(fake_mnist / "data")))
+        assert r.returncode == 0, r.stderr
+        assert (" on cuda" in r.stdout) == (dev == "cuda"), r.stdout
+        (run,) = list(out.iterdir())
+        results[dev] = [json.loads(line)["train_loss"] for line in open(run / "metrics.jsonl")]
+    np.testing.assert_allclose(results["cuda"], results["cpu"], rtol=1e-5)
+
+
+def test_cli_device_cuda_without_one_says_so(fake_mnist):
+    env = dict(os.environ, EMBER_DATA=str(fake_mnist / "data"), EMBER_STANDIN_CUDA="0")
+    r = subprocess.run([sys.executable, "-c", "import sys, ember.backend as b; "
+                        "b._cupy_checked = True; b._cupy = None; "
+                        "from ember import cli; sys.exit(cli.main(['train', '--device', 'cuda', "
+                        "'--quiet', '--epochs', '1', '--limit', '100']))"],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode != 0 and "no CUDA device is available" in r.stderr, r.stderr

@@ -211,7 +211,7 @@ class Trainer:
                 total += self.loss_fn(out, self._to_device(y)).item() * b
                 n += b
                 order = np.argsort(-out.cpu().numpy(), axis=1)
-                yy = y.numpy()[:, None]
+                yy = y.cpu().numpy()[:, None]
                 for k in topk:
                     correct[k] += int((order[:, :k] == yy).any(axis=1).sum())
         res = {"loss": total / max(n, 1)}
@@ -238,7 +238,7 @@ class Trainer:
         with no_grad():
             for x, y in loader:
                 pred = self.model(self._to_device(x)).argmax(1).cpu().numpy()
-                np.add.at(m, (y.numpy(), pred), 1)
+                np.add.at(m, (y.cpu().numpy(), pred), 1)
         return m
 
     def fit(self, train_loader, val_loader=None, epochs: int = 1) -> list[dict]:
