@@ -49,6 +49,8 @@ if _ONLY != "ember":
         sys.exit("bench_cnn: PyTorch is needed as the reference (pip install torch==2.13.0)")
     torch.set_num_threads(ARGS.threads)
 
+from _torch_models import torch_resnet18_small  # noqa: E402  (bench/, beside this file)
+
 
 def lenet(lib):
     nn = lib.nn
@@ -87,39 +89,10 @@ def conv_layers(lib):
     return step, 16
 
 
-def _torch_resnet18_small():
-    """ResNet-18 with a 3x3 stem and no max pool, written with torch.nn (torchvision-free)."""
-    nn = torch.nn
-
-    class Block(nn.Module):
-        def __init__(self, i, o, s):
-            super().__init__()
-            self.conv1 = nn.Conv2d(i, o, 3, s, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(o)
-            self.conv2 = nn.Conv2d(o, o, 3, 1, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(o)
-            self.down = None
-            if s != 1 or i != o:
-                self.down = nn.Sequential(nn.Conv2d(i, o, 1, s, bias=False), nn.BatchNorm2d(o))
-
-        def forward(self, x):
-            idt = x if self.down is None else self.down(x)
-            out = torch.relu(self.bn1(self.conv1(x)))
-            return torch.relu(self.bn2(self.conv2(out)) + idt)
-
-    layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
-    i = 64
-    for o, s in [(64, 1), (128, 2), (256, 2), (512, 2)]:
-        layers += [Block(i, o, s), Block(o, o, 1)]
-        i = o
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
-    return nn.Sequential(*layers)
-
-
 def resnet18(lib):
     lib.manual_seed(0)
     model = ember.models.resnet18(small_input=True, num_classes=10) if lib is ember else \
-        _torch_resnet18_small()
+        torch_resnet18_small(torch)
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     rng = np.random.default_rng(0)
     x = lib.tensor(rng.standard_normal((64, 3, 32, 32)).astype(np.float32))

@@ -30,6 +30,8 @@ try:
 except ImportError:  # pragma: no cover
     torch = None
 
+from _torch_models import torch_resnet18_small  # bench/, beside this file
+
 
 def _parse():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -75,38 +77,10 @@ def lenet(lib, dev):
     return _step(lib, model, opt, x, y), 128
 
 
-def _torch_resnet18_small():
-    nn = torch.nn
-
-    class Block(nn.Module):
-        def __init__(self, i, o, s):
-            super().__init__()
-            self.conv1 = nn.Conv2d(i, o, 3, s, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(o)
-            self.conv2 = nn.Conv2d(o, o, 3, 1, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(o)
-            self.down = None
-            if s != 1 or i != o:
-                self.down = nn.Sequential(nn.Conv2d(i, o, 1, s, bias=False), nn.BatchNorm2d(o))
-
-        def forward(self, x):
-            idt = x if self.down is None else self.down(x)
-            out = torch.relu(self.bn1(self.conv1(x)))
-            return torch.relu(self.bn2(self.conv2(out)) + idt)
-
-    layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
-    i = 64
-    for o, s in [(64, 1), (128, 2), (256, 2), (512, 2)]:
-        layers += [Block(i, o, s), Block(o, o, 1)]
-        i = o
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
-    return nn.Sequential(*layers)
-
-
 def resnet18(lib, dev):
     lib.manual_seed(0)
     model = ember.models.resnet18(small_input=True, num_classes=10) if lib is ember else \
-        _torch_resnet18_small()
+        torch_resnet18_small(torch)
     model = model.to(dev)
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     rng = np.random.default_rng(0)

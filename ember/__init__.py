@@ -1,9 +1,10 @@
 """ember: a deep-learning framework with PyTorch's API on NumPy (CPU) and CuPy (GPU).
 
-Layer by layer (see DESIGN.md): ``backend`` (arrays, devices, dtypes, RNG),
-``tensor`` + ``autograd`` (Tensor and reverse-mode differentiation), ``ops``
-(every differentiable function). This module re-exports the public names and
-holds no logic.
+Layer by layer (each imports only the layers below it; the README's "Layout"
+lists them): ``backend`` (arrays, devices, dtypes, RNG), ``tensor`` +
+``autograd`` (Tensor and reverse-mode differentiation), ``ops`` (every
+differentiable function), ``nn``, ``optim``, data, models, training. This
+module re-exports the public names and holds no logic.
 """
 from . import backend
 from .backend import (Generator, bool_ as bool, device, dtype, float16, float32, float64,  # noqa: A004

@@ -227,8 +227,8 @@ def device_count() -> int:
 
 # Page-locked host arrays handed out by pin(): their buffers, by id of the array.
 _pinned: dict = {}
-# Sources of the non-blocking copies still in flight are kept alive here until
-# the next synchronising copy (a pinned buffer must outlive its async copy).
+# (source, event) of the non-blocking copies: a pinned source must outlive its
+# asynchronous copy, so it is kept here until the event recorded after it is done.
 _in_flight: list = []
 
 
@@ -272,11 +272,14 @@ def to_device(array, d: device, non_blocking: bool = False):
         return array.get()
     cp = module_for(d)
     with cp.cuda.Device(d.index or 0):
-        if non_blocking and is_pinned(array) and not is_standin():
-            _in_flight.append(array)
-            return cp.asarray(array, blocking=False)
         if _in_flight:
-            _in_flight.clear()
+            _in_flight[:] = [(a, ev) for a, ev in _in_flight if not ev.done]
+        if non_blocking and is_pinned(array) and not is_standin():
+            out = cp.asarray(array, blocking=False)
+            ev = cp.cuda.Event(disable_timing=True)
+            ev.record()
+            _in_flight.append((array, ev))
+            return out
         return cp.asarray(array)
 
 

@@ -119,11 +119,17 @@ def _device(name):
     if name == "auto":
         real_gpu = ember.cuda.is_available() and not ember.backend.is_standin()
         return ember.device("cuda" if real_gpu else "cpu")
-    d = ember.device(name)
+    try:
+        d = ember.device(name)
+    except RuntimeError:
+        raise SystemExit(f"ember: --device {name}: expected cpu, cuda, cuda:N or auto") from None
     if d.type == "cuda" and not ember.cuda.is_available():
-        raise SystemExit("ember: --device cuda: no CUDA device is available (install "
+        raise SystemExit(f"ember: --device {name}: no CUDA device is available (install "
                          "ember[gpu] on a machine with an NVIDIA GPU; EMBER_STANDIN_CUDA=1 "
                          "selects the CPU stand-in for testing)")
+    if d.type == "cuda" and (d.index or 0) >= ember.cuda.device_count():
+        raise SystemExit(f"ember: --device {name}: this machine has "
+                         f"{ember.cuda.device_count()} CUDA device(s)")
     return d
 
 
@@ -140,6 +146,7 @@ def cmd_train(args):
     from ember.train import Checkpoint, EarlyStopping, MetricsLogger, ProgressBar, Trainer  # noqa
     from ember.utils.data import DataLoader, TensorDataset  # noqa: PLC0415
 
+    device = _device(args.device)  # before anything is written: a bad --device leaves no run
     if args.resume:
         with open(os.path.join(args.resume, "config.json")) as f:
             cfg = json.load(f)
@@ -162,7 +169,6 @@ def cmd_train(args):
     x, y = _tensors(train, cfg["dataset"], flat, cfg["limit"])
     nval = min(cfg["val_size"], len(x) // 5)
     xtr, ytr, xva, yva = x[:len(x) - nval], y[:len(y) - nval], x[len(x) - nval:], y[len(y) - nval:]
-    device = _device(args.device)
     model = build_model(cfg).to(device)
     opt = build_optimizer(cfg, model.parameters())
     steps = -(-len(xtr) // cfg["batch_size"])

@@ -85,12 +85,16 @@ def test_models_listing(capsys):
     assert "mlp" in out and "lenet5" in out and "logistic" in out
 
 
-def test_resume_continues_exactly(fake_mnist):
+@pytest.mark.parametrize("device", [
+    "cpu", pytest.param("cuda", marks=pytest.mark.skipif(not ember.cuda.is_available(),
+                                                         reason="no CUDA device or stand-in"))])
+def test_resume_continues_exactly(fake_mnist, device):
+    """Dropout draws on the device too: a resumed run equals one that ran through."""
     common = ["--limit", "200", "--val-size", "40", "--quiet", "--dropout", "0.3", "--seed", "3",
-              "--out"]
+              "--device", device, "--out"]
     full = cli.run(["train", "--epochs", "3"] + common + [str(fake_mnist / "a")])
     part = cli.run(["train", "--epochs", "2"] + common + [str(fake_mnist / "b")])
-    cli.run(["train", "--resume", part, "--epochs", "3", "--quiet"])
+    cli.run(["train", "--resume", part, "--epochs", "3", "--quiet", "--device", device])
     a = ember.load(os.path.join(full, "last.safetensors"))
     b = ember.load(os.path.join(part, "last.safetensors"))
     assert a["epoch"] == b["epoch"] == 3
@@ -155,3 +159,13 @@ def test_cli_device_cuda_without_one_says_so(fake_mnist):
                         "'--quiet', '--epochs', '1', '--limit', '100']))"],
                        capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode != 0 and "no CUDA device is available" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("bad,says", [("gpu", "expected cpu, cuda, cuda:N or auto"),
+                                      ("cuda:7", "CUDA device")])
+def test_cli_bad_device_is_one_line_and_writes_nothing(fake_mnist, capsys, bad, says):
+    if bad.startswith("cuda") and not ember.cuda.is_available():
+        says = "no CUDA device is available"
+    with pytest.raises(SystemExit, match=says):
+        cli.main(["train", "--device", bad, "--quiet", "--out", str(fake_mnist / "bad")])
+    assert not (fake_mnist / "bad").exists()

@@ -49,14 +49,17 @@ def _device_inputs(arrays, dev):
     return out
 
 
-def _run(case, arrays, ws, dev):
+def _run(case, arrays, seed, dev):
+    """Outputs, first-order and recorded gradients; the random upstream gradients are
+    drawn from ``seed``, so both devices get the same ones."""
     ins = _device_inputs(arrays, dev)
     outs = as_tuple(case.fn(*ins))
     fouts = float_outputs(outs)
     diff = [t for t in ins if t.requires_grad]
     fast = slow = ()
     if fouts and diff:
-        gw = [ember.from_numpy(w).to(dev) for w in ws]
+        rng = np.random.default_rng(seed)
+        gw = [ember.tensor(rng.standard_normal(tuple(o.shape)), device=dev) for o in fouts]
         fast = ember.autograd.grad(fouts, diff, gw, allow_unused=True, retain_graph=True)
         slow = ember.autograd.grad(fouts, diff, gw, allow_unused=True, create_graph=True)
     return outs, fast, slow
@@ -69,11 +72,8 @@ def _host(t):
 @pytest.mark.parametrize("case,k", PARAMS)
 def test_op_on_device_equals_cpu(case, k):
     arrays = make_inputs(case, k)
-    rng = np.random.default_rng(7 + k)
-    cpu_outs = as_tuple(case.fn(*_device_inputs(arrays, "cpu")))
-    ws = [rng.standard_normal(o.shape) for o in float_outputs(cpu_outs)]
-    c_outs, c_fast, c_slow = _run(case, arrays, ws, "cpu")
-    g_outs, g_fast, g_slow = _run(case, arrays, ws, "cuda")
+    c_outs, c_fast, c_slow = _run(case, arrays, 7 + k, "cpu")
+    g_outs, g_fast, g_slow = _run(case, arrays, 7 + k, "cuda")
     for i, (c, g) in enumerate(zip(c_outs, g_outs)):
         if isinstance(c, ember.Tensor):
             assert g.device.type == "cuda", f"{case.name}: output {i} left the device"
@@ -94,7 +94,7 @@ def test_op_on_device_equals_cpu(case, k):
 @pytest.mark.parametrize("case", MIXED)
 def test_cpu_constant_meets_device_tensor(case):
     with pytest.raises(RuntimeError, match="same device"):
-        _run(case, make_inputs(case, 0), [], "cuda")
+        _run(case, make_inputs(case, 0), 0, "cuda")
 
 
 def test_cpu_scalar_tensor_meets_device_tensor():
@@ -112,7 +112,7 @@ def test_cpu_scalar_tensor_meets_device_tensor():
 
 # ---------------------------------------------------------------------------- layers
 
-from .nn.layer_cases import LAYERS  # noqa: E402
+from .nn.layer_cases import LAYERS, layer_inputs  # noqa: E402
 from .optim.optim_cases import CONFIGS, SHAPES, _loss  # noqa: E402
 
 
@@ -127,12 +127,7 @@ def _layer_step(make, shapes, kind, train, dev):
             b.detach().copy_(ember.from_numpy(rng.uniform(0.5, 1.5, tuple(b.shape))))
     m = m.to(dev)
     m.train(train)
-    if kind == "away0":
-        xs = [rng.choice([-1.0, 1.0], s) * rng.uniform(0.2, 2.0, s) for s in shapes]
-    elif kind == "pos":
-        xs = [rng.uniform(0.5, 2.0, s) for s in shapes]
-    else:
-        xs = [rng.standard_normal(s) for s in shapes]
+    xs = layer_inputs(rng, shapes, kind)
     ins = [ember.tensor(x, device=dev, requires_grad=True) for x in xs]
     out = m(*ins)
     w = ember.tensor(rng.standard_normal(tuple(out.shape)), device=dev)

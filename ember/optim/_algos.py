@@ -158,7 +158,7 @@ class Adam(Optimizer):
                 # Every pass writes into a reused scratch array: no allocation, so no
                 # fresh pages to fault in on each step (it halves the step's time).
                 m, v = st["exp_avg"].data, st["exp_avg_sq"].data
-                if not gr["amsgrad"] and _kernels.adam(p.data, g, m, v, b1, b2,
+                if type(m) is not np.ndarray and not gr["amsgrad"] and _kernels.adam(p.data, g, m, v, b1, b2,
                                                        lr / (1 - b1 ** t),
                                                        math.sqrt(1 - b2 ** t), eps):
                     p._bump()  # one fused pass on the GPU

@@ -163,6 +163,7 @@ class Trainer:
         self.callbacks = list(callbacks or [])
         self.clip_grad_norm, self.scheduler_per_batch = clip_grad_norm, scheduler_per_batch
         self.generator = backend.Generator().manual_seed(seed)
+        self.seed = seed
         self.epoch = 0
         self.history: list[dict] = []
         self.stop = False
@@ -247,6 +248,11 @@ class Trainer:
         self._call("on_fit_start")
         while self.epoch < epochs and not self.stop:
             self.epoch += 1
+            if self.device.type == "cuda":
+                # A GPU generator's state cannot be saved (CuPy cannot export it), so each
+                # epoch's GPU stream is seeded from (seed, epoch): a resumed run draws the
+                # same dropout masks as an uninterrupted one.
+                backend.generator_for(self.device).manual_seed(self.seed * 1_000_003 + self.epoch)
             self._call("on_epoch_start", self.epoch)
             t0 = time.time()
             logs = {"train_loss": self.train_epoch(train_loader)}

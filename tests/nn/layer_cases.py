@@ -108,3 +108,12 @@ LAYERS = [
                                                                            for _ in range(2)])),
       [(2, 3)]),
 ]
+
+
+def layer_inputs(rng, shapes, kind):
+    """Random float64 inputs of ``shapes``: normal, away from 0 (``away0``) or positive."""
+    if kind == "away0":
+        return [rng.choice([-1.0, 1.0], s) * rng.uniform(0.2, 2.0, s) for s in shapes]
+    if kind == "pos":
+        return [rng.uniform(0.5, 2.0, s) for s in shapes]
+    return [rng.standard_normal(s) for s in shapes]

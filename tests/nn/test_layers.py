@@ -7,7 +7,7 @@ import pytest
 import ember
 import ember.nn as enn
 
-from .layer_cases import LAYERS
+from .layer_cases import LAYERS, layer_inputs
 
 torch = pytest.importorskip("torch")
 tnn = torch.nn
@@ -36,12 +36,7 @@ def test_layer_matches_torch(make, shapes, kind, train):
     em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tsd.items()})
     tm.train(train)
     em.train(train)
-    if kind == "away0":
-        xs = [rng.choice([-1.0, 1.0], s) * rng.uniform(0.2, 2.0, s) for s in shapes]
-    elif kind == "pos":
-        xs = [rng.uniform(0.5, 2.0, s) for s in shapes]
-    else:
-        xs = [rng.standard_normal(s) for s in shapes]
+    xs = layer_inputs(rng, shapes, kind)
     ex = [ember.tensor(x, requires_grad=True) for x in xs]
     tx = [torch.tensor(x, requires_grad=True) for x in xs]
     eo, to = em(*ex), tm(*tx)
