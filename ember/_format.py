@@ -49,7 +49,7 @@ def _body(arr, indent):
 
 
 def format_tensor(t) -> str:
-    arr = t.data if isinstance(t.data, np.ndarray) else t.data.get()
+    arr = t._data if isinstance(t._data, np.ndarray) else t._data.get()
     prefix = "tensor("
     extras = []
     if arr.size == 0 and arr.ndim != 1:

@@ -524,7 +524,7 @@ class Generator:
         return _state_wrapper[0](raw)
 
     def set_state(self, state) -> Generator:
-        data = state.data if hasattr(state, "data") else np.asarray(state)
+        data = state._data if hasattr(state, "_data") else np.asarray(state)
         try:
             decoded = json.loads(bytes(np.asarray(data, dtype=np.uint8)).decode())
             self._seed = int(decoded["seed"])

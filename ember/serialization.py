@@ -113,7 +113,7 @@ def _serialize(obj) -> bytes:
     offset = 0
     chunks = []
     for key, t in tensors.items():
-        arr = t.data if isinstance(t.data, np.ndarray) else t.data.get()
+        arr = t._data if isinstance(t._data, np.ndarray) else t._data.get()
         if not arr.flags.c_contiguous:  # (np.ascontiguousarray would turn 0-d into 1-d)
             arr = arr.copy(order="C")
         code = _CODES.get(arr.dtype)

@@ -31,7 +31,7 @@ def _to_array(data, dtype=None, device=None, copy=True):
     """Build the array for a new tensor from Python data, arrays or tensors."""
     dev = None if device is None else backend.as_device(device)
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
         if copy:
             arr = arr.copy()
     elif backend.is_array(data):
@@ -68,7 +68,10 @@ class Tensor:
     """A multi-dimensional array that can record the operations applied to it.
 
     Attributes:
-        data: the NumPy (CPU) or CuPy (GPU) array.
+        data: a Tensor on the same memory, cut from the graph (PyTorch's ``.data``):
+            writes through it are visible here and unseen by autograd; assigning a
+            Tensor to it replaces this tensor's memory. ember's own code reaches the
+            raw NumPy (CPU) or CuPy (GPU) array as ``_data``.
         requires_grad: whether operations on it are recorded for backward.
         grad: the accumulated gradient (a Tensor) after ``backward()``, or None.
         grad_fn: the node that made this tensor, None for leaves.
@@ -76,7 +79,7 @@ class Tensor:
 
     # The three attributes every op sets live in slots; the rest are class
     # defaults overridden per instance only when used (keeps op outputs cheap).
-    __slots__ = ("data", "requires_grad", "grad_fn", "__weakref__", "__dict__")
+    __slots__ = ("_data", "requires_grad", "grad_fn", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers ndarray <op> Tensor to Tensor's reflected op
     grad = None  # the accumulated gradient (a Tensor), set by backward
     _out_nr = 0  # which output of grad_fn this tensor is
@@ -87,7 +90,7 @@ class Tensor:
 
     def __init__(self, data, dtype=None, device=None, requires_grad: bool = False):
         arr = _to_array(data, dtype, device)
-        self.data = arr
+        self._data = arr
         self.requires_grad = False
         self.grad_fn = None
         if requires_grad:
@@ -95,23 +98,41 @@ class Tensor:
 
     # ------------------------------------------------------------------ properties
     @property
+    def data(self) -> Tensor:
+        """This tensor's memory as a new leaf that autograd does not see (PyTorch's ``.data``).
+
+        Its in-place writes change this tensor without bumping the version counter that
+        autograd checks; prefer ``detach()`` or ``with ember.no_grad():`` in new code.
+        """
+        return _wrap(self._data, False, None, 0)
+
+    @data.setter
+    def data(self, value) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self.requires_grad and value._data.dtype.kind != "f":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               f"point or complex dtype (got {value.dtype})")
+        self._data = value._data
+
+    @property
     def shape(self):
         from .size import Size  # noqa: PLC0415
 
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     def size(self, dim: int | None = None):
         if dim is None:
             return self.shape
-        return self.data.shape[_norm_dim(dim, self.data.ndim, "size")]
+        return self._data.shape[_norm_dim(dim, self._data.ndim, "size")]
 
     @property
     def dtype(self):
-        return backend.from_np(self.data.dtype)
+        return backend.from_np(self._data.dtype)
 
     @property
     def device(self):
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def is_cuda(self) -> bool:
@@ -119,36 +140,36 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     nelement = numel
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self._data.itemsize
 
     @property
     def itemsize(self) -> int:
-        return self.data.itemsize
+        return self._data.itemsize
 
     @property
     def nbytes(self) -> int:
-        return self.data.nbytes
+        return self._data.nbytes
 
     def stride(self, dim: int | None = None):
-        st = tuple(s // self.data.itemsize for s in self.data.strides)
-        return st if dim is None else st[_norm_dim(dim, self.data.ndim, "stride")]
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[_norm_dim(dim, self._data.ndim, "stride")]
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     @property
     def is_leaf(self) -> bool:
@@ -167,9 +188,9 @@ class Tensor:
         return self._retains_grad
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __hash__(self):
         return id(self)
@@ -182,7 +203,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients, "
                                f"got {self.dtype}")
         self.requires_grad = bool(requires_grad)
@@ -205,7 +226,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor on the same data that is cut from the graph."""
-        t = _wrap(self.data, False, None, 0)
+        t = _wrap(self._data, False, None, 0)
         if self._vc is None:
             self._vc = [0]
         t._vc = self._vc
@@ -266,26 +287,26 @@ class Tensor:
     def _assign_result(self, result: Tensor, op: str) -> Tensor:
         """Write ``result`` into this tensor's memory and take over its history (in-place ops)."""
         self._check_inplace(op)
-        if result.data.shape != self.data.shape:
+        if result._data.shape != self._data.shape:
             raise RuntimeError(
-                f"{op}: output with shape {list(self.data.shape)} doesn't match the broadcast "
-                f"shape {list(result.data.shape)}")
-        if result.data.dtype != self.data.dtype and not np.can_cast(
-                result.data.dtype, self.data.dtype, casting="same_kind"):
+                f"{op}: output with shape {list(self._data.shape)} doesn't match the broadcast "
+                f"shape {list(result._data.shape)}")
+        if result._data.dtype != self._data.dtype and not np.can_cast(
+                result._data.dtype, self._data.dtype, casting="same_kind"):
             raise RuntimeError(
-                f"{op}: result type {backend.from_np(result.data.dtype)} can't be cast to the "
+                f"{op}: result type {backend.from_np(result._data.dtype)} can't be cast to the "
                 f"desired output type {self.dtype}")
         recording = _grad_state.enabled and result.requires_grad
         if recording and self._base is not None and self._base.requires_grad:
             raise RuntimeError(
                 f"{op}: in-place modification of a view of a tensor that requires grad is not "
                 "supported by ember; use the out-of-place op")
-        if not backend.writeable(self.data):
+        if not backend.writeable(self._data):
             raise RuntimeError(
                 f"{op}: unsupported operation: more than one element of the written-to tensor "
                 "refers to a single memory location (an expanded tensor). Please clone() the "
                 "tensor before performing the operation.")
-        self.data[...] = result.data
+        self._data[...] = result._data
         self._bump()
         if recording:
             self.grad_fn = result.grad_fn
@@ -300,22 +321,22 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead.")
-        if not isinstance(self.data, np.ndarray):
+        if not isinstance(self._data, np.ndarray):
             if not force:
                 raise TypeError(
                     f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
                     "to copy the tensor to host memory first.")
-            return self.data.get()
-        return self.data
+            return self._data.get()
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.reshape(()).item()
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
 
     def tolist(self):
-        return _host(self.data).tolist()
+        return _host(self._data).tolist()
 
     def __float__(self):
         return float(self.item())
@@ -324,29 +345,29 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
                 "Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __array__(self, dtype=None, copy=None):
-        arr = _host(self.data)
+        arr = _host(self._data)
         return arr if dtype is None else arr.astype(dtype)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (_host(self.data), self.requires_grad))
+        return (_rebuild, (_host(self._data), self.requires_grad))
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
                                "the deepcopy protocol at the moment.")
         t = type(self).__new__(type(self))
-        t.data, t.requires_grad, t.grad_fn = self.data.copy(), self.requires_grad, None
+        t._data, t.requires_grad, t.grad_fn = self._data.copy(), self.requires_grad, None
         import copy  # noqa: PLC0415
 
         for k, v in self.__dict__.items():
@@ -364,7 +385,7 @@ class Tensor:
         return format_tensor(self)
 
     def __format__(self, spec):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             return format(self.item(), spec)
         return repr(self)
 
@@ -386,7 +407,7 @@ _new = object.__new__
 def _wrap(data, requires_grad, grad_fn, out_nr) -> Tensor:
     """Make a Tensor around ``data`` without any checking (the ops' fast path)."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.requires_grad = requires_grad
     t.grad_fn = grad_fn
     if out_nr:

@@ -35,7 +35,7 @@ class ToTensor:
     """uint8 (H, W) or (H, W, C) -> float32 (C, H, W) scaled to [0, 1]; floats are not scaled."""
 
     def __call__(self, pic):
-        a = pic.data if isinstance(pic, Tensor) else np.asarray(pic)
+        a = pic._data if isinstance(pic, Tensor) else np.asarray(pic)
         if a.ndim == 2:
             a = a[:, :, None]
         if a.ndim != 3:
@@ -60,7 +60,7 @@ class Normalize:
                              f"division by zero (std={self.std})")
 
     def __call__(self, t: Tensor) -> Tensor:
-        if not isinstance(t, Tensor) or t.data.dtype.kind != "f":
+        if not isinstance(t, Tensor) or t._data.dtype.kind != "f":
             raise TypeError("Normalize: input should be a float tensor (use ToTensor first)")
         c = t.shape[-3]
         if len(self.mean) not in (1, c) or len(self.std) not in (1, c):
@@ -170,7 +170,7 @@ def rotate(img: Tensor, angle: float, fill: float = 0.0) -> Tensor:
     iy, ix = np.rint(sy).astype(np.int64), np.rint(sx).astype(np.int64)
     inside = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
     src = img[..., np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)]
-    mask = _wrap(backend.xp(img.data).asarray(inside), False, None, 0)
+    mask = _wrap(backend.xp(img._data).asarray(inside), False, None, 0)
     from .ops.elementwise import where  # noqa: PLC0415
 
     return where(mask, src, _tensor(fill, dtype=img.dtype))
@@ -203,7 +203,7 @@ class RandomErasing:
                 mask[i:i + eh, j:j + ew] = True
                 from .ops.elementwise import where  # noqa: PLC0415
 
-                m = _wrap(backend.xp(img.data).asarray(mask), False, None, 0)
+                m = _wrap(backend.xp(img._data).asarray(mask), False, None, 0)
                 return where(m, _tensor(self.value, dtype=img.dtype), img)
         return img
 

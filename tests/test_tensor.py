@@ -31,7 +31,7 @@ def test_from_numpy_shares_memory_and_tensor_copies():
     c = ember.tensor(a)
     a[0] = 5
     assert t[0].item() == 5 and c[0].item() == 0
-    assert ember.as_tensor(a).data is a
+    assert ember.as_tensor(a)._data is a
 
 
 @needs_torch

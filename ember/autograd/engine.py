@@ -56,7 +56,7 @@ def _needed_nodes(roots, target_ids):
 
 def _unbroadcast(g: Tensor, shape, node: Node, index: int, create_graph: bool) -> Tensor:
     """Sum ``g`` down to ``shape`` (undo broadcasting); the one place this happens."""
-    gshape = g.data.shape
+    gshape = g._data.shape
     lead = len(gshape) - len(shape)
     if lead < 0:
         _bad_grad(node, index, gshape, shape)
@@ -67,7 +67,7 @@ def _unbroadcast(g: Tensor, shape, node: Node, index: int, create_graph: bool) -
         elif s != gshape[lead + i]:
             _bad_grad(node, index, gshape, shape)
     if not create_graph:  # plain arrays: one reduction, no graph
-        arr = g.data.sum(axis=tuple(dims), keepdims=True) if dims else g.data
+        arr = g._data.sum(axis=tuple(dims), keepdims=True) if dims else g._data
         return _wrap(arr.reshape(shape) if lead else arr, False, None, 0)
     if dims:
         g = g.sum(dim=tuple(dims), keepdim=True)
@@ -83,13 +83,13 @@ def _bad_grad(node, index, got, expected):
 
 
 def _check_finite(node, index, g):
-    xp_mod = np if isinstance(g.data, np.ndarray) else None
+    xp_mod = np if isinstance(g._data, np.ndarray) else None
     if xp_mod is None:
         from ..backend import xp  # noqa: PLC0415
 
-        xp_mod = xp(g.data)
-    if g.data.dtype.kind == "f" and not bool(xp_mod.isfinite(g.data).all()):
-        bad = "nan" if bool(xp_mod.isnan(g.data).any()) else "inf"
+        xp_mod = xp(g._data)
+    if g._data.dtype.kind == "f" and not bool(xp_mod.isfinite(g._data).all()):
+        bad = "nan" if bool(xp_mod.isnan(g._data).any()) else "inf"
         where = ""
         if node._trace:
             where = ("\nThe forward call that created it:\n" + "".join(node._trace[-6:]))
@@ -110,7 +110,7 @@ def _zeros_for(meta, like):
     from ..backend import xp  # noqa: PLC0415
 
     shape, dt = meta
-    return _wrap(xp(like.data).zeros(shape, dtype=dt), False, None, 0)
+    return _wrap(xp(like._data).zeros(shape, dtype=dt), False, None, 0)
 
 
 def _run(roots, root_grads, retain_graph, create_graph, targets=None):
@@ -131,7 +131,7 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
     target_nodes = needed = None
     heap = []
     for t, g in zip(roots, root_grads):
-        borrowed.add(id(g.data))
+        borrowed.add(id(g._data))
         fn = t.grad_fn
         if fn is None:
             _add_leaf(leaf_grads, t, g)
@@ -169,13 +169,13 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                         if r is not None:
                             g = r
                     buf[nr] = g
-                    borrowed.add(id(g.data))
+                    borrowed.add(id(g._data))
             if target_nodes is not None and id(node) in target_nodes:
                 for t in target_nodes[id(node)]:
                     g = buf[t._out_nr]
                     captured[id(t)] = g
                     if g is not None:
-                        borrowed.add(id(g.data))
+                        borrowed.add(id(g._data))
             n_out = node._n_out
             if n_out > 1 and node.materialize_grads:
                 for j in range(n_out):
@@ -186,7 +186,7 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
             fast = fn.fast_backward
             grads = None
             if fast is not None and not create_graph:
-                raw = fast(node, *[None if b is None else b.data for b in buf])
+                raw = fast(node, *[None if b is None else b._data for b in buf])
                 if raw is not None:
                     grads = tuple(None if r is None else _wrap(
                         np.asarray(r) if isinstance(r, np.generic) else r, False, None, 0)
@@ -198,7 +198,7 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                 if not issubclass(fn, Op):  # a user's backward may return arrays it holds
                     for r in grads:
                         if isinstance(r, Tensor):
-                            borrowed.add(id(r.data))
+                            borrowed.add(id(r._data))
             edges = node._edges
             if len(grads) < len(edges):
                 raise RuntimeError(
@@ -214,9 +214,9 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                 if type(g) is not Tensor:
                     g = _as_grad_tensor(g, node, i)
                 shape, dt = meta[i]
-                if g.data.shape != shape:
+                if g._data.shape != shape:
                     g = _unbroadcast(g, shape, node, i, create_graph)
-                if g.data.dtype != dt:
+                if g._data.dtype != dt:
                     g = g.to(dt)
                 if anomaly:
                     _check_finite(node, i, g)
@@ -240,7 +240,7 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                     if r is not None:
                         g = r
                 entry[1] = g
-                borrowed.add(id(g.data))
+                borrowed.add(id(g._data))
     finally:
         state.enabled = prev
     return leaf_grads, captured, borrowed
@@ -261,17 +261,17 @@ def _root_grads(tensors, grad_tensors, name):
             raise TypeError(f"{name}: expected Tensors as outputs, got {type(t).__name__}")
         g = None if grad_tensors is None else grad_tensors[i]
         if g is None:
-            if t.data.size != 1:
+            if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = _wrap(_ones(t), False, None, 0)
         else:
             if not isinstance(g, Tensor):
                 g = Tensor(g, dtype=t.dtype, device=t.device)
-            if tuple(g.data.shape) != tuple(t.data.shape):
+            if tuple(g._data.shape) != tuple(t._data.shape):
                 raise RuntimeError(
                     f"{name}: Mismatch in shape: grad_output[{i}] has a shape of "
-                    f"{list(g.data.shape)} and output[{i}] has a shape of {list(t.data.shape)}.")
-            if type(g.data) is not type(t.data):
+                    f"{list(g._data.shape)} and output[{i}] has a shape of {list(t._data.shape)}.")
+            if type(g._data) is not type(t._data):
                 raise RuntimeError(f"{name}: grad_output[{i}] is on a different device than "
                                    f"output[{i}]")
         out.append(g)
@@ -281,7 +281,7 @@ def _root_grads(tensors, grad_tensors, name):
 def _ones(t):
     from ..backend import xp  # noqa: PLC0415
 
-    return xp(t.data).ones(t.data.shape, dtype=t.data.dtype)
+    return xp(t._data).ones(t._data.shape, dtype=t._data.dtype)
 
 
 def _as_list(x):
@@ -326,7 +326,7 @@ def _accumulate(t, g, create_graph, borrowed):
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
         return
-    arr = g.data
+    arr = g._data
     if t.grad is None:
         if id(arr) in borrowed or arr.base is not None or not writeable(arr):
             arr = arr.copy()
@@ -334,10 +334,10 @@ def _accumulate(t, g, create_graph, borrowed):
         t.grad = _wrap(arr, False, None, 0)
     else:
         cur = t.grad
-        if cur.requires_grad or not writeable(cur.data) or cur.data.shape != arr.shape:
-            t.grad = _wrap((cur.data + arr), False, None, 0)
+        if cur.requires_grad or not writeable(cur._data) or cur._data.shape != arr.shape:
+            t.grad = _wrap((cur._data + arr), False, None, 0)
         else:
-            cur.data += arr
+            cur._data += arr
             cur._bump()
 
 
@@ -374,7 +374,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = captured.get(id(t))
         if g is None:
             if materialize_grads:
-                g = _wrap(backend.xp(t.data).zeros_like(t.data), False, None, 0)
+                g = _wrap(backend.xp(t._data).zeros_like(t._data), False, None, 0)
             elif not allow_unused:
                 raise RuntimeError(
                     "One of the differentiated Tensors appears to not have been used in the "

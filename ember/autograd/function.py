@@ -133,7 +133,7 @@ class Node:
         for kind, obj, vc, ver, nr in saved:
             if vc is not None and vc[0] != ver:
                 raise self._stale_error(kind, obj, vc, ver, nr)
-            out.append(obj.data if kind == _IN else obj)
+            out.append(obj._data if kind == _IN else obj)
         return out
 
     # -- introspection --------------------------------------------------------
@@ -182,12 +182,12 @@ class Node:
                         break
                 else:
                     for j, o in enumerate(outputs):
-                        if item is o.data or item is o or (
+                        if item is o._data or item is o or (
                                 j < len(raw_outputs) and item is raw_outputs[j]):
                             vc = o._vc
                             if vc is None:
                                 vc = o._vc = [0]
-                            entry = (_OUT, o.data, vc, vc[0], j)
+                            entry = (_OUT, o._data, vc, vc[0], j)
                             break
             if entry is None:
                 entry = (_CONST, item, None, 0, 0)
@@ -231,14 +231,14 @@ def _mixed_devices(name, args):
     """
     from ..backend import device_of, is_device_array, to_device  # noqa: PLC0415
 
-    dev = next(device_of(a.data) for a in args
-               if isinstance(a, Tensor) and is_device_array(a.data))
+    dev = next(device_of(a._data) for a in args
+               if isinstance(a, Tensor) and is_device_array(a._data))
     out = []
     for a in args:
-        if isinstance(a, Tensor) and device_of(a.data) != dev:
-            d = a.data
+        if isinstance(a, Tensor) and device_of(a._data) != dev:
+            d = a._data
             if type(d) is not np.ndarray or d.ndim or a.requires_grad:
-                _check_devices(name, [x.data for x in args if isinstance(x, Tensor)])
+                _check_devices(name, [x._data for x in args if isinstance(x, Tensor)])
             a = _wrap(to_device(d, dev), False, None, 0)
         out.append(a)
     return tuple(out)
@@ -288,7 +288,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         tensors = [a for a in args if isinstance(a, Tensor)]
-        _check_devices(cls.__name__, [t.data for t in tensors])
+        _check_devices(cls.__name__, [t._data for t in tensors])
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         record = state.enabled and any(needs)
         if not record:
@@ -299,7 +299,7 @@ class Function:
             finally:
                 state.enabled = prev
         edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
-        meta = tuple((a.data.shape, a.data.dtype) if n else None for a, n in zip(args, needs))
+        meta = tuple((a._data.shape, a._data.dtype) if n else None for a, n in zip(args, needs))
         node = Node(cls, edges, needs, meta)
         if state.anomaly:
             node._trace = traceback.format_stack()[:-1]
@@ -318,11 +318,11 @@ class Function:
                 wrapped.append(o)
                 continue
             if any(o is nd for nd in non_diff) or not o.dtype.is_floating_point:
-                wrapped.append(_wrap(o.data, False, None, 0))
+                wrapped.append(_wrap(o._data, False, None, 0))
             else:
-                wrapped.append(_wrap(o.data, True, node, j))
+                wrapped.append(_wrap(o._data, True, node, j))
         node._n_out = len(outs)
-        node._out_meta = tuple((o.data.shape, o.data.dtype) if isinstance(o, Tensor) else None
+        node._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
                                for o in outs)
         if node._to_save is not None:
             # Map the forward's own tensors to the wrapped outputs before resolving.
@@ -371,7 +371,7 @@ class Op(Function):
         kind = None
         for a in args:
             if isinstance(a, Tensor):
-                d = a.data
+                d = a._data
                 raw.append(d)
                 if a.requires_grad:
                     record = True
@@ -379,7 +379,7 @@ class Op(Function):
                     kind = type(d)
                 elif type(d) is not kind:
                     args = _mixed_devices(cls.__name__, args)
-                    raw = [x.data if isinstance(x, Tensor) else x for x in args]
+                    raw = [x._data if isinstance(x, Tensor) else x for x in args]
                     record = any(isinstance(x, Tensor) and x.requires_grad for x in args)
                     break
             else:
@@ -400,7 +400,7 @@ class Op(Function):
                 fn = a.grad_fn
                 needs.append(True)
                 edges.append((a, 0) if fn is None else (fn, a._out_nr))
-                meta.append((a.data.shape, a.data.dtype))
+                meta.append((a._data.shape, a._data.dtype))
             else:
                 needs.append(False)
                 edges.append(None)
@@ -419,7 +419,7 @@ class Op(Function):
                 else:
                     outs.append(_wrap(o, True, node, j))
             node._n_out = len(outs)
-            node._out_meta = tuple((o.data.shape, o.data.dtype) for o in outs)
+            node._out_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
             if node._to_save is not None:
                 node._resolve_saved(raw, args, outs, out)
             return tuple(outs)
@@ -457,7 +457,7 @@ def once_differentiable(fn):
             out = fn(ctx, *grads)
         if recording:
             outs = out if isinstance(out, tuple) else (out,)
-            res = tuple(_wrap(o.data, True, Node(_NotDifferentiable, (), (), ()), 0)
+            res = tuple(_wrap(o._data, True, Node(_NotDifferentiable, (), (), ()), 0)
                         if isinstance(o, Tensor) else o for o in outs)
             return res if isinstance(out, tuple) else res[0]
         return out

@@ -20,11 +20,11 @@ def _outputs(fn, inputs):
     # Evaluated with recording on: a function that itself takes gradients
     # (gradgradcheck) needs its graph; only the values are used here.
     out = _as_tuple(fn(*inputs))
-    return [o.detach() for o in out if isinstance(o, Tensor) and o.data.dtype.kind == "f"]
+    return [o.detach() for o in out if isinstance(o, Tensor) and o._data.dtype.kind == "f"]
 
 
 def _flat_outputs(fn, inputs):
-    return np.concatenate([np.asarray(o.data, dtype=np.float64).reshape(-1)
+    return np.concatenate([np.asarray(o._data, dtype=np.float64).reshape(-1)
                            for o in _outputs(fn, inputs)] or [np.zeros(0)])
 
 
@@ -33,7 +33,7 @@ def _check_inputs(inputs, name):
     if not diff:
         raise ValueError(f"{name}: at least one input tensor must require grad")
     for t in diff:
-        if t.data.dtype != np.float64:
+        if t._data.dtype != np.float64:
             raise GradcheckError(f"{name}: inputs that require grad must be float64 for a reliable "
                                  f"check, got {t.dtype}")
     return diff
@@ -44,11 +44,11 @@ def _analytic_vjp(fn, inputs, diff, v_list):
 
     outs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
     if not outs:
-        return [np.zeros(t.data.shape) for t in diff]
-    gouts = [_wrap(v.reshape(o.data.shape).astype(o.data.dtype), False, None, 0)
+        return [np.zeros(t._data.shape) for t in diff]
+    gouts = [_wrap(v.reshape(o._data.shape).astype(o._data.dtype), False, None, 0)
              for o, v in zip(outs, v_list)]
     gs = grad(outs, diff, gouts, allow_unused=True)
-    return [np.zeros(t.data.shape) if g is None else np.asarray(g.data, dtype=np.float64)
+    return [np.zeros(t._data.shape) if g is None else np.asarray(g._data, dtype=np.float64)
             for g, t in zip(gs, diff)]
 
 
@@ -70,21 +70,21 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     inputs = _as_tuple(inputs)
     diff = _check_inputs(inputs, "gradcheck")
     outs = _outputs(func, inputs)
-    sizes = [o.data.size for o in outs]
+    sizes = [o._data.size for o in outs]
     rng = np.random.default_rng(seed)
     if fast_mode:
-        us = [rng.standard_normal(t.data.shape) for t in diff]
+        us = [rng.standard_normal(t._data.shape) for t in diff]
         vs = [rng.standard_normal(n) for n in sizes]
         v_all = np.concatenate(vs) if vs else np.zeros(0)
-        saved = [t.data.copy() for t in diff]
+        saved = [t._data.copy() for t in diff]
         for t, u in zip(diff, us):
-            t.data += eps * u
+            t._data += eps * u
         fp = _flat_outputs(func, inputs)
         for t, s, u in zip(diff, saved, us):
-            t.data[...] = s - eps * u
+            t._data[...] = s - eps * u
         fm = _flat_outputs(func, inputs)
         for t, s in zip(diff, saved):
-            t.data[...] = s
+            t._data[...] = s
         numeric = float(((fp - fm) / (2 * eps)) @ v_all)
         gs = _analytic_vjp(func, inputs, diff, vs)
         analytic = float(sum((g * u).sum() for g, u in zip(gs, us)))
@@ -94,7 +94,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         return True
     n_out = sum(sizes)
     for k, t in enumerate(diff):
-        arr = t.data
+        arr = t._data
         num = np.zeros((arr.size, n_out))
         for i, pos in enumerate(np.ndindex(arr.shape)):
             orig = arr[pos]
@@ -132,7 +132,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     rng = np.random.default_rng(seed + 1)
     outs = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
     if grad_outputs is None:
-        grad_outputs = tuple(_wrap(rng.standard_normal(o.data.shape), True, None, 0)
+        grad_outputs = tuple(_wrap(rng.standard_normal(o._data.shape), True, None, 0)
                              for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)

@@ -58,7 +58,7 @@ class ImageDataset(Dataset):
         return self.data.shape[0]
 
     def __getitem__(self, index):
-        img, target = self.data[index], int(self.targets.data[index])
+        img, target = self.data[index], int(self.targets._data[index])
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:

@@ -85,24 +85,24 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
                                   "supported by ember")
-    if input.data.dtype.kind not in "iu":
+    if input._data.dtype.kind not in "iu":
         raise RuntimeError(f"embedding: expected integer indices, got {input.dtype}")
     n = weight.shape[0]
-    if input.numel() and (int(input.data.max()) >= n or int(input.data.min()) < 0):
+    if input.numel() and (int(input._data.max()) >= n or int(input._data.min()) < 0):
         raise IndexError(f"embedding: index out of range in self (indices must be in [0, {n}), "
-                         f"got min {int(input.data.min())}, max {int(input.data.max())})")
+                         f"got min {int(input._data.min())}, max {int(input._data.max())})")
     out = weight[input]
     if padding_idx is not None and weight.requires_grad:
-        keep = _wrap((input.data != padding_idx % n)[..., None], False, None, 0)
+        keep = _wrap((input._data != padding_idx % n)[..., None], False, None, 0)
         out = ops.where(keep, out, out.detach())
     return out
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """(*,) class indices -> (*, num_classes) int64 one-hot rows."""
-    if tensor.data.dtype.kind not in "iu":
+    if tensor._data.dtype.kind not in "iu":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    d = tensor.data
+    d = tensor._data
     if num_classes == -1:
         num_classes = int(d.max()) + 1 if d.size else 0
     if d.size and (int(d.min()) < 0 or int(d.max()) >= num_classes):

@@ -52,8 +52,8 @@ def _fans(t: Tensor):
 
 def _fill(t: Tensor, values) -> Tensor:
     with no_grad():
-        t.data[...] = backend.to_device(np.asarray(values), t.device) if isinstance(
-            values, np.ndarray) and not isinstance(t.data, np.ndarray) else values
+        t._data[...] = backend.to_device(np.asarray(values), t.device) if isinstance(
+            values, np.ndarray) and not isinstance(t._data, np.ndarray) else values
         t._bump()
     return t
 

@@ -154,7 +154,7 @@ class Module:
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                             "(ember.Tensor or None required)")
         if isinstance(tensor, Buffer):
-            tensor = Tensor(tensor.data)
+            tensor = Tensor(tensor._data)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -327,16 +327,16 @@ class Module:
             for k, t in own.items():
                 if k in state_dict:
                     src = state_dict[k]
-                    arr = src.data if isinstance(src, Tensor) else src
+                    arr = src._data if isinstance(src, Tensor) else src
                     if not hasattr(arr, "dtype"):
                         import numpy as np  # noqa: PLC0415
 
                         arr = np.asarray(arr)
                     if assign:
-                        t.data = backend.to_device(arr, t.device).astype(t.data.dtype, copy=False)
+                        t._data = backend.to_device(arr, t.device).astype(t._data.dtype, copy=False)
                     else:
-                        t.data[...] = backend.to_device(arr, t.device) if not isinstance(
-                            arr, type(t.data)) else arr
+                        t._data[...] = backend.to_device(arr, t.device) if not isinstance(
+                            arr, type(t._data)) else arr
                         t._bump()
         return _IncompatibleKeys(missing, unexpected)
 
@@ -365,12 +365,12 @@ class Module:
         for m in self.modules():
             for p in m._parameters.values():
                 if p is not None:
-                    p.data = fn(p.data, True)
+                    p._data = fn(p._data, True)
                     if p.grad is not None:
-                        p.grad.data = fn(p.grad.data, True)
+                        p.grad._data = fn(p.grad._data, True)
             for name, b in m._buffers.items():
                 if b is not None:
-                    b.data = fn(b.data, False)
+                    b._data = fn(b._data, False)
         return self
 
     def to(self, *args, **kwargs) -> Module:

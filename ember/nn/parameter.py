@@ -15,10 +15,10 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = np.empty((0,), dtype=np.float32)
-        arr = data.data if isinstance(data, Tensor) else data
+        arr = data._data if isinstance(data, Tensor) else data
         if not hasattr(arr, "dtype"):
             arr = np.asarray(arr, dtype=np.float32)
-        self.data = arr
+        self._data = arr
         self.requires_grad = False
         self.grad_fn = None
         if requires_grad:
@@ -28,22 +28,22 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __deepcopy__(self, memo):
-        t = Parameter(self.data.copy(), self.requires_grad)
+        t = Parameter(self._data.copy(), self.requires_grad)
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
         memo[id(self)] = t
         return t
 
     def __reduce_ex__(self, protocol):
-        return (Parameter, (np.asarray(self.data), self.requires_grad))
+        return (Parameter, (np.asarray(self._data), self.requires_grad))
 
 
 class Buffer(Tensor):
     """Marks a tensor to register as a buffer when assigned to a Module attribute."""
 
     def __init__(self, data, persistent: bool = True):
-        arr = data.data if isinstance(data, Tensor) else np.asarray(data)
-        self.data = arr
+        arr = data._data if isinstance(data, Tensor) else np.asarray(data)
+        self._data = arr
         self.requires_grad = False
         self.grad_fn = None
         self.persistent = persistent

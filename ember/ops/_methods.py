@@ -50,11 +50,11 @@ def _where(self, condition, other):
 
 
 def _reshape_as(self, other):
-    return S.reshape(self, other.data.shape)
+    return S.reshape(self, other._data.shape)
 
 
 def _view_as(self, other):
-    return S.reshape(self, other.data.shape)
+    return S.reshape(self, other._data.shape)
 
 
 def _type_as(self, other):
@@ -65,7 +65,7 @@ Tensor.where = _where
 Tensor.reshape_as = _reshape_as
 Tensor.view_as = _view_as
 Tensor.type_as = _type_as
-Tensor.T = property(lambda self: S.permute(self, tuple(range(self.data.ndim))[::-1]))
+Tensor.T = property(lambda self: S.permute(self, tuple(range(self._data.ndim))[::-1]))
 Tensor.mT = property(lambda self: S.transpose(self, -2, -1))
 Tensor.H = property(lambda self: Tensor.T.fget(self))
 Tensor.mH = Tensor.mT
@@ -104,15 +104,15 @@ Tensor.__lt__ = E.lt
 Tensor.__le__ = E.le
 Tensor.__gt__ = E.gt
 Tensor.__ge__ = E.ge
-Tensor.__invert__ = lambda self: E.logical_not(self) if self.data.dtype == np.bool_ else \
+Tensor.__invert__ = lambda self: E.logical_not(self) if self._data.dtype == np.bool_ else \
     E.bitwise_not(self)
 
 
 def _bitwise(ufunc):
     def op(self, other):
-        o = other.data if isinstance(other, Tensor) else other
-        xp = backend.xp(self.data)
-        return _wrap(xp.asarray(getattr(xp, ufunc)(self.data, o)), False, None, 0)
+        o = other._data if isinstance(other, Tensor) else other
+        xp = backend.xp(self._data)
+        return _wrap(xp.asarray(getattr(xp, ufunc)(self._data, o)), False, None, 0)
     return op
 
 
@@ -153,10 +153,10 @@ def fill_(self, value):
         value = value.item() if not value.requires_grad else value
     if _grad_state.enabled and (self.requires_grad or (isinstance(value, Tensor))):
         filled = E.add(E.mul(self, 0), value)
-        return self._assign_result(filled.to(self.data.dtype), "fill_")
-    if not backend.writeable(self.data):
+        return self._assign_result(filled.to(self._data.dtype), "fill_")
+    if not backend.writeable(self._data):
         raise RuntimeError("fill_: the tensor is an expanded view; clone() it first")
-    self.data.fill(value)
+    self._data.fill(value)
     self._bump()
     return self
 
@@ -172,19 +172,19 @@ def copy_(self, src, non_blocking=False):
         src = C.tensor(src)
     if _grad_state.enabled and (self.requires_grad or src.requires_grad):
         s = src.to(self.device) if src.device != self.device else src
-        s = S.expand(s, self.data.shape).to(self.data.dtype)
+        s = S.expand(s, self._data.shape).to(self._data.dtype)
         if s is src:
             s = E.clone(s)
         return self._assign_result(s, "copy_")
     try:
-        arr = np.broadcast_to(src.data, self.data.shape) if isinstance(src.data, np.ndarray) \
-            else src.data
+        arr = np.broadcast_to(src._data, self._data.shape) if isinstance(src._data, np.ndarray) \
+            else src._data
     except ValueError:
         raise RuntimeError(f"copy_: the size of src {list(src.shape)} must be broadcastable to "
-                           f"the tensor's size {list(self.data.shape)}") from None
-    if type(arr) is not type(self.data):
+                           f"the tensor's size {list(self._data.shape)}") from None
+    if type(arr) is not type(self._data):
         arr = backend.to_device(arr, self.device)
-    self.data[...] = arr
+    self._data[...] = arr
     self._bump()
     return self
 
@@ -193,7 +193,7 @@ def uniform_(self, a=0.0, b=1.0, generator=None):
     """Fill in place with draws from U(a, b)."""
     self._check_inplace("uniform_")
     rng = backend.generator_for(self.device, generator).rng
-    self.data[...] = rng.uniform(a, b, self.data.shape)
+    self._data[...] = rng.uniform(a, b, self._data.shape)
     self._bump()
     return self
 
@@ -202,7 +202,7 @@ def normal_(self, mean=0.0, std=1.0, generator=None):
     """Fill in place with draws from N(mean, std^2)."""
     self._check_inplace("normal_")
     rng = backend.generator_for(self.device, generator).rng
-    self.data[...] = mean + std * rng.standard_normal(self.data.shape)
+    self._data[...] = mean + std * rng.standard_normal(self._data.shape)
     self._bump()
     return self
 
@@ -210,7 +210,7 @@ def normal_(self, mean=0.0, std=1.0, generator=None):
 def bernoulli_(self, p=0.5, generator=None):
     self._check_inplace("bernoulli_")
     rng = backend.generator_for(self.device, generator).rng
-    self.data[...] = rng.random(self.data.shape) < p
+    self._data[...] = rng.random(self._data.shape) < p
     self._bump()
     return self
 
@@ -220,7 +220,7 @@ def random_(self, low=0, high=None, generator=None):
     if high is None:
         low, high = 0, low if low else 2 ** 24
     rng = backend.generator_for(self.device, generator).rng
-    self.data[...] = rng.integers(low, high, self.data.shape)
+    self._data[...] = rng.integers(low, high, self._data.shape)
     self._bump()
     return self
 
@@ -302,13 +302,13 @@ def pin_memory(self, device=None):
     if self.device.type != "cpu":
         raise RuntimeError(f"cannot pin '{self.device}' memory: only dense CPU tensors can be "
                            "pinned")
-    if backend.is_pinned(self.data):
+    if backend.is_pinned(self._data):
         return self
-    return _wrap(backend.pin(self.data), False, None, 0)
+    return _wrap(backend.pin(self._data), False, None, 0)
 
 
 def is_pinned(self, device=None) -> bool:
-    return self.device.type == "cpu" and backend.is_pinned(self.data)
+    return self.device.type == "cpu" and backend.is_pinned(self._data)
 
 
 Tensor.pin_memory = pin_memory

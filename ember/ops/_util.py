@@ -33,7 +33,7 @@ def as_tensor_arg(x, like: Tensor | None = None, name: str = "op") -> Tensor:
 
     t = tensor(x)
     if like is not None and t.device != like.device:
-        t = _wrap(backend.to_device(t.data, like.device), False, None, 0)
+        t = _wrap(backend.to_device(t._data, like.device), False, None, 0)
     return t
 
 
@@ -49,21 +49,21 @@ def _scalar_category(s):
 
 def result_dtype(a: Tensor, b: Tensor):
     """PyTorch's result dtype for two tensors (0-d tensors rank below dimensioned ones)."""
-    da, db = a.data.dtype, b.data.dtype
+    da, db = a._data.dtype, b._data.dtype
     if da == db:
         return da
     ca, cb = _CATEGORY[da.kind], _CATEGORY[db.kind]
-    za, zb = a.data.ndim == 0, b.data.ndim == 0
+    za, zb = a._data.ndim == 0, b._data.ndim == 0
     if za != zb:
         dim_t, zero_t = (b, a) if za else (a, b)
-        cd, cz = _CATEGORY[dim_t.data.dtype.kind], _CATEGORY[zero_t.data.dtype.kind]
+        cd, cz = _CATEGORY[dim_t._data.dtype.kind], _CATEGORY[zero_t._data.dtype.kind]
         if cz <= cd:
-            return dim_t.data.dtype
+            return dim_t._data.dtype
         if cz == 2 and cd < 2:
-            return zero_t.data.dtype
+            return zero_t._data.dtype
     if ca != cb:
         hi = a if ca > cb else b
-        return hi.data.dtype
+        return hi._data.dtype
     return np.promote_types(da, db)
 
 
@@ -76,21 +76,21 @@ def binary_args(a, b, name: str):
     if type(a) is Tensor:  # fast paths: the common cases need no promotion
         tb = type(b)
         if tb is Tensor:
-            if a.data.dtype == b.data.dtype:
+            if a._data.dtype == b._data.dtype:
                 return a, b
         elif tb is float:
-            if a.data.dtype.kind == "f":
+            if a._data.dtype.kind == "f":
                 return a, b
-        elif tb is int and a.data.dtype.kind in "fiu":
+        elif tb is int and a._data.dtype.kind in "fiu":
             return a, b
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
-        if a.data.dtype is b.data.dtype or a.data.dtype == b.data.dtype:
+        if a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype:
             return a, b
         dt = result_dtype(a, b)
-        if a.data.dtype != dt:
+        if a._data.dtype != dt:
             a = a.to(dt)
-        if b.data.dtype != dt:
+        if b._data.dtype != dt:
             b = b.to(dt)
         return a, b
     if ta or tb:
@@ -102,7 +102,7 @@ def binary_args(a, b, name: str):
         if isinstance(s, np.generic):
             s = s.item()
         cs = _scalar_category(s)
-        ct = _CATEGORY[t.data.dtype.kind]
+        ct = _CATEGORY[t._data.dtype.kind]
         if cs > ct:
             t = t.to(backend.get_default_dtype().np if cs == 2 else np.int64)
         return (t, s) if ta else (s, t)
@@ -140,9 +140,9 @@ def norm_dims(dim, ndim, name="op"):
 
 
 def is_float(t: Tensor) -> bool:
-    return t.data.dtype.kind == "f"
+    return t._data.dtype.kind == "f"
 
 
 def float_dtype_for(t: Tensor):
     """The dtype an integer tensor becomes in a float-valued op (the default dtype)."""
-    return t.data.dtype if t.data.dtype.kind == "f" else backend.get_default_dtype().np
+    return t._data.dtype if t._data.dtype.kind == "f" else backend.get_default_dtype().np

@@ -72,17 +72,17 @@ class LogSoftmax(Op):
 def _prep(input: Tensor, dim, dtype, name):
     if dtype is not None:
         input = input.to(dtype)
-    elif input.data.dtype.kind != "f":
+    elif input._data.dtype.kind != "f":
         input = input.to(float_dtype_for(input))
     if dim is None:
-        dim = 0 if input.data.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
-    return input, norm_dim(dim, input.data.ndim, name)
+        dim = 0 if input._data.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
+    return input, norm_dim(dim, input._data.ndim, name)
 
 
 def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """Softmax along ``dim``: exponentials normalised to sum to 1."""
     x, d = _prep(input, dim, dtype, "softmax")
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         return Softmax.apply(x.reshape(1), 0).reshape(())
     return Softmax.apply(x, d)
 
@@ -90,7 +90,7 @@ def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
 def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """Log of the softmax along ``dim``, computed stably."""
     x, d = _prep(input, dim, dtype, "log_softmax")
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), 0).reshape(())
     return LogSoftmax.apply(x, d)
 

@@ -60,7 +60,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
 
 
 def clone_array(t: Tensor):
-    return t.data.copy()
+    return t._data.copy()
 
 
 # ---------------------------------------------------------------------------- filled
@@ -126,28 +126,28 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
 
 
 def _like(t, dtype, device):
-    return (np_dtype(dtype) if dtype is not None else t.data.dtype,
-            module_for(as_device(device)) if device is not None else backend.xp(t.data))
+    return (np_dtype(dtype) if dtype is not None else t._data.dtype,
+            module_for(as_device(device)) if device is not None else backend.xp(t._data))
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     dt, mod = _like(t, dtype, device)
-    return _finish(mod.zeros(t.data.shape, dtype=dt), requires_grad)
+    return _finish(mod.zeros(t._data.shape, dtype=dt), requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     dt, mod = _like(t, dtype, device)
-    return _finish(mod.ones(t.data.shape, dtype=dt), requires_grad)
+    return _finish(mod.ones(t._data.shape, dtype=dt), requires_grad)
 
 
 def empty_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     dt, mod = _like(t, dtype, device)
-    return _finish(mod.empty(t.data.shape, dtype=dt), requires_grad)
+    return _finish(mod.empty(t._data.shape, dtype=dt), requires_grad)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     dt, mod = _like(t, dtype, device)
-    return _finish(mod.full(t.data.shape, fill_value, dtype=dt), requires_grad)
+    return _finish(mod.full(t._data.shape, fill_value, dtype=dt), requires_grad)
 
 
 # ---------------------------------------------------------------------------- ranges
@@ -243,12 +243,12 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
     if isinstance(std, numbers.Number) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m = mean.data if isinstance(mean, Tensor) else mean
-        s = std.data if isinstance(std, Tensor) else std
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
         ref = mean if isinstance(mean, Tensor) else std
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         z = _gen(ref.device, generator).standard_normal(shape)
-        return _finish((m + s * z).astype(ref.data.dtype), requires_grad)
+        return _finish((m + s * z).astype(ref._data.dtype), requires_grad)
     if size is None:
         raise TypeError("normal(): with float mean and std, give a size")
     z = _gen(device, generator).standard_normal(_size((size,), "normal"))
@@ -257,9 +257,9 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
 
 def bernoulli(input: Tensor, p=None, generator=None) -> Tensor:
     """Draw 1 with probability ``input`` (or ``p``) elementwise, as floats of the input's dtype."""
-    probs = input.data if p is None else p
-    u = _gen(input.device, generator).random(input.data.shape)
-    return _wrap((u < probs).astype(input.data.dtype), False, None, 0)
+    probs = input._data if p is None else p
+    u = _gen(input.device, generator).random(input._data.shape)
+    return _wrap((u < probs).astype(input._data.dtype), False, None, 0)
 
 
 def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):

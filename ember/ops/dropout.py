@@ -23,7 +23,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input * 0.0
-    mask = _keep_mask(input, p, generator).astype(input.data.dtype)
+    mask = _keep_mask(input, p, generator).astype(input._data.dtype)
     mask *= 1.0 / (1.0 - p)
     out = input * _wrap(mask, False, None, 0)
     return input.copy_(out) if inplace else out
@@ -40,7 +40,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
     if p == 1.0:
         return input * 0.0
     alpha_p = -1.7580993408473766  # -scale * alpha of SELU
-    keep = _keep_mask(input, p, generator).astype(input.data.dtype)
+    keep = _keep_mask(input, p, generator).astype(input._data.dtype)
     a = 1.0 / math.sqrt((alpha_p ** 2 * p + 1) * (1 - p))
     b = -a * alpha_p * p
     kept = input * _wrap(keep, False, None, 0)
@@ -59,10 +59,10 @@ def _channel_dropout(name, input, p, training, inplace, generator, spatial):
     batched = input.ndim == spatial + 2
     lead = input.shape[:2] if batched else input.shape[:1]
     rng = backend.generator_for(input.device, generator).rng
-    keep = (rng.random(tuple(lead)) >= p).astype(input.data.dtype)
+    keep = (rng.random(tuple(lead)) >= p).astype(input._data.dtype)
     keep *= 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     mask = keep.reshape(tuple(lead) + (1,) * spatial)
-    if not isinstance(input.data, type(mask)):
+    if not isinstance(input._data, type(mask)):
         mask = backend.to_device(mask, input.device)
     out = input * _wrap(mask, False, None, 0)
     return input.copy_(out) if inplace else out

@@ -29,8 +29,8 @@ __all__ = [
 
 
 def _binary(cls, a, b, name):
-    if not (type(a) is Tensor and (type(b) is Tensor and a.data.dtype == b.data.dtype or
-                                   type(b) is float and a.data.dtype.kind == "f")):
+    if not (type(a) is Tensor and (type(b) is Tensor and a._data.dtype == b._data.dtype or
+                                   type(b) is float and a._data.dtype.kind == "f")):
         a, b = binary_args(a, b, name)
     try:
         return cls.apply(a, b)
@@ -44,7 +44,7 @@ def _binary(cls, a, b, name):
 def _float_in(x, name):
     if not isinstance(x, Tensor):
         x = as_tensor_arg(x, name=name)
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         x = x.to(float_dtype_for(x))
     return x
 
@@ -178,12 +178,12 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode is not None:
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
-    if isinstance(input, Tensor) and input.data.dtype.kind != "f" and not (
-            isinstance(other, Tensor) and other.data.dtype.kind == "f") and not isinstance(
+    if isinstance(input, Tensor) and input._data.dtype.kind != "f" and not (
+            isinstance(other, Tensor) and other._data.dtype.kind == "f") and not isinstance(
                 other, float):
         input = input.to(backend.get_default_dtype().np)
-    elif isinstance(other, Tensor) and other.data.dtype.kind != "f" and not (
-            isinstance(input, Tensor) and input.data.dtype.kind == "f") and not isinstance(
+    elif isinstance(other, Tensor) and other._data.dtype.kind != "f" and not (
+            isinstance(input, Tensor) and input._data.dtype.kind == "f") and not isinstance(
                 input, float):
         other = other.to(backend.get_default_dtype().np)
     return _binary(Div, input, other, "div")
@@ -192,14 +192,14 @@ def div(input, other, *, rounding_mode=None):
 def _int_result(a, b):
     ta = a if isinstance(a, Tensor) else None
     tb = b if isinstance(b, Tensor) else None
-    return (ta or tb).data.dtype
+    return (ta or tb)._data.dtype
 
 
 def floor_divide(input, other):
     """floor(input / other); not differentiable (the result records no graph)."""
     a, b = binary_args(input, other, "floor_divide")
-    ra = a.data if isinstance(a, Tensor) else a
-    rb = b.data if isinstance(b, Tensor) else b
+    ra = a._data if isinstance(a, Tensor) else a
+    rb = b._data if isinstance(b, Tensor) else b
     xp = xp_of(ra if isinstance(a, Tensor) else rb)
     return _wrap(xp.asarray(xp.floor_divide(ra, rb)), False, None, 0)
 
@@ -265,7 +265,7 @@ class Pow(Op):
 
 def pow(input, exponent):
     """input ** exponent, with PyTorch's dtype rules."""
-    if isinstance(input, Tensor) and input.data.dtype.kind in "iub" and isinstance(
+    if isinstance(input, Tensor) and input._data.dtype.kind in "iub" and isinstance(
             exponent, (int, np.integer)) and not isinstance(exponent, bool) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return _binary(Pow, input, exponent, "pow")
@@ -570,7 +570,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         out, = ctx.saved_tensors
-        return g * (out.data > 0)
+        return g * (out._data > 0)
 
     @staticmethod
     def fast_backward(ctx, g):
@@ -652,16 +652,16 @@ def trunc(input):
 
 
 def round(input, *, decimals=0):  # noqa: A001
-    xp = xp_of(input.data)
-    return _piecewise_constant(input, None, xp.round(input.data, decimals))
+    xp = xp_of(input._data)
+    return _piecewise_constant(input, None, xp.round(input._data, decimals))
 
 
 def _piecewise_constant(input, name, values=None):
     """A step function of ``input``: its values, with a zero gradient flowing back."""
     if values is None:
-        values = getattr(xp_of(input.data), name)(input.data)
+        values = getattr(xp_of(input._data), name)(input._data)
     const = _wrap(values, False, None, 0)
-    if input.requires_grad and input.data.dtype.kind == "f":
+    if input.requires_grad and input._data.dtype.kind == "f":
         return sign(input) * 0 + const
     return const
 
@@ -681,7 +681,7 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        m = x.data
+        m = x._data
         mask = True
         if ctx.lo is not None:
             mask = m >= ctx.lo
@@ -707,11 +707,11 @@ class ClampTensor(Op):
     @staticmethod
     def backward(ctx, g):
         x, lo, hi = ctx.saved_tensors
-        xd = x.data
-        take_lo = (xd < lo.data) if lo is not None else False
-        take_hi = (xd > hi.data) if hi is not None else False
+        xd = x._data
+        take_lo = (xd < lo._data) if lo is not None else False
+        take_hi = (xd > hi._data) if hi is not None else False
         if hi is not None and lo is not None:
-            take_hi = take_hi | (lo.data > hi.data)
+            take_hi = take_hi | (lo._data > hi._data)
             take_lo = take_lo & ~take_hi
         keep = ~(take_lo | take_hi) if (lo is not None or hi is not None) else True
         n = ctx.needs_input_grad
@@ -728,11 +728,11 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
         lo = None if min is None else binary_args(input, min, "clamp")[1]
         hi = None if max is None else binary_args(input, max, "clamp")[1]
         lo = lo if lo is None or isinstance(lo, Tensor) else as_tensor_arg(
-            np.asarray(lo, dtype=input.data.dtype), input)
+            np.asarray(lo, dtype=input._data.dtype), input)
         hi = hi if hi is None or isinstance(hi, Tensor) else as_tensor_arg(
-            np.asarray(hi, dtype=input.data.dtype), input)
+            np.asarray(hi, dtype=input._data.dtype), input)
         return ClampTensor.apply(input, lo, hi)
-    if input.data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+    if input._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         input = input.to(backend.get_default_dtype().np)
     return Clamp.apply(input, min, max)
 
@@ -751,10 +751,10 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        gt = (a.data > b.data)
-        eq = (a.data == b.data) * 0.5
+        gt = (a._data > b._data)
+        eq = (a._data == b._data) * 0.5
         n = ctx.needs_input_grad
-        return (g * (gt + eq) if n[0] else None), (g * ((a.data < b.data) + eq) if n[1] else None)
+        return (g * (gt + eq) if n[0] else None), (g * ((a._data < b._data) + eq) if n[1] else None)
 
 
 class Minimum(Op):
@@ -768,10 +768,10 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        lt = (a.data < b.data)
-        eq = (a.data == b.data) * 0.5
+        lt = (a._data < b._data)
+        eq = (a._data == b._data) * 0.5
         n = ctx.needs_input_grad
-        return (g * (lt + eq) if n[0] else None), (g * ((a.data > b.data) + eq) if n[1] else None)
+        return (g * (lt + eq) if n[0] else None), (g * ((a._data > b._data) + eq) if n[1] else None)
 
 
 def maximum(input, other):
@@ -811,22 +811,22 @@ def where(condition, input=None, other=None):
     """Pick from ``input`` where ``condition`` holds, else from ``other``; one argument: nonzero."""
     if input is None and other is None:  # where(c) is nonzero(c, as_tuple=True)
         c = condition if isinstance(condition, Tensor) else as_tensor_arg(condition)
-        return tuple(_wrap(a, False, None, 0) for a in nonzero_arrays(c.data))
+        return tuple(_wrap(a, False, None, 0) for a in nonzero_arrays(c._data))
     cond = condition if isinstance(condition, Tensor) else as_tensor_arg(condition)
-    if cond.data.dtype != np.bool_:
-        cond = _wrap(cond.data.astype(bool), False, None, 0)
+    if cond._data.dtype != np.bool_:
+        cond = _wrap(cond._data.astype(bool), False, None, 0)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         a = as_tensor_arg(input, cond)
         b = other
         a, b = binary_args(a, b, "where")
     else:
         a, b = binary_args(input, other, "where")
-    dt = (a if isinstance(a, Tensor) else b).data.dtype
-    xp = xp_of(cond.data)
+    dt = (a if isinstance(a, Tensor) else b)._data.dtype
+    xp = xp_of(cond._data)
     ra = a if isinstance(a, Tensor) else _wrap(xp.asarray(a, dtype=dt), False, None, 0)
     rb = b if isinstance(b, Tensor) else _wrap(xp.asarray(b, dtype=dt), False, None, 0)
     try:
-        return Where.apply(cond.data, ra, rb)
+        return Where.apply(cond._data, ra, rb)
     except ValueError as exc:
         raise RuntimeError(
             f"where: shapes {list(cond.shape)}, {list(ra.shape)} and {list(rb.shape)} are not "
@@ -873,7 +873,7 @@ class Clone(Op):
 
 def to_dtype(input: Tensor, dtype) -> Tensor:
     dt = backend.np_dtype(dtype)
-    if input.data.dtype == dt:
+    if input._data.dtype == dt:
         return input
     return Cast.apply(input, dt)
 
@@ -888,8 +888,8 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 def _compare(ufunc_name, torch_name):
     def fn(input, other):
         a, b = binary_args(input, other, torch_name)
-        ra = a.data if isinstance(a, Tensor) else a
-        rb = b.data if isinstance(b, Tensor) else b
+        ra = a._data if isinstance(a, Tensor) else a
+        rb = b._data if isinstance(b, Tensor) else b
         xp = xp_of(ra if isinstance(a, Tensor) else rb)
         try:
             out = getattr(xp, ufunc_name)(ra, rb)
@@ -916,8 +916,8 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 def _unary_pred(ufunc_name):
     def fn(input):
-        xp = xp_of(input.data)
-        return _wrap(xp.asarray(getattr(xp, ufunc_name)(input.data)), False, None, 0)
+        xp = xp_of(input._data)
+        return _wrap(xp.asarray(getattr(xp, ufunc_name)(input._data)), False, None, 0)
     fn.__name__ = ufunc_name
     return fn
 
@@ -929,21 +929,21 @@ isfinite = _unary_pred("isfinite")
 
 
 def bitwise_not(input):
-    xp = xp_of(input.data)
-    return _wrap(xp.asarray(xp.invert(input.data)), False, None, 0)
+    xp = xp_of(input._data)
+    return _wrap(xp.asarray(xp.invert(input._data)), False, None, 0)
 
 
 def equal(input, other) -> bool:
     """True when both tensors have the same shape and elements."""
-    return input.shape == other.shape and bool((input.data == other.data).all())
+    return input.shape == other.shape and bool((input._data == other._data).all())
 
 
 def isclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-    xp = xp_of(input.data)
-    o = other.data if isinstance(other, Tensor) else other
-    return _wrap(xp.asarray(xp.isclose(input.data, o, rtol=rtol, atol=atol, equal_nan=equal_nan)),
+    xp = xp_of(input._data)
+    o = other._data if isinstance(other, Tensor) else other
+    return _wrap(xp.asarray(xp.isclose(input._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan)),
                  False, None, 0)
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())

@@ -24,8 +24,8 @@ def _norm_index(key, x: Tensor):
     basic = True
     for k in key:
         if isinstance(k, Tensor):
-            k = k.data
-            if type(k) is not type(x.data):  # CPU indices may index a device tensor, as in torch
+            k = k._data
+            if type(k) is not type(x._data):  # CPU indices may index a device tensor, as in torch
                 if backend.is_device_array(k):
                     raise RuntimeError(
                         f"indices should be either on cpu or on the same device as the indexed "
@@ -44,11 +44,11 @@ def _norm_index(key, x: Tensor):
             if arr.dtype.kind not in "biu" and arr.size:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             k = arr.astype(np.int64) if arr.dtype.kind in "iu" or not arr.size else arr
-            if isinstance(x.data, np.ndarray) is False and isinstance(k, np.ndarray):
-                k = xp_of(x.data).asarray(k)
+            if isinstance(x._data, np.ndarray) is False and isinstance(k, np.ndarray):
+                k = xp_of(x._data).asarray(k)
             basic = False
         elif isinstance(k, (bool, np.bool_)):
-            k = xp_of(x.data).asarray(bool(k))
+            k = xp_of(x._data).asarray(bool(k))
             basic = False
         elif isinstance(k, (int, np.integer)):
             k = int(k)
@@ -157,10 +157,10 @@ def getitem(x: Tensor, key) -> Tensor:
             key, (int, slice)):
         idx = key if isinstance(key, tuple) else (key,)
         if any(isinstance(k, int) for k in idx):
-            _check_bounds(idx, x.data.shape)
+            _check_bounds(idx, x._data.shape)
         return GetItemView.apply(x, idx)
     idx, basic = _norm_index(key, x)
-    _check_bounds(idx, x.data.shape)
+    _check_bounds(idx, x._data.shape)
     if basic:
         return GetItemView.apply(x, idx)
     try:
@@ -188,7 +188,7 @@ class IndexPut(Op):
         n = ctx.needs_input_grad
         gx = gv = None
         if n[0]:
-            mask = xp_of(g.data).ones(ctx.shape, dtype=g.data.dtype)
+            mask = xp_of(g._data).ones(ctx.shape, dtype=g._data.dtype)
             mask[ctx.idx] = 0
             gx = g * mask
         if n[1]:
@@ -199,21 +199,21 @@ class IndexPut(Op):
 def setitem(x: Tensor, key, value) -> None:
     """``x[key] = value`` in place; recorded (as a rebase of x's history) when grads flow."""
     idx, _ = _norm_index(key, x)
-    _check_bounds(idx, x.data.shape)
+    _check_bounds(idx, x._data.shape)
     if isinstance(value, Tensor):
-        if type(value.data) is not type(x.data):
+        if type(value._data) is not type(x._data):
             raise RuntimeError("setitem: expected value on the same device as the tensor")
-        v = value if value.data.dtype == x.data.dtype else value.to(x.data.dtype)
+        v = value if value._data.dtype == x._data.dtype else value.to(x._data.dtype)
     else:
-        v = _wrap(xp_of(x.data).asarray(value, dtype=x.data.dtype), False, None, 0)
+        v = _wrap(xp_of(x._data).asarray(value, dtype=x._data.dtype), False, None, 0)
     if _grad_state.enabled and (x.requires_grad or v.requires_grad):
         x._assign_result(IndexPut.apply(x, v, idx), "setitem")
         return
-    if not backend.writeable(x.data):
+    if not backend.writeable(x._data):
         raise RuntimeError("setitem: unsupported operation: the tensor is an expanded view; "
                            "clone() it first")
     try:
-        x.data[idx] = v.data
+        x._data[idx] = v._data
     except ValueError as exc:
         raise RuntimeError(f"setitem: shape mismatch: value of shape {list(v.shape)} cannot be "
                            f"broadcast to the indexing result ({exc})") from None
@@ -240,26 +240,26 @@ def _along(index, dim):
 
 def _check_gather(name, x, dim, index, src=None):
     for other in (index, src):
-        if isinstance(other, Tensor) and type(other.data) is not type(x.data):
+        if isinstance(other, Tensor) and type(other._data) is not type(x._data):
             raise RuntimeError(f"{name}(): expected all tensors to be on the same device, but "
                                f"found at least two devices, {x.device} and {other.device}!")
-    if index.data.dtype != np.int64 and index.data.dtype.kind not in "iu":
+    if index._data.dtype != np.int64 and index._data.dtype.kind not in "iu":
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
-    if index.data.ndim != x.data.ndim and index.data.size:
+    if index._data.ndim != x._data.ndim and index._data.size:
         raise RuntimeError(f"{name}: Index tensor must have the same number of dimensions as "
                            f"input tensor (index shape {list(index.shape)}, input shape "
                            f"{list(x.shape)})")
-    for d in range(index.data.ndim):
-        if d != dim and index.data.shape[d] > x.data.shape[d]:
+    for d in range(index._data.ndim):
+        if d != dim and index._data.shape[d] > x._data.shape[d]:
             raise RuntimeError(f"{name}: Size does not match at dimension {d} expected index "
                                f"{list(index.shape)} to be smaller than self {list(x.shape)} "
                                f"apart from dimension {dim}")
-        if src is not None and index.data.shape[d] > src.data.shape[d]:
+        if src is not None and index._data.shape[d] > src._data.shape[d]:
             raise RuntimeError(f"{name}: Expected index {list(index.shape)} to be smaller than "
                                f"src {list(src.shape)}")
-    if index.data.size:
-        lo, hi = int(index.data.min()), int(index.data.max())
-        n = x.data.shape[dim]
+    if index._data.size:
+        lo, hi = int(index._data.min()), int(index._data.max())
+        n = x._data.shape[dim]
         if lo < -n or hi >= n:
             bad = hi if hi >= n else lo
             raise RuntimeError(f"{name}: index {bad} is out of bounds for dimension {dim} with "
@@ -276,7 +276,7 @@ class Gather(Op):
 
     @staticmethod
     def backward(ctx, g):
-        zeros = _wrap(xp_of(g.data).zeros(ctx.shape, dtype=g.data.dtype), False, None, 0)
+        zeros = _wrap(xp_of(g._data).zeros(ctx.shape, dtype=g._data.dtype), False, None, 0)
         return scatter_add(zeros, ctx.dim, _wrap(ctx.index, False, None, 0), g), None, None
 
     @staticmethod
@@ -288,9 +288,9 @@ class Gather(Op):
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad=False) -> Tensor:
-    d = norm_dim(dim, input.data.ndim, "gather")
+    d = norm_dim(dim, input._data.ndim, "gather")
     _check_gather("gather", input, d, index)
-    return Gather.apply(input, d, index.data.astype(np.int64, copy=False))
+    return Gather.apply(input, d, index._data.astype(np.int64, copy=False))
 
 
 def _src_part(src, index):
@@ -348,7 +348,7 @@ class Scatter(Op):
         n = ctx.needs_input_grad
         gx = gs = None
         if n[0]:
-            mask = xp_of(g.data).ones(g.data.shape, dtype=g.data.dtype)
+            mask = xp_of(g._data).ones(g._data.shape, dtype=g._data.dtype)
             mask[ctx.pos] = 0
             gx = g * mask
         if n[1]:
@@ -360,7 +360,7 @@ def _src_tensor(input, src, value):
     if src is None:
         src = value
     if isinstance(src, Tensor):
-        return src if src.data.dtype == input.data.dtype else src.to(input.data.dtype)
+        return src if src._data.dtype == input._data.dtype else src.to(input._data.dtype)
     return None
 
 
@@ -370,59 +370,59 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         if reduce == "add":
             return scatter_add(input, dim, index, src if src is not None else value)
         raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported by ember")
-    d = norm_dim(dim, input.data.ndim, "scatter")
+    d = norm_dim(dim, input._data.ndim, "scatter")
     s = _src_tensor(input, src, value)
     if s is None:
         fill = src if src is not None else value
-        s = _wrap(xp_of(input.data).full(index.data.shape, fill, dtype=input.data.dtype),
+        s = _wrap(xp_of(input._data).full(index._data.shape, fill, dtype=input._data.dtype),
                   False, None, 0)
     _check_gather("scatter", input, d, index, s)
-    return Scatter.apply(input, s, d, index.data.astype(np.int64, copy=False))
+    return Scatter.apply(input, s, d, index._data.astype(np.int64, copy=False))
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    d = norm_dim(dim, input.data.ndim, "scatter_add")
+    d = norm_dim(dim, input._data.ndim, "scatter_add")
     s = _src_tensor(input, src, None)
     if s is None:
         raise TypeError("scatter_add(): argument 'src' must be a Tensor")
     _check_gather("scatter_add", input, d, index, s)
-    return ScatterAdd.apply(input, s, d, index.data.astype(np.int64, copy=False))
+    return ScatterAdd.apply(input, s, d, index._data.astype(np.int64, copy=False))
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    d = norm_dim(dim, input.data.ndim, "index_select")
-    if index.data.ndim > 1:
+    d = norm_dim(dim, input._data.ndim, "index_select")
+    if index._data.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    if index.data.dtype.kind not in "iu":
+    if index._data.dtype.kind not in "iu":
         raise IndexError("index_select(): Expected dtype int32/int64 for index")
-    n = input.data.shape[d] if input.data.ndim else 1
-    if index.data.size and (int(index.data.max()) >= n or int(index.data.min()) < -n):
+    n = input._data.shape[d] if input._data.ndim else 1
+    if index._data.size and (int(index._data.max()) >= n or int(index._data.min()) < -n):
         raise IndexError(f"index_select(): index out of range in self (dim {d} has size {n})")
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return getitem(input.reshape(1), index.reshape(-1)).reshape(index.shape)
-    idx = (slice(None),) * d + (index.data.reshape(-1).astype(np.int64),)
+    idx = (slice(None),) * d + (index._data.reshape(-1).astype(np.int64),)
     return GetItem.apply(input, idx)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     """Pick values along ``dim`` at ``indices`` (broadcast against input), as ``numpy.take_along_axis``."""
     if dim is None:
-        return GetItem.apply(input.reshape(-1), (indices.data.reshape(-1).astype(np.int64),))
-    d = norm_dim(dim, input.data.ndim, "take_along_dim")
-    if indices.data.ndim != input.data.ndim:
+        return GetItem.apply(input.reshape(-1), (indices._data.reshape(-1).astype(np.int64),))
+    d = norm_dim(dim, input._data.ndim, "take_along_dim")
+    if indices._data.ndim != input._data.ndim:
         raise RuntimeError("take_along_dim(): input and indices should have the same number of "
                            "dimensions")
-    shp_in = list(input.data.shape)
-    shp_ix = list(indices.data.shape)
+    shp_in = list(input._data.shape)
+    shp_ix = list(indices._data.shape)
     shp_in[d] = shp_ix[d] = 1
     b = np.broadcast_shapes(tuple(shp_in), tuple(shp_ix))
     tin = list(b)
-    tin[d] = input.data.shape[d]
+    tin[d] = input._data.shape[d]
     tix = list(b)
-    tix[d] = indices.data.shape[d]
-    x = input.expand(tuple(tin)) if tuple(tin) != input.data.shape else input
-    ix = indices.data if tuple(tix) == indices.data.shape else xp_of(indices.data).broadcast_to(
-        indices.data, tuple(tix))
+    tix[d] = indices._data.shape[d]
+    x = input.expand(tuple(tin)) if tuple(tin) != input._data.shape else input
+    ix = indices._data if tuple(tix) == indices._data.shape else xp_of(indices._data).broadcast_to(
+        indices._data, tuple(tix))
     return Gather.apply(x, d, ix.astype(np.int64, copy=False))
 
 
@@ -430,47 +430,47 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     """``value`` where ``mask`` is True, ``input`` elsewhere."""
     from .elementwise import where  # noqa: PLC0415
 
-    if mask.data.dtype != np.bool_:
+    if mask._data.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype}")
     if isinstance(value, Tensor):
-        if value.data.ndim:
+        if value._data.ndim:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
-                               f"tensor with {value.data.ndim} dimension(s).")
+                               f"tensor with {value._data.ndim} dimension(s).")
         if not value.requires_grad:
             value = value.item()
     try:
-        np.broadcast_shapes(mask.data.shape, input.data.shape)
+        np.broadcast_shapes(mask._data.shape, input._data.shape)
     except ValueError:
         raise RuntimeError(f"masked_fill: The size of the mask {list(mask.shape)} must be "
                            f"broadcastable to the input {list(input.shape)}") from None
     if isinstance(value, Tensor):
         return where(mask, value.to(input.dtype), input)
-    fill = _wrap(xp_of(input.data).asarray(value, dtype=input.data.dtype), False, None, 0)
+    fill = _wrap(xp_of(input._data).asarray(value, dtype=input._data.dtype), False, None, 0)
     out = where(mask, fill, input)
-    if out.data.shape != input.data.shape:
+    if out._data.shape != input._data.shape:
         raise RuntimeError(f"masked_fill: mask {list(mask.shape)} would enlarge the input "
                            f"{list(input.shape)}")
     return out
 
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
-    shape = np.broadcast_shapes(mask.data.shape, input.data.shape)
-    x = input.expand(shape) if input.data.shape != shape else input
-    m = xp_of(mask.data).broadcast_to(mask.data, shape)
+    shape = np.broadcast_shapes(mask._data.shape, input._data.shape)
+    x = input.expand(shape) if input._data.shape != shape else input
+    m = xp_of(mask._data).broadcast_to(mask._data, shape)
     return GetItem.apply(x, (m,))
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
-    return GetItem.apply(input.reshape(-1), (index.data.astype(np.int64),))
+    return GetItem.apply(input.reshape(-1), (index._data.astype(np.int64),))
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D tensors."""
-    xp = xp_of(input.data)
-    nz = nonzero_arrays(input.data)
+    xp = xp_of(input._data)
+    nz = nonzero_arrays(input._data)
     if as_tuple:
         return tuple(_wrap(a, False, None, 0) for a in nz)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return _wrap(xp.zeros((int(nz[0].size), 0), dtype=np.int64), False, None, 0)
     return _wrap(xp.stack(nz, axis=1), False, None, 0)

@@ -71,11 +71,11 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     a, b = binary_args(input, other, "matmul")
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul(): both arguments must be tensors")
-    if a.data.ndim == 0 or b.data.ndim == 0:
+    if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(f"matmul: both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.data.ndim}D and {b.data.ndim}D")
-    ka = a.data.shape[-1]
-    kb = b.data.shape[0] if b.data.ndim == 1 else b.data.shape[-2]
+                           f"{a._data.ndim}D and {b._data.ndim}D")
+    ka = a._data.shape[-1]
+    kb = b._data.shape[0] if b._data.ndim == 1 else b._data.shape[-2]
     if ka != kb:
         raise _mismatch("matmul", a, b)
     try:
@@ -86,7 +86,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 
 def _need(t, ndim, name, which):
-    if t.data.ndim != ndim:
+    if t._data.ndim != ndim:
         raise RuntimeError(f"{name}: {which} must be a {ndim}D tensor, got shape {tuple(t.shape)}")
 
 
@@ -293,8 +293,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise RuntimeError(f"linear: bias shape {tuple(bias.shape)} does not match "
                            f"out_features {weight.shape[0]}")
-    dt = input.data.dtype
-    if weight.data.dtype != dt or (bias is not None and bias.data.dtype != dt):
+    dt = input._data.dtype
+    if weight._data.dtype != dt or (bias is not None and bias._data.dtype != dt):
         raise RuntimeError(f"linear: expected input, weight and bias of one dtype, got "
                            f"{input.dtype}, {weight.dtype}"
                            f"{', ' + str(bias.dtype) if bias is not None else ''}")

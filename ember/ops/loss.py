@@ -29,7 +29,7 @@ def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
 
 
 def _check_targets(name, target, n_classes, ignore_index):
-    t = target.data
+    t = target._data
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"{name}: expected target of an integer dtype (class indices), got "
                            f"{target.dtype}")
@@ -64,19 +64,19 @@ def _class_targets(name, input, target, weight, ignore_index):
     Returns ``(x, safe_targets, weights, keep_mask)`` (ignored targets replaced by 0).
     """
     for other in (target, weight):
-        if other is not None and type(other.data) is not type(input.data):
+        if other is not None and type(other._data) is not type(input._data):
             raise RuntimeError(
                 f"{name}: expected all tensors to be on the same device, but found at least two "
                 f"devices, {input.device} (input) and {other.device}!")
     c = input.shape[1] if input.ndim > 1 else input.shape[0]
     x, y = _flatten_classes(input, target, name)
     _check_targets(name, target, c, ignore_index)
-    xp = xp_of(x.data)
-    yd = y.data.astype(np.int64, copy=False)
+    xp = xp_of(x._data)
+    yd = y._data.astype(np.int64, copy=False)
     keep = yd != ignore_index
     ysafe = xp.where(keep, yd, 0)
-    wv = weight.data[ysafe] if weight is not None else xp.ones(yd.shape, dtype=x.data.dtype)
-    return x, ysafe, (wv * keep).astype(x.data.dtype, copy=False), keep
+    wv = weight._data[ysafe] if weight is not None else xp.ones(yd.shape, dtype=x._data.dtype)
+    return x, ysafe, (wv * keep).astype(x._data.dtype, copy=False), keep
 
 
 class CrossEntropy(Op):
@@ -105,8 +105,8 @@ class CrossEntropy(Op):
         from .activation import softmax  # noqa: PLC0415
 
         x, = ctx.saved_tensors
-        xp = xp_of(x.data)
-        onehot = xp.zeros(x.shape, dtype=x.data.dtype)
+        xp = xp_of(x._data)
+        onehot = xp.zeros(x.shape, dtype=x._data.dtype)
         onehot[xp.arange(x.shape[0]), ctx.y] = 1
         scale = (g * _wrap(ctx.w, False, None, 0)).unsqueeze(1)
         return (softmax(x, 1) - _wrap(onehot, False, None, 0)) * scale, None, None
@@ -141,7 +141,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if weight is not None and tuple(weight.shape) != (c,):
         raise RuntimeError(f"cross_entropy: weight must have shape ({c},), got "
                            f"{tuple(weight.shape)}")
-    if target.data.dtype.kind == "f":  # class probabilities
+    if target._data.dtype.kind == "f":  # class probabilities
         if tuple(target.shape) != tuple(input.shape):
             raise RuntimeError(f"cross_entropy: probability targets must match the input shape "
                                f"{list(input.shape)}, got {list(target.shape)}")
@@ -162,7 +162,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         logp = log_softmax(x, 1)
         wc = weight if weight is not None else None
         smooth = -(logp * wc).sum(1) if wc is not None else -logp.sum(1)
-        smooth = smooth * _wrap(keep.astype(x.data.dtype), False, None, 0)
+        smooth = smooth * _wrap(keep.astype(x._data.dtype), False, None, 0)
         eps = label_smoothing
         if reduction == "mean":
             denom = float(wv.sum()) if weight is not None else float(keep.sum())
@@ -201,7 +201,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) with each log clamped at -100, as PyTorch."""
     _same_shape("binary_cross_entropy", input, target)
-    d = input.data
+    d = input._data
     if d.size and (float(d.min()) < 0 or float(d.max()) > 1):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 "
                            "and 1")
@@ -282,11 +282,11 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """0.5 (log max(var, eps) + (x - t)^2 / max(var, eps)) (+ 0.5 log 2 pi when ``full``)."""
     if not isinstance(var, Tensor):
-        var = _wrap(xp_of(input.data).full(input.data.shape[:-1] + (1,) if input.ndim else (),
-                                           float(var), dtype=input.data.dtype), False, None, 0)
+        var = _wrap(xp_of(input._data).full(input._data.shape[:-1] + (1,) if input.ndim else (),
+                                           float(var), dtype=input._data.dtype), False, None, 0)
     if var.ndim == input.ndim - 1 and tuple(var.shape) == tuple(input.shape[:-1]):
         var = var.unsqueeze(-1)
-    if bool((var.data < 0).any()):
+    if bool((var._data < 0).any()):
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
     from .._grad_mode import no_grad  # noqa: PLC0415
 

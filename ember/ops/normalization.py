@@ -47,8 +47,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if running_mean is not None and running_var is not None:
             with no_grad():
                 m = momentum
-                running_mean.mul_(1 - m).add_(_wrap(mean.data.reshape(c) * m, False, None, 0))
-                running_var.mul_(1 - m).add_(_wrap(var.data.reshape(c) * (m * n / (n - 1)),
+                running_mean.mul_(1 - m).add_(_wrap(mean._data.reshape(c) * m, False, None, 0))
+                running_var.mul_(1 - m).add_(_wrap(var._data.reshape(c) * (m * n / (n - 1)),
                                                    False, None, 0))
         return out
     if running_mean is None or running_var is None:

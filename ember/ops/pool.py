@@ -67,8 +67,8 @@ def _max(name, input, kernel_size, stride, padding, dilation, ceil_mode, return_
     out = _from_4d(vals if sign > 0 else -vals, batched, nd)
     if not return_indices:
         return out
-    xp = xp_of(arg.data)
-    ki, kj = arg.data // k[1], arg.data % k[1]
+    xp = xp_of(arg._data)
+    ki, kj = arg._data // k[1], arg._data % k[1]
     rows = xp.arange(Ho)[:, None] * s[0] - pad[0] + ki * d[0]
     cols_ = xp.arange(Wo)[None, :] * s[1] - pad[2] + kj * d[1]
     idx = _wrap((rows * x.shape[3] + cols_).astype(np.int64), False, None, 0)
@@ -116,9 +116,9 @@ def _avg(name, input, kernel_size, stride, padding, ceil_mode, count_include_pad
         return _from_4d(total * (1.0 / (k[0] * k[1])), batched, nd)
     p = (pad[0], pad[2])
     # How many positions of each window lie in the input (or in the symmetric padding).
-    xp = xp_of(x.data)
+    xp = xp_of(x._data)
     ones = xp.ones((1, 1, H + 2 * p[0], W + 2 * p[1]) if count_include_pad else (1, 1, H, W),
-                   dtype=x.data.dtype)
+                   dtype=x._data.dtype)
     extra = (0, pad[1] - p[0], 0, pad[3] - p[1]) if count_include_pad else pad
     counts = Im2Col.forward(_NoCtx(), ones, k, s, extra, d, 0.0, False).sum(axis=(2, 3))
     return _from_4d(total / _wrap(counts, False, None, 0), batched, nd)
@@ -177,9 +177,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     x, batched = _as_4d(input, "adaptive_avg_pool2d", 2)
     H, W = x.shape[2], x.shape[3]
     Ho, Wo = _out_size(output_size, H, W)
-    xp = xp_of(x.data)
-    ah = _avg_matrix(H, Ho, x.data.dtype, xp)
-    aw = _avg_matrix(W, Wo, x.data.dtype, xp)
+    xp = xp_of(x._data)
+    ah = _avg_matrix(H, Ho, x._data.dtype, xp)
+    aw = _avg_matrix(W, Wo, x._data.dtype, xp)
     out = einsum("ih,nchw,jw->ncij", ah, x, aw)  # separable and linear: two small GEMMs
     return _from_4d(out, batched, 2)
 
@@ -195,7 +195,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     x, batched = _as_4d(input, "adaptive_max_pool2d", 2)
     N, C, H, W = x.shape
     Ho, Wo = _out_size(output_size, H, W)
-    xp = xp_of(x.data)
+    xp = xp_of(x._data)
 
     def table(n, o):
         lo, hi = _adaptive_bounds(n, o)
@@ -213,7 +213,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     out = _from_4d(vals, batched, 2)
     if not return_indices:
         return out
-    a = arg.data
+    a = arg._data
     r = xp.take_along_axis(xp.broadcast_to(ri[:, None, :], (Ho, Wo, kh))[None, None],
                            (a // kw)[..., None], -1)[..., 0]
     c = xp.take_along_axis(xp.broadcast_to(ci[None, :, :], (Ho, Wo, kw))[None, None],
@@ -240,10 +240,10 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     if tuple(idx.shape) != tuple(x.shape):
         raise RuntimeError(f"max_unpool2d: indices {list(indices.shape)} must have the input's "
                            f"shape {list(input.shape)}")
-    if idx.numel() and (int(idx.data.max()) >= Ho * Wo or int(idx.data.min()) < 0):
+    if idx.numel() and (int(idx._data.max()) >= Ho * Wo or int(idx._data.min()) < 0):
         raise RuntimeError(f"max_unpool2d: Found an invalid max index (output size "
                            f"{[Ho, Wo]})")
-    zeros = _wrap(xp_of(x.data).zeros((N, C, Ho * Wo), dtype=x.data.dtype), False, None, 0)
+    zeros = _wrap(xp_of(x._data).zeros((N, C, Ho * Wo), dtype=x._data.dtype), False, None, 0)
     out = scatter(zeros, 2, idx.reshape(N, C, H * W), x.reshape(N, C, H * W))
     return _from_4d(out.reshape(N, C, Ho, Wo), batched, 2)
 

@@ -81,14 +81,14 @@ class Mean(Op):
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum of elements over ``dim`` (all dims when None); bools and ints sum to int64."""
-    dims = norm_dims(dim, input.data.ndim, "sum")
+    dims = norm_dims(dim, input._data.ndim, "sum")
     if dtype is not None:
         dt = backend.np_dtype(dtype)
-    elif input.data.dtype.kind in "biu":
+    elif input._data.dtype.kind in "biu":
         dt = np.int64
     else:
         dt = None
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return input if dt is None else input.to(dt)
     return Sum.apply(input, dims, keepdim, dt)
 
@@ -97,13 +97,13 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     """Arithmetic mean over ``dim`` (floating dtypes only, as PyTorch)."""
     if dtype is not None:
         input = input.to(dtype)
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {input.dtype}")
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return input * 1.0
-    return Mean.apply(input, norm_dims(dim, input.data.ndim, "mean"), keepdim)
+    return Mean.apply(input, norm_dims(dim, input._data.ndim, "mean"), keepdim)
 
 
 class Prod(Op):
@@ -123,11 +123,11 @@ class Prod(Op):
         dims = tuple(range(x.ndim)) if dim is None else (dim,)
         gk = g if keepdim else g.reshape(_keep_shape(x.shape, dims))
         ok = out if keepdim else out.reshape(_keep_shape(x.shape, dims))
-        xp = xp_of(x.data)
-        if not bool((x.data == 0).any()):
+        xp = xp_of(x._data)
+        if not bool((x._data == 0).any()):
             return gk * ok / x, None, None
         # With zeros: the product of the others, from exclusive cumulative products.
-        flat = x.data if dim is not None else x.data.reshape(-1)
+        flat = x._data if dim is not None else x._data.reshape(-1)
         ax = dim if dim is not None else 0
         ones = xp.ones_like(xp.take(flat, [0], axis=ax))
         left = xp.cumprod(xp.concatenate([ones, flat], axis=ax), axis=ax)
@@ -145,10 +145,10 @@ class Prod(Op):
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
-    elif input.data.dtype.kind in "biu":
+    elif input._data.dtype.kind in "biu":
         input = input.to(np.int64)
-    d = None if dim is None else norm_dim(dim, input.data.ndim, "prod")
-    if input.data.ndim == 0:
+    d = None if dim is None else norm_dim(dim, input._data.ndim, "prod")
+    if input._data.ndim == 0:
         return input * 1
     return Prod.apply(input, d, keepdim)
 
@@ -184,7 +184,7 @@ class MaxMinDim(Op):
         if not ctx.keepdim:
             g = g.unsqueeze(dim)
             idx = xp_of(idx).expand_dims(idx, dim)
-        zeros = _wrap(xp_of(g.data).zeros(ctx.shape, dtype=g.data.dtype), False, None, 0)
+        zeros = _wrap(xp_of(g._data).zeros(ctx.shape, dtype=g._data.dtype), False, None, 0)
         return scatter(zeros, dim, _wrap(idx, False, None, 0), g), None, None, None
 
 
@@ -206,20 +206,20 @@ class AmaxAmin(Op):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         dims, keepdim = ctx.dims, ctx.keepdim
-        ok = out.data if keepdim else out.data.reshape(_keep_shape(x.shape, dims))
-        mask = (x.data == ok)
+        ok = out._data if keepdim else out._data.reshape(_keep_shape(x.shape, dims))
+        mask = (x._data == ok)
         count = mask.sum(axis=dims, keepdims=True)
         gk = g if keepdim else g.reshape(_keep_shape(x.shape, dims))
-        return gk * (mask / count).astype(x.data.dtype), None, None, None
+        return gk * (mask / count).astype(x._data.dtype), None, None, None
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    dims = norm_dims(None if dim == () else dim, input.data.ndim, "amax")
+    dims = norm_dims(None if dim == () else dim, input._data.ndim, "amax")
     return AmaxAmin.apply(input, dims, keepdim, True)
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    dims = norm_dims(None if dim == () else dim, input.data.ndim, "amin")
+    dims = norm_dims(None if dim == () else dim, input._data.ndim, "amin")
     return AmaxAmin.apply(input, dims, keepdim, False)
 
 
@@ -232,14 +232,14 @@ def _maxmin(input, dim, keepdim, other, is_max):
 
         return (maximum if is_max else minimum)(input, other)
     if dim is None:
-        if input.data.size == 0:
+        if input._data.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
-        return AmaxAmin.apply(input, tuple(range(input.data.ndim)), False, is_max)
-    d = norm_dim(dim, input.data.ndim, name)
-    if input.data.ndim == 0:
-        return MaxMin(input * 1, _wrap(xp_of(input.data).zeros((), np.int64), False, None, 0))
+        return AmaxAmin.apply(input, tuple(range(input._data.ndim)), False, is_max)
+    d = norm_dim(dim, input._data.ndim, name)
+    if input._data.ndim == 0:
+        return MaxMin(input * 1, _wrap(xp_of(input._data).zeros((), np.int64), False, None, 0))
     vals, idx = MaxMinDim.apply(input, d, keepdim, is_max)
     return MaxMin(vals, idx)
 
@@ -255,15 +255,15 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa:
 
 
 def _arg(input, dim, keepdim, is_max):
-    xp = xp_of(input.data)
+    xp = xp_of(input._data)
     f = xp.argmax if is_max else xp.argmin
     if dim is None:
-        out = f(input.data.reshape(-1))
+        out = f(input._data.reshape(-1))
         if keepdim:
-            out = xp.asarray(out).reshape((1,) * input.data.ndim)
+            out = xp.asarray(out).reshape((1,) * input._data.ndim)
     else:
-        d = norm_dim(dim, input.data.ndim, "argmax" if is_max else "argmin")
-        out = f(input.data, axis=d, keepdims=keepdim) if input.data.ndim else f(input.data)
+        d = norm_dim(dim, input._data.ndim, "argmax" if is_max else "argmin")
+        out = f(input._data, axis=d, keepdims=keepdim) if input._data.ndim else f(input._data)
     return _wrap(xp.asarray(out, dtype=np.int64), False, None, 0)
 
 
@@ -292,10 +292,10 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
             dim is None:
         dim, unbiased = unbiased, None
     c = _correction(unbiased, correction)
-    dims = norm_dims(dim, input.data.ndim, "var")
+    dims = norm_dims(dim, input._data.ndim, "var")
     n = 1
     for d in dims:
-        n *= input.data.shape[d]
+        n *= input._data.shape[d]
     mu = mean(input, dims, keepdim=True)
     dev = input - mu
     return sum(dev * dev, dims, keepdim) / builtins.max(n - c, 0)
@@ -310,12 +310,12 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return var(input, dim, unbiased, keepdim, correction=correction), mean(
-        input, norm_dims(dim, input.data.ndim, "var_mean"), keepdim)
+        input, norm_dims(dim, input._data.ndim, "var_mean"), keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(input, dim, unbiased, keepdim, correction=correction), mean(
-        input, norm_dims(dim, input.data.ndim, "std_mean"), keepdim)
+        input, norm_dims(dim, input._data.ndim, "std_mean"), keepdim)
 
 
 class LogSumExp(Op):
@@ -351,9 +351,9 @@ class LogSumExp(Op):
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x), dim)), stable for large |x|."""
-    x = input if input.data.dtype.kind == "f" else input.to(float_dtype_for(input))
-    dims = norm_dims(dim, x.data.ndim, "logsumexp")
-    if x.data.ndim == 0:
+    x = input if input._data.dtype.kind == "f" else input.to(float_dtype_for(input))
+    dims = norm_dims(dim, x._data.ndim, "logsumexp")
+    if x._data.ndim == 0:
         return x * 1.0
     return LogSumExp.apply(x, dims, keepdim)
 
@@ -399,9 +399,9 @@ class Norm(Op):
         if p == 1:
             return gk * sign(x), None, None, None
         if p in (math.inf, -math.inf):
-            mask = (eabs(x).data == nk.data)
+            mask = (eabs(x)._data == nk._data)
             cnt = mask.sum(axis=dims, keepdims=True)
-            return gk * sign(x) * (mask / cnt).astype(x.data.dtype), None, None, None
+            return gk * sign(x) * (mask / cnt).astype(x._data.dtype), None, None, None
         safe = where(nk == 0, 1.0, nk)
         if p == 2:
             scale = where(nk == 0, 0.0, gk / safe)
@@ -414,15 +414,15 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     """The p-norm of ``input`` over ``dim`` (``'fro'`` is the 2-norm of the flattened dims)."""
     if dtype is not None:
         input = input.to(dtype)
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"norm(): input dtype should be floating point, but got {input.dtype}")
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str):
         raise NotImplementedError(f"norm(): p={p!r} (matrix norms) is not supported by ember")
     p = float(p)
-    dims = norm_dims(dim, input.data.ndim, "norm")
-    if input.data.ndim == 0:
+    dims = norm_dims(dim, input._data.ndim, "norm")
+    if input._data.ndim == 0:
         from .elementwise import abs as eabs  # noqa: PLC0415
 
         return eabs(input) if p != 0 else (input != 0).to(input.dtype)
@@ -446,28 +446,28 @@ class Cumsum(Op):
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
-    elif input.data.dtype.kind in "biu":
+    elif input._data.dtype.kind in "biu":
         input = input.to(np.int64)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return input * 1
-    return Cumsum.apply(input, norm_dim(dim, input.data.ndim, "cumsum"))
+    return Cumsum.apply(input, norm_dim(dim, input._data.ndim, "cumsum"))
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    dims = norm_dims(dim, input.data.ndim, "all")
-    xp = xp_of(input.data)
-    return _wrap(xp.asarray(input.data.astype(bool).all(axis=dims, keepdims=keepdim)),
+    dims = norm_dims(dim, input._data.ndim, "all")
+    xp = xp_of(input._data)
+    return _wrap(xp.asarray(input._data.astype(bool).all(axis=dims, keepdims=keepdim)),
                  False, None, 0)
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    dims = norm_dims(dim, input.data.ndim, "any")
-    xp = xp_of(input.data)
-    return _wrap(xp.asarray(input.data.astype(bool).any(axis=dims, keepdims=keepdim)),
+    dims = norm_dims(dim, input._data.ndim, "any")
+    xp = xp_of(input._data)
+    return _wrap(xp.asarray(input._data.astype(bool).any(axis=dims, keepdims=keepdim)),
                  False, None, 0)
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
-    dims = norm_dims(dim, input.data.ndim, "count_nonzero")
-    xp = xp_of(input.data)
-    return _wrap(xp.asarray((input.data != 0).sum(axis=dims), dtype=np.int64), False, None, 0)
+    dims = norm_dims(dim, input._data.ndim, "count_nonzero")
+    xp = xp_of(input._data)
+    return _wrap(xp.asarray((input._data != 0).sum(axis=dims), dtype=np.int64), False, None, 0)

@@ -63,14 +63,14 @@ class Reshape(Op):
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
-    shape = _infer_shape(_shape_arg(shape), input.data.size, "reshape", input.data.shape)
-    if shape == input.data.shape:
+    shape = _infer_shape(_shape_arg(shape), input._data.size, "reshape", input._data.shape)
+    if shape == input._data.shape:
         return Reshape.apply(input, shape) if input.requires_grad else _view_of(input)
     return Reshape.apply(input, shape)
 
 
 def _view_of(t):
-    return Reshape.apply(t, t.data.shape)
+    return Reshape.apply(t, t._data.shape)
 
 
 def view(input: Tensor, *shape) -> Tensor:
@@ -78,19 +78,19 @@ def view(input: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         from .. import backend  # noqa: PLC0415
 
-        return _wrap(input.data.view(backend.np_dtype(shape[0])), False, None, 0)
+        return _wrap(input._data.view(backend.np_dtype(shape[0])), False, None, 0)
     return reshape(input, *shape)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    nd = input.data.ndim
+    nd = input._data.ndim
     if nd == 0:
         return reshape(input, 1)
     s = norm_dim(start_dim, nd, "flatten")
     e = norm_dim(end_dim, nd, "flatten")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    shp = input.data.shape
+    shp = input._data.shape
     n = 1
     for d in shp[s:e + 1]:
         n *= d
@@ -98,35 +98,35 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
-    d = norm_dim(dim, input.data.ndim, "unflatten")
-    shp = input.data.shape
+    d = norm_dim(dim, input._data.ndim, "unflatten")
+    shp = input._data.shape
     sizes = _infer_shape(sizes, shp[d], "unflatten", shp)
     return reshape(input, shp[:d] + tuple(sizes) + shp[d + 1:])
 
 
 def squeeze(input: Tensor, dim=None) -> Tensor:
-    shp = input.data.shape
+    shp = input._data.shape
     if dim is None:
         new = tuple(s for s in shp if s != 1)
     else:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        dims = {norm_dim(d, input.data.ndim, "squeeze") for d in dims}
+        dims = {norm_dim(d, input._data.ndim, "squeeze") for d in dims}
         new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
     return reshape(input, new)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
-    nd = input.data.ndim
+    nd = input._data.ndim
     if not -nd - 1 <= dim <= nd:
         raise IndexError(f"unsqueeze: Dimension out of range (expected to be in range of "
                          f"[{-nd - 1}, {nd}], but got {dim})")
     d = dim % (nd + 1)
-    shp = input.data.shape
+    shp = input._data.shape
     return Reshape.apply(input, shp[:d] + (1,) + shp[d:])
 
 
 def atleast_1d(input: Tensor) -> Tensor:
-    return reshape(input, 1) if input.data.ndim == 0 else input
+    return reshape(input, 1) if input._data.ndim == 0 else input
 
 
 class Permute(Op):
@@ -157,7 +157,7 @@ def _inverse(perm):
 
 def permute(input: Tensor, *dims) -> Tensor:
     dims = _shape_arg(dims)
-    nd = input.data.ndim
+    nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
                            f"not match the length of the desired ordering of dimensions i.e. "
@@ -169,7 +169,7 @@ def permute(input: Tensor, *dims) -> Tensor:
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
-    nd = input.data.ndim
+    nd = input._data.ndim
     if nd == 0:
         return _view_of(input)
     d0, d1 = norm_dim(dim0, nd, "transpose"), norm_dim(dim1, nd, "transpose")
@@ -183,14 +183,14 @@ swapaxes = transpose
 
 def t(input: Tensor) -> Tensor:
     """Transpose a tensor of at most 2 dims."""
-    if input.data.ndim > 2:
+    if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                           f"{input.data.ndim}D")
-    return transpose(input, 0, 1) if input.data.ndim == 2 else _view_of(input)
+                           f"{input._data.ndim}D")
+    return transpose(input, 0, 1) if input._data.ndim == 2 else _view_of(input)
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
-    nd = input.data.ndim
+    nd = input._data.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     src = [norm_dim(s, nd, "movedim") for s in src]
@@ -221,7 +221,7 @@ class Expand(Op):
 
 def expand(input: Tensor, *sizes) -> Tensor:
     sizes = _shape_arg(sizes)
-    shp = input.data.shape
+    shp = input._data.shape
     if len(sizes) < len(shp):
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({len(shp)})")
@@ -248,7 +248,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
-    return expand(input, other.data.shape)
+    return expand(input, other._data.shape)
 
 
 def broadcast_to(input: Tensor, size) -> Tensor:
@@ -256,7 +256,7 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 
 def broadcast_tensors(*tensors):
-    shape = np.broadcast_shapes(*[t.data.shape for t in tensors])
+    shape = np.broadcast_shapes(*[t._data.shape for t in tensors])
     return tuple(expand(t, shape) for t in tensors)
 
 
@@ -285,7 +285,7 @@ class Repeat(Op):
 
 def repeat(input: Tensor, *sizes) -> Tensor:
     reps = _shape_arg(sizes)
-    if len(reps) < input.data.ndim:
+    if len(reps) < input._data.ndim:
         raise RuntimeError("repeat: Number of dimensions of repeat dims can not be smaller than "
                            "number of dimensions of tensor")
     return Repeat.apply(input, tuple(int(r) for r in reps))
@@ -293,8 +293,8 @@ def repeat(input: Tensor, *sizes) -> Tensor:
 
 def tile(input: Tensor, dims) -> Tensor:
     dims = tuple(dims)
-    if len(dims) < input.data.ndim:
-        dims = (1,) * (input.data.ndim - len(dims)) + dims
+    if len(dims) < input._data.ndim:
+        dims = (1,) * (input._data.ndim - len(dims)) + dims
     return repeat(input, dims)
 
 
@@ -329,21 +329,21 @@ def cat(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
-    ts = [x for x in tensors if not (x.data.ndim == 1 and x.data.shape[0] == 0)] or tensors[:1]
+    ts = [x for x in tensors if not (x._data.ndim == 1 and x._data.shape[0] == 0)] or tensors[:1]
     ref = ts[0]
-    if ref.data.ndim == 0:
+    if ref._data.ndim == 0:
         raise RuntimeError("cat(): zero-dimensional tensor (at position 0) cannot be concatenated")
-    d = norm_dim(dim, ref.data.ndim, "cat")
+    d = norm_dim(dim, ref._data.ndim, "cat")
     for i, x in enumerate(ts):
-        if x.data.ndim != ref.data.ndim or any(
-                a != b for k, (a, b) in enumerate(zip(x.data.shape, ref.data.shape)) if k != d):
+        if x._data.ndim != ref._data.ndim or any(
+                a != b for k, (a, b) in enumerate(zip(x._data.shape, ref._data.shape)) if k != d):
             raise RuntimeError(
                 f"cat(): Sizes of tensors must match except in dimension {d}. Expected size "
                 f"{list(ref.shape)} but got size {list(x.shape)} for tensor number {i} in the list.")
-    dt = ref.data.dtype
+    dt = ref._data.dtype
     for x in ts[1:]:
-        dt = result_dtype(_wrap(np.empty((1,), dt), False, None, 0), x) if x.data.dtype != dt else dt
-    ts = [x if x.data.dtype == dt else x.to(dt) for x in ts]
+        dt = result_dtype(_wrap(np.empty((1,), dt), False, None, 0), x) if x._data.dtype != dt else dt
+    ts = [x if x._data.dtype == dt else x.to(dt) for x in ts]
     return Cat.apply(d, *ts)
 
 
@@ -355,9 +355,9 @@ def stack(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
-    shp = tensors[0].data.shape
+    shp = tensors[0]._data.shape
     for i, x in enumerate(tensors):
-        if x.data.shape != shp:
+        if x._data.shape != shp:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shp)} "
                                f"at entry 0 and {list(x.shape)} at entry {i}")
     nd = len(shp) + 1
@@ -393,8 +393,8 @@ class Split(Op):
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Pieces of ``split_size`` (last one smaller) or of the listed sizes, along ``dim``."""
-    d = norm_dim(dim, tensor.data.ndim, "split")
-    n = tensor.data.shape[d]
+    d = norm_dim(dim, tensor._data.ndim, "split")
+    n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, int):
         s = split_size_or_sections
         if s <= 0 and n:
@@ -415,23 +415,23 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
 def chunk(input: Tensor, chunks: int, dim: int = 0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0")
-    d = norm_dim(dim, input.data.ndim, "chunk")
-    n = input.data.shape[d]
+    d = norm_dim(dim, input._data.ndim, "chunk")
+    n = input._data.shape[d]
     size = -(-n // chunks) if n else 1
     return split(input, size, d)
 
 
 def unbind(input: Tensor, dim: int = 0):
-    d = norm_dim(dim, input.data.ndim, "unbind")
-    if input.data.shape[d] == 0:
+    d = norm_dim(dim, input._data.ndim, "unbind")
+    if input._data.shape[d] == 0:
         return ()
     return tuple(squeeze(p, d) for p in split(input, 1, d))
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
-    d = norm_dim(dim, input.data.ndim, "narrow")
-    idx = [slice(None)] * input.data.ndim
-    start = start % input.data.shape[d] if start < 0 else start
+    d = norm_dim(dim, input._data.ndim, "narrow")
+    idx = [slice(None)] * input._data.ndim
+    start = start % input._data.shape[d] if start < 0 else start
     idx[d] = slice(start, start + length)
     return input[tuple(idx)]
 
@@ -451,8 +451,8 @@ class Flip(Op):
 
 def flip(input: Tensor, dims) -> Tensor:
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    dims = tuple(norm_dim(d, input.data.ndim, "flip") for d in dims)
-    if input.data.ndim == 0:
+    dims = tuple(norm_dim(d, input._data.ndim, "flip") for d in dims)
+    if input._data.ndim == 0:
         return input * 1
     return Flip.apply(input, dims)
 
@@ -478,12 +478,12 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
         if len(shifts) != 1:
             raise RuntimeError("roll: without dims, shifts must be a single int")
         flat = Roll.apply(flatten(input), shifts, (0,))
-        return flat.reshape(input.data.shape)
+        return flat.reshape(input._data.shape)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(dims) != len(shifts):
         raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
-    dims = tuple(norm_dim(d, input.data.ndim, "roll") for d in dims)
+    dims = tuple(norm_dim(d, input._data.ndim, "roll") for d in dims)
     return Roll.apply(input, shifts, dims)
 
 
@@ -519,7 +519,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:  # no
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
         raise RuntimeError("pad: Padding length must be divisible by 2")
-    nd = input.data.ndim
+    nd = input._data.ndim
     if len(pad) // 2 > nd:
         raise RuntimeError(f"pad: Padding length should be less than or equal to two times the "
                            f"input dimension but got padding length {len(pad)} and input of "
@@ -530,7 +530,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:  # no
     for k in range(len(pad) // 2):
         widths[nd - 1 - k] = (pad[2 * k], pad[2 * k + 1])
     for i, (lo, hi) in enumerate(widths):
-        if input.data.shape[i] + lo + hi < 0:
+        if input._data.shape[i] + lo + hi < 0:
             raise RuntimeError(f"pad: the padded size of dim {i} would be negative "
                                f"(input shape {list(input.shape)}, pad {list(pad)})")
     return Pad.apply(input, tuple(widths), 0 if value is None else value)
@@ -571,14 +571,14 @@ def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
                 raise RuntimeError(f"pad: Padding value causes wrapping around more than once "
                                    f"(padding ({lo}, {hi}), dimension {dim} of size {n})")
             pos = pos % n
-        idx = (slice(None),) * dim + (xp_of(input.data).asarray(pos),)
+        idx = (slice(None),) * dim + (xp_of(input._data).asarray(pos),)
         out = out[idx]
     return out
 
 
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
     """The tensor itself when C-contiguous, else a contiguous copy."""
-    if input.data.flags.c_contiguous:
+    if input._data.flags.c_contiguous:
         return input
     from .elementwise import clone  # noqa: PLC0415
 

@@ -53,7 +53,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     out_size, scales = _sizes(input, size, scale_factor, n)
     if recompute_scale_factor:
         scales = [input.shape[2 + i] / out_size[i] for i in range(n)]
-    xp = xp_of(input.data)
+    xp = xp_of(input._data)
     if mode == "nearest":
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating "
@@ -74,7 +74,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     for i in range(n):
         dim = 2 + i
         i0, i1, lam = _linear_weights(input.shape[dim], out_size[i], scales[i], ac, xp,
-                                      input.data.dtype)
+                                      input._data.dtype)
         shape = [1] * input.ndim
         shape[dim] = out_size[i]
         w1 = _wrap(lam.reshape(shape), False, None, 0)

@@ -1,6 +1,6 @@
 """The optimisation algorithms, each following PyTorch's documented update step by step.
 
-Every step works on raw arrays in place (``p.data``), outside the graph.
+Every step works on raw arrays in place (``p._data``), outside the graph.
 Notation: g gradient, p parameter, lr learning rate, t step count.
 """
 from __future__ import annotations
@@ -42,12 +42,12 @@ def _betas(betas):
 def _count(state):
     """Advance and return the step counter (a float32 0-d tensor, as PyTorch keeps it)."""
     s = state["step"]
-    s.data += 1
-    return float(s.data)
+    s._data += 1
+    return float(s._data)
 
 
 def _xp(p):
-    return backend.xp(p.data)
+    return backend.xp(p._data)
 
 
 def _decay(p, g, lr, wd, decoupled=False):
@@ -55,9 +55,9 @@ def _decay(p, g, lr, wd, decoupled=False):
     if not wd:
         return g
     if decoupled:
-        p.data *= 1 - lr * wd
+        p._data *= 1 - lr * wd
         return g
-    return g + wd * p.data
+    return g + wd * p._data
 
 
 def _init_state(st, p, *names):
@@ -102,12 +102,12 @@ class SGD(Optimizer):
                     buf = st.get("momentum_buffer")
                     if buf is None:
                         buf = st["momentum_buffer"] = _zeros_like(p)
-                        buf.data[...] = g
+                        buf._data[...] = g
                     else:
-                        buf.data *= mu
-                        buf.data += (1 - damp) * g
-                    g = g + mu * buf.data if gr["nesterov"] else buf.data
-                p.data -= lr * g
+                        buf._data *= mu
+                        buf._data += (1 - damp) * g
+                    g = g + mu * buf._data if gr["nesterov"] else buf._data
+                p._data -= lr * g
                 p._bump()
         return loss
 
@@ -157,8 +157,8 @@ class Adam(Optimizer):
                 g = _decay(p, g, lr, wd, decoupled)
                 # Every pass writes into a reused scratch array: no allocation, so no
                 # fresh pages to fault in on each step (it halves the step's time).
-                m, v = st["exp_avg"].data, st["exp_avg_sq"].data
-                if type(m) is not np.ndarray and not gr["amsgrad"] and _kernels.adam(p.data, g, m, v, b1, b2,
+                m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
+                if type(m) is not np.ndarray and not gr["amsgrad"] and _kernels.adam(p._data, g, m, v, b1, b2,
                                                        lr / (1 - b1 ** t),
                                                        math.sqrt(1 - b2 ** t), eps):
                     p._bump()  # one fused pass on the GPU
@@ -175,7 +175,7 @@ class Adam(Optimizer):
                 step_size = lr / (1 - b1 ** t)
                 bc2_sqrt = math.sqrt(1 - b2 ** t)
                 if gr["amsgrad"]:
-                    vmax = st["max_exp_avg_sq"].data
+                    vmax = st["max_exp_avg_sq"]._data
                     xp.maximum(vmax, v, out=vmax)
                     xp.sqrt(vmax, out=buf)
                 else:
@@ -184,7 +184,7 @@ class Adam(Optimizer):
                 buf += eps
                 xp.divide(m, buf, out=buf)
                 buf *= step_size
-                p.data -= buf
+                p._data -= buf
                 p._bump()
         return loss
 
@@ -226,11 +226,11 @@ class Adamax(Optimizer):
                 st = _init_state(self.state[p], p, "exp_avg", "exp_inf")
                 t = _count(st)
                 g = _decay(p, g, lr, wd)
-                m, u = st["exp_avg"].data, st["exp_inf"].data
+                m, u = st["exp_avg"]._data, st["exp_inf"]._data
                 m += (1 - b1) * (g - m)
                 u *= b2
                 _xp(p).maximum(u, _xp(p).abs(g) + eps, out=u)
-                p.data -= (lr / (1 - b1 ** t)) * (m / u)
+                p._data -= (lr / (1 - b1 ** t)) * (m / u)
                 p._bump()
         return loss
 
@@ -268,15 +268,15 @@ class NAdam(Optimizer):
                 g = _decay(p, g, lr, wd, gr["decoupled_weight_decay"])
                 mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
                 mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-                st["mu_product"].data *= mu
-                mu_prod = float(st["mu_product"].data)
-                m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+                st["mu_product"]._data *= mu
+                mu_prod = float(st["mu_product"]._data)
+                m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
                 m += (1 - b1) * (g - m)
                 v *= b2
                 v += (1 - b2) * g * g
                 denom = _xp(p).sqrt(v / bc2) + eps
-                p.data -= (lr * (1.0 - mu) / (1.0 - mu_prod)) * (g / denom)
-                p.data -= (lr * mu_next / (1.0 - mu_prod * mu_next)) * (m / denom)
+                p._data -= (lr * (1.0 - mu) / (1.0 - mu_prod)) * (g / denom)
+                p._data -= (lr * mu_next / (1.0 - mu_prod * mu_next)) * (m / denom)
                 p._bump()
         return loss
 
@@ -306,7 +306,7 @@ class RAdam(Optimizer):
                 st = _init_state(self.state[p], p, "exp_avg", "exp_avg_sq")
                 t = _count(st)
                 g = _decay(p, g, lr, wd, gr["decoupled_weight_decay"])
-                m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+                m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
                 m += (1 - b1) * (g - m)
                 v *= b2
                 v += (1 - b2) * g * g
@@ -318,9 +318,9 @@ class RAdam(Optimizer):
                     rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
                                      / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
                     adaptive = math.sqrt(bc2) / (_xp(p).sqrt(v) + eps)
-                    p.data -= m_hat * lr * adaptive * rect
+                    p._data -= m_hat * lr * adaptive * rect
                 else:
-                    p.data -= m_hat * lr
+                    p._data -= m_hat * lr
                 p._bump()
         return loss
 
@@ -360,22 +360,22 @@ class RMSprop(Optimizer):
                         st["grad_avg"] = _zeros_like(p)
                 _count(st)
                 g = _decay(p, g, lr, wd)
-                v = st["square_avg"].data
+                v = st["square_avg"]._data
                 v *= a
                 v += (1 - a) * g * g
                 if gr["centered"]:
-                    ga = st["grad_avg"].data
+                    ga = st["grad_avg"]._data
                     ga += (1 - a) * (g - ga)
                     avg = _xp(p).sqrt(v - ga * ga) + eps
                 else:
                     avg = _xp(p).sqrt(v) + eps
                 if mu > 0:
-                    buf = st["momentum_buffer"].data
+                    buf = st["momentum_buffer"]._data
                     buf *= mu
                     buf += g / avg
-                    p.data -= lr * buf
+                    p._data -= lr * buf
                 else:
-                    p.data -= lr * (g / avg)
+                    p._data -= lr * (g / avg)
                 p._bump()
         return loss
 
@@ -398,7 +398,7 @@ class Adagrad(Optimizer):
                 st = self.state[p]
                 st["step"] = _step_tensor()
                 st["sum"] = _zeros_like(p)
-                st["sum"].data += gr["initial_accumulator_value"]
+                st["sum"]._data += gr["initial_accumulator_value"]
 
     @no_grad()
     def step(self, closure=None):
@@ -409,9 +409,9 @@ class Adagrad(Optimizer):
                 t = _count(st)
                 g = _decay(p, g, gr["lr"], gr["weight_decay"])
                 clr = gr["lr"] / (1 + (t - 1) * gr["lr_decay"])
-                s = st["sum"].data
+                s = st["sum"]._data
                 s += g * g
-                p.data -= clr * (g / (_xp(p).sqrt(s) + gr["eps"]))
+                p._data -= clr * (g / (_xp(p).sqrt(s) + gr["eps"]))
                 p._bump()
         return loss
 
@@ -438,14 +438,14 @@ class Adadelta(Optimizer):
                 st = _init_state(self.state[p], p, "square_avg", "acc_delta")
                 _count(st)
                 g = _decay(p, g, lr, wd)
-                v, acc = st["square_avg"].data, st["acc_delta"].data
+                v, acc = st["square_avg"]._data, st["acc_delta"]._data
                 v *= rho
                 v += (1 - rho) * g * g
                 xp = _xp(p)
                 delta = xp.sqrt(acc + eps) / xp.sqrt(v + eps) * g
                 acc *= rho
                 acc += (1 - rho) * delta * delta
-                p.data -= lr * delta
+                p._data -= lr * delta
                 p._bump()
         return loss
 

@@ -80,10 +80,10 @@ class Optimizer:
         (and page faults) of temporaries.
         """
         cache = self.__dict__.setdefault("_scratch_arrays", {})
-        key = (p.data.shape, p.data.dtype.str, type(p.data))
+        key = (p._data.shape, p._data.dtype.str, type(p._data))
         arr = cache.get(key)
         if arr is None:
-            arr = cache[key] = backend.xp(p.data).empty_like(p.data)
+            arr = cache[key] = backend.xp(p._data).empty_like(p._data)
         return arr
 
     def _closure(self, closure):
@@ -136,13 +136,13 @@ class Optimizer:
             entry = {}
             for k, v in s.items():
                 if isinstance(v, Tensor) or isinstance(v, np.ndarray):
-                    arr = v.data if isinstance(v, Tensor) else v
+                    arr = v._data if isinstance(v, Tensor) else v
                     if k == "step":
                         entry[k] = _wrap(np.asarray(arr, dtype=np.float32).copy(), False, None, 0)
                         continue
                     arr = backend.to_device(arr, p.device)
                     if arr.dtype.kind == "f":
-                        arr = arr.astype(p.data.dtype)
+                        arr = arr.astype(p._data.dtype)
                     entry[k] = _wrap(arr.copy(), False, None, 0)
                 else:
                     entry[k] = copy.deepcopy(v)
@@ -172,7 +172,7 @@ class Optimizer:
 
 
 def _zeros_like(p):
-    return _wrap(backend.xp(p.data).zeros_like(p.data), False, None, 0)
+    return _wrap(backend.xp(p._data).zeros_like(p._data), False, None, 0)
 
 
 def _step_tensor():
@@ -185,7 +185,7 @@ def _grads(group, maximize):
     for p in group["params"]:
         if p.grad is None:
             continue
-        g = p.grad.data
+        g = p.grad._data
         if maximize:
             g = -g
         out.append((p, g))

@@ -101,12 +101,12 @@ def test_im2col_buffers_are_reused_only_when_free():
     x = ember.randn(8, 16, 32, 32)
     a = Im2Col.apply(x, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 0.0, True)
     b = Im2Col.apply(x, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 0.0, True)
-    assert not np.shares_memory(a.data, b.data)  # both alive: two arrays
+    assert not np.shares_memory(a._data, b._data)  # both alive: two arrays
     np.testing.assert_array_equal(a.numpy(), b.numpy())
-    addr = a.data.__array_interface__["data"][0]
+    addr = a._data.__array_interface__["data"][0]
     del a
     c = Im2Col.apply(x, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 0.0, True)
-    assert c.data.__array_interface__["data"][0] == addr  # the freed buffer is reused
+    assert c._data.__array_interface__["data"][0] == addr  # the freed buffer is reused
     np.testing.assert_array_equal(c.numpy(), b.numpy())
     backend.empty_cache()
     assert not backend.scratch.free

@@ -26,7 +26,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     if not params:
         return tensor(0.0)
     with no_grad():
-        grads = [p.grad.data for p in params]
+        grads = [p.grad._data for p in params]
         if norm_type == math.inf:
             total = max(float(abs(g).max()) if g.size else 0.0 for g in grads)
         else:
@@ -40,7 +40,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
         coef = max_norm / (total + 1e-6)
         if coef < 1:
             for p in params:
-                p.grad.data *= coef
+                p.grad._data *= coef
                 p.grad._bump()
     return tensor(total, dtype=params[0].grad.dtype)
 

@@ -25,6 +25,6 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
     with no_grad():
         for p in params:
             n = p.numel()
-            p.data[...] = vec.data[start:start + n].reshape(p.data.shape)
+            p._data[...] = vec._data[start:start + n].reshape(p._data.shape)
             p._bump()
             start += n
