@@ -7,6 +7,8 @@ points, in-place machinery, conversion and printing.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import backend
@@ -81,22 +83,58 @@ class Tensor:
     # defaults overridden per instance only when used (keeps op outputs cheap).
     __slots__ = ("_data", "requires_grad", "grad_fn", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers ndarray <op> Tensor to Tensor's reflected op
-    grad = None  # the accumulated gradient (a Tensor), set by backward
+    _grad = None  # the accumulated gradient (a Tensor), set by backward
     _out_nr = 0  # which output of grad_fn this tensor is
     _vc = None  # version counter cell [n], shared by views; created on first need
     _base = None  # the tensor this one is a view of
     _hooks = None
     _retains_grad = False
 
-    def __init__(self, data, dtype=None, device=None, requires_grad: bool = False):
-        arr = _to_array(data, dtype, device)
-        self._data = arr
+    def __init__(self, *args, device=None):
+        """PyTorch's legacy constructor: ``Tensor(2, 3)`` or ``Tensor(Size)`` is an
+        uninitialized tensor of that size, ``Tensor(data)`` a copy of a sequence or array in
+        the default dtype (``Tensor([1, 2])`` is float32), ``Tensor(t)`` shares ``t``'s memory,
+        ``Tensor()`` is empty. New code uses ``ember.tensor``/``ember.empty``."""
+        self._data = _legacy_array(args, None, device, "Tensor")
         self.requires_grad = False
         self.grad_fn = None
-        if requires_grad:
-            self.requires_grad_(True)
 
     # ------------------------------------------------------------------ properties
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()`` (leaves and ``retain_grad()`` tensors)."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor.", UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(value._data.shape)}' to a tensor of size "
+                                   f"'{list(self._data.shape)}'. Please ensure that the gradient "
+                                   "and the tensor are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: grad "
+                                   f"{value.dtype}, tensor {self.dtype}")
+            if type(value._data) is not type(self._data):
+                raise RuntimeError(f"assigned grad has data located on a different device: grad "
+                                   f"{value.device}, tensor {self.device}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
     @property
     def data(self) -> Tensor:
         """This tensor's memory as a new leaf that autograd does not see (PyTorch's ``.data``).
@@ -371,7 +409,7 @@ class Tensor:
         import copy  # noqa: PLC0415
 
         for k, v in self.__dict__.items():
-            if k not in ("_vc", "_base", "_hooks", "grad"):
+            if k not in ("_vc", "_base", "_hooks", "_grad"):
                 t.__dict__[k] = copy.deepcopy(v, memo)
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
@@ -394,7 +432,43 @@ backend.register_state_wrapper(lambda raw: _wrap(raw, False, None, 0))
 
 
 def _rebuild(arr, requires_grad):
-    return Tensor(arr, requires_grad=requires_grad)
+    t = _wrap(_to_array(arr), False, None, 0)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _legacy_array(args, np_dtype, device, name):
+    """The array of a legacy constructor call ``Tensor(*args)`` / ``FloatTensor(*args)``:
+    sizes give an uninitialized array, one sequence or array its values in ``np_dtype``
+    (default: the default dtype), one tensor its own memory."""
+    from .size import Size  # noqa: PLC0415
+
+    dev = backend.as_device("cpu" if device is None else device)
+    xp = backend.module_for(dev)
+    dt = backend.get_default_dtype().np if np_dtype is None else np.dtype(np_dtype)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        src = args[0]._data
+        if np_dtype is not None and src.dtype != dt:
+            raise TypeError(f"{name}(): expected a tensor of dtype {backend.from_np(dt)}, got "
+                            f"{backend.from_np(src.dtype)}")
+        return src
+    if not args:
+        return xp.empty((0,), dtype=dt)
+    if len(args) == 1 and isinstance(args[0], Size):
+        args = tuple(args[0])
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        if any(a < 0 for a in args):
+            raise RuntimeError(f"{name}(): negative dimension in size {list(args)}")
+        return xp.empty(tuple(int(a) for a in args), dtype=dt)
+    if len(args) == 1:
+        data = args[0]
+        if isinstance(data, (bool, float, complex, np.generic)):
+            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+        if isinstance(data, str) or not hasattr(data, "__len__"):
+            raise TypeError(f"{name}(): data must be a sequence or an array (got "
+                            f"{type(data).__name__})")
+        return _to_array(data, backend.from_np(dt), dev)
+    raise TypeError(f"{name}(): expected sizes (ints), a Size, a sequence or a tensor, got "
+                    f"({', '.join(type(a).__name__ for a in args)})")
 
 
 def _host(arr):

@@ -14,7 +14,7 @@ from heapq import heappop, heappush
 
 from .. import backend
 from ..backend import is_array, writeable
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _to_array, _wrap
 from .function import Node, Op
 from .grad_mode import state
 
@@ -266,7 +266,7 @@ def _root_grads(tensors, grad_tensors, name):
             g = _wrap(_ones(t), False, None, 0)
         else:
             if not isinstance(g, Tensor):
-                g = Tensor(g, dtype=t.dtype, device=t.device)
+                g = _wrap(_to_array(g, t.dtype, t.device), False, None, 0)
             if tuple(g._data.shape) != tuple(t._data.shape):
                 raise RuntimeError(
                     f"{name}: Mismatch in shape: grad_output[{i}] has a shape of "
@@ -322,20 +322,20 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def _accumulate(t, g, create_graph, borrowed):
-    """``t.grad += g`` with PyTorch's semantics; never aliases an array the engine doesn't own."""
+    """``t._grad += g`` with PyTorch's semantics; never aliases an array the engine doesn't own."""
     if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
+        t._grad = g if t._grad is None else t._grad + g
         return
     arr = g._data
-    if t.grad is None:
+    if t._grad is None:
         if id(arr) in borrowed or arr.base is not None or not writeable(arr):
             arr = arr.copy()
         borrowed.add(id(arr))  # a second leaf handed the same array copies it
-        t.grad = _wrap(arr, False, None, 0)
+        t._grad = _wrap(arr, False, None, 0)
     else:
-        cur = t.grad
+        cur = t._grad
         if cur.requires_grad or not writeable(cur._data) or cur._data.shape != arr.shape:
-            t.grad = _wrap((cur._data + arr), False, None, 0)
+            t._grad = _wrap((cur._data + arr), False, None, 0)
         else:
             cur._data += arr
             cur._bump()

@@ -64,7 +64,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._drop(name)
+            self._drop(name, keep="_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -74,7 +74,7 @@ class Module:
         elif isinstance(value, Module):
             if d.get("_modules") is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._drop(name)
+            self._drop(name, keep="_modules")
             d["_modules"][name] = value
         elif d.get("_modules") is not None and name in d["_modules"]:
             if value is not None:
@@ -82,7 +82,7 @@ class Module:
                                 f"'{name}' (ember.nn.Module or None expected)")
             d["_modules"][name] = None
         elif isinstance(value, Buffer):
-            self._drop(name)
+            self._drop(name, keep="_buffers")
             self.register_buffer(name, value, value.persistent)
         elif d.get("_buffers") is not None and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
@@ -92,11 +92,14 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _drop(self, name):
+    def _drop(self, name, keep):
+        """Forget ``name`` everywhere but in the store ``keep``, where a reassignment keeps
+        its position (PyTorch's order of children, parameters and state-dict keys)."""
         d = self.__dict__
         d.pop(name, None)
         for key in ("_parameters", "_buffers", "_modules"):
-            d[key].pop(name, None)
+            if key != keep:
+                d[key].pop(name, None)
         d["_non_persistent_buffers_set"].discard(name)
 
     def __getattr__(self, name: str):
@@ -154,7 +157,7 @@ class Module:
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                             "(ember.Tensor or None required)")
         if isinstance(tensor, Buffer):
-            tensor = Tensor(tensor._data)
+            tensor = tensor.detach()
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)

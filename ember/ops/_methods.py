@@ -54,7 +54,7 @@ def _reshape_as(self, other):
 
 
 def _view_as(self, other):
-    return S.reshape(self, other._data.shape)
+    return S.view(self, other._data.shape)
 
 
 def _type_as(self, other):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import backend
 from ..tensor import Tensor, _wrap
@@ -48,15 +49,16 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
     return input.copy_(out) if inplace else out
 
 
-def _channel_dropout(name, input, p, training, inplace, generator, spatial):
+def _channel_dropout(name, input, p, training, inplace, generator, spatial, batched=None):
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if input.ndim not in (spatial + 1, spatial + 2):
+    if batched is None and input.ndim not in (spatial + 1, spatial + 2):
         raise RuntimeError(f"{name}: expected a {spatial + 1}D or {spatial + 2}D input, got "
                            f"{list(input.shape)}")
     if not training or p == 0.0:
         return input
-    batched = input.ndim == spatial + 2
+    if batched is None:
+        batched = input.ndim == spatial + 2
     lead = input.shape[:2] if batched else input.shape[:1]
     rng = backend.generator_for(input.device, generator).rng
     keep = (rng.random(tuple(lead)) >= p).astype(input._data.dtype)
@@ -70,8 +72,30 @@ def _channel_dropout(name, input, p, training, inplace, generator, spatial):
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
               generator=None) -> Tensor:
-    """Zero whole channels of (N, C, H, W) with probability p, scale the rest by 1/(1-p)."""
-    return _channel_dropout("dropout2d", input, p, training, inplace, generator, 2)
+    """Zero whole channels of (N, C, H, W) with probability p, scale the rest by 1/(1-p).
+
+    As PyTorch 2.x: the mask is always drawn over the first two dimensions, so a 3-D input
+    is read as (N, C, L) and a 2-D or 5-D one gets a deprecation warning (not an error).
+    """
+    if input.ndim < 2:
+        raise RuntimeError(f"dropout2d: expected a 3D or 4D input, got {list(input.shape)}")
+    if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
+            "will result in an error in a future release. To retain the behavior and silence "
+            "this warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    elif input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2)
+    return _channel_dropout("dropout2d", input, p, training, inplace, generator,
+                            input.ndim - 2, batched=True)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,

@@ -23,6 +23,8 @@ def _norm_index(key, x: Tensor):
     out = []
     basic = True
     for k in key:
+        if isinstance(k, range):  # PyTorch takes a range as the list of its values
+            k = list(k)
         if isinstance(k, Tensor):
             k = k._data
             if type(k) is not type(x._data):  # CPU indices may index a device tensor, as in torch

@@ -68,18 +68,22 @@ class Matmul(Op):
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with broadcasting over batch dims (``@``)."""
-    a, b = binary_args(input, other, "matmul")
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError("matmul(): both arguments must be tensors")
+    a, b = input, other
     if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(f"matmul: both arguments to matmul need to be at least 1D, but they are "
                            f"{a._data.ndim}D and {b._data.ndim}D")
+    if a._data.dtype != b._data.dtype:  # PyTorch does not promote in matrix products
+        raise RuntimeError(f"matmul: expected m1 and m2 to have the same dtype, but got: "
+                           f"{a.dtype} != {b.dtype} (shapes {tuple(a.shape)} and "
+                           f"{tuple(b.shape)})")
     ka = a._data.shape[-1]
     kb = b._data.shape[0] if b._data.ndim == 1 else b._data.shape[-2]
     if ka != kb:
         raise _mismatch("matmul", a, b)
     try:
-        return Matmul.apply(a, b)
+        return Matmul.apply(*binary_args(a, b, "matmul"))  # the device check
     except ValueError as exc:
         raise RuntimeError(f"matmul: batch dims of shapes {tuple(a.shape)} and {tuple(b.shape)} "
                            "are not broadcastable") from exc
@@ -264,9 +268,10 @@ class Linear(Op):
         x, w = ctx.saved_tensors
         n = ctx.needs_input_grad
         o = g.shape[-1] if g.ndim else 1
-        g2 = g.reshape(-1, o)
+        rows = _rows(g.shape)
+        g2 = g.reshape(rows, o)
         gx = matmul(g, w) if n[0] else None
-        gw = matmul(g2.mT, x.reshape(-1, x.shape[-1])) if n[1] else None
+        gw = matmul(g2.mT, x.reshape(rows, x.shape[-1])) if n[1] else None
         gb = g2.sum(0) if n[2] else None
         return gx, gw, gb
 
@@ -275,11 +280,20 @@ class Linear(Op):
         x, w = ctx.saved_arrays
         n = ctx.needs_input_grad
         xp = xp_of(g)
-        g2 = g.reshape(-1, g.shape[-1])
+        rows = _rows(g.shape)
+        g2 = g.reshape(rows, g.shape[-1])
         gx = xp.matmul(g, w) if n[0] else None
-        gw = xp.matmul(g2.T, x.reshape(-1, x.shape[-1])) if n[1] else None
+        gw = xp.matmul(g2.T, x.reshape(rows, x.shape[-1])) if n[1] else None
         gb = g2.sum(axis=0) if n[2] else None
         return gx, gw, gb
+
+
+def _rows(shape) -> int:
+    """How many vectors a (*, features) batch holds (explicit, so zero features work)."""
+    r = 1
+    for d in shape[:-1]:
+        r *= d
+    return r
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

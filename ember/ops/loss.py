@@ -4,6 +4,8 @@ Every loss takes ``reduction`` = ``'mean'`` | ``'sum'`` | ``'none'`` as in PyTor
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..autograd.function import Op
@@ -232,9 +234,18 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
+def _warn_size(name, input, target):
+    """PyTorch's warning for the classic bug of a (N,) target against a (N, 1) output."""
+    if isinstance(target, Tensor) and target._data.shape != input._data.shape:
+        warnings.warn(f"{name}: Using a target size ({target.shape}) that is different to the "
+                      f"input size ({input.shape}). This will likely lead to incorrect results "
+                      "due to broadcasting. Please ensure they have the same size.", stacklevel=3)
+
+
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error (the lectures' quadratic loss)."""
+    _warn_size("mse_loss", input, target)
     d = input - target
     return _reduce(d * d, reduction, "mse_loss")
 
@@ -242,6 +253,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean") -> Tensor:
     """Mean absolute error."""
+    _warn_size("l1_loss", input, target)
     return _reduce(E.abs(input - target), reduction, "l1_loss")
 
 
@@ -250,6 +262,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere."""
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _warn_size("smooth_l1_loss", input, target)
     a = E.abs(input - target)
     if beta == 0:
         return _reduce(a, reduction, "smooth_l1_loss")
@@ -260,6 +273,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| <= delta, delta (|d| - 0.5 delta) elsewhere."""
+    _warn_size("huber_loss", input, target)
     a = E.abs(input - target)
     loss = E.where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta))
     return _reduce(loss, reduction, "huber_loss")

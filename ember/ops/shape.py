@@ -79,7 +79,42 @@ def view(input: Tensor, *shape) -> Tensor:
         from .. import backend  # noqa: PLC0415
 
         return _wrap(input._data.view(backend.np_dtype(shape[0])), False, None, 0)
+    arr = input._data
+    if not arr.flags.c_contiguous:
+        new = _infer_shape(_shape_arg(shape), arr.size, "view", arr.shape)
+        if not _viewable(arr.shape, tuple(st // arr.itemsize for st in arr.strides), new):
+            raise RuntimeError(
+                f"view size is not compatible with input tensor's size and stride (at least one "
+                f"dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
+                f"(view: input shape {list(arr.shape)}, strides {list(input.stride())}, "
+                f"requested {list(new)})")
     return reshape(input, *shape)
+
+
+def _viewable(shape, strides, new) -> bool:
+    """Whether ``new`` can be laid over memory of this shape and these element strides without
+    a copy (PyTorch's rule for ``view``: each run of dimensions merged or split must be one
+    contiguous chunk)."""
+    numel = 1
+    for n in shape:
+        numel *= n
+    if numel == 0 or not shape:
+        return True
+    view_d = len(new) - 1
+    base = strides[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
+                view_numel *= new[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return False
+            if d > 0:
+                base = strides[d - 1]
+                tensor_numel = view_numel = 1
+    return view_d == -1
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:

@@ -14,6 +14,7 @@ serve ``step(epoch)`` and ``SequentialLR``'s milestones, as in PyTorch.
 from __future__ import annotations
 
 import math
+import warnings
 from bisect import bisect_right
 from collections import Counter
 
@@ -56,6 +57,12 @@ class LRScheduler:
         return self._last_lr
 
     def step(self, epoch=None) -> None:
+        if self._step_count == 1 and not self.optimizer._opt_called:
+            warnings.warn(
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`. The "
+                "scheduler is meant to step after the optimizer (in ember as in PyTorch >= "
+                "1.1.0); stepping it first skips the first value of the learning rate "
+                "schedule.", UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is None:
             self.last_epoch += 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections import defaultdict
 
 import numpy as np
@@ -27,6 +28,19 @@ class Optimizer:
     ``state`` (per parameter). Subclasses implement ``step``; updates run in place on the raw
     arrays, outside the graph, in each parameter's dtype and device.
     """
+
+    _opt_called = False  # set by the first step(): schedulers warn when stepped before it
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_marks_called", False):
+            @functools.wraps(step)
+            def marked_step(self, *args, **kw):
+                self._opt_called = True
+                return step(self, *args, **kw)
+            marked_step._marks_called = True
+            cls.step = marked_step
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
