@@ -7,21 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-import ember
-
-try:
-    import torch
-except ImportError:  # pragma: no cover
-    torch = None
-
-LIBS = [pytest.param(ember, id="ember"),
-        pytest.param(torch, id="torch",
-                     marks=pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) "
-                                              "is not installed"))]
-
-
-def _np(t):
-    return np.asarray(t.detach().cpu().numpy())
+from ._libs import LIBS
+from ._libs import as_np as _np
 
 
 @pytest.mark.parametrize("m", LIBS)
