@@ -10,9 +10,11 @@ from . import backend
 from .backend import (Generator, bool_ as bool, device, dtype, float16, float32, float64,  # noqa: A004
                       get_default_dtype, get_rng_state, initial_seed, int8, int16, int32, int64,
                       manual_seed, seed, set_default_dtype, set_rng_state, uint8)
-from .backend import default_generator
+from .backend import default_generator, get_num_threads, set_num_threads
 from .size import Size
 from .tensor import Tensor
+from ._tensor_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                            HalfTensor, IntTensor, LongTensor, ShortTensor)
 from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
@@ -20,13 +22,15 @@ from . import ops
 from .ops import *  # noqa: F401,F403
 from .ops.elementwise import abs, pow, round  # noqa: A004 - PyTorch's names
 from .ops.reduce import all, any, max, min, sum  # noqa: A004
-from . import accelerator, cuda
+from . import accelerator, backends, cuda
 from . import nn, optim
 from . import models
 from . import utils
 from . import datasets, transforms
 from .utils import data as _data  # noqa: F401  (makes ember.utils.data importable)
 from .serialization import load, save
+from . import compiler, jit, onnx
+from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32

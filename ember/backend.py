@@ -607,3 +607,27 @@ def get_rng_state():
 
 def set_rng_state(state) -> None:
     default_generator.set_state(state)
+
+
+# ---------------------------------------------------------------------------- CPU threads
+_threads: list = []  # the limit set by set_num_threads, when one was set
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads in the CPU's BLAS and OpenMP pools (NumPy's matrix products)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads expects a positive integer, got {n!r}")
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    threadpool_limits(limits=n)
+    _threads[:] = [n]
+
+
+def get_num_threads() -> int:
+    """The threads the CPU's BLAS pool uses (as set by ``set_num_threads``)."""
+    if _threads:
+        return _threads[0]
+    from threadpoolctl import threadpool_info  # noqa: PLC0415
+
+    counts = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
+    return max(counts) if counts else 1

@@ -177,6 +177,17 @@ class Tensor:
         return self.device.type == "cuda"
 
     @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    # Devices, layouts and kinds ember does not have: PyTorch code may ask.
+    is_xpu = is_mps = is_meta = is_ipu = is_hpu = is_mtia = is_maia = is_vulkan = False
+    is_sparse = is_sparse_csr = is_quantized = is_mkldnn = is_nested = False
+
+    def is_complex(self) -> bool:
+        return False
+
+    @property
     def ndim(self) -> int:
         return self._data.ndim
 

@@ -18,8 +18,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "ember"
 # Lowest first. A module belongs to the first entry whose prefix it has.
 LAYERS = [
     ("backend", ["ember.backend", "ember._standin", "ember._kernels", "ember._grad_mode",
-                 "ember.size", "ember.cuda", "ember.accelerator"]),
-    ("tensor/autograd", ["ember.tensor", "ember._format", "ember.autograd"]),
+                 "ember.size", "ember.cuda", "ember.accelerator", "ember.backends",
+                 "ember.compiler", "ember.jit", "ember.onnx"]),
+    ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
+                         "ember.autograd"]),
     ("ops", ["ember.ops"]),
     ("nn", ["ember.nn"]),
     ("optim", ["ember.optim", "ember.serialization"]),

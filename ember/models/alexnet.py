@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import nn
+from ._weights import builder
 
 
 class AlexNet(nn.Module):
@@ -34,5 +35,6 @@ class AlexNet(nn.Module):
         return self.classifier(x.flatten(1))
 
 
+@builder
 def alexnet(**kwargs) -> AlexNet:
     return AlexNet(**kwargs)

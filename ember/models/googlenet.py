@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import nn, ops
+from ._weights import builder
 
 
 class BasicConv2d(nn.Module):
@@ -78,5 +79,6 @@ class GoogLeNet(nn.Module):
         return self.fc(self.dropout(self.avgpool(x).flatten(1)))
 
 
+@builder
 def googlenet(**kw) -> GoogLeNet:
     return GoogLeNet(**kw)

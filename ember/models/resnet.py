@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import nn
+from ._weights import builder
 
 
 def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
@@ -129,13 +130,16 @@ class ResNet(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
+@builder
 def resnet18(**kw) -> ResNet:
     return ResNet(BasicBlock, [2, 2, 2, 2], **kw)
 
 
+@builder
 def resnet34(**kw) -> ResNet:
     return ResNet(BasicBlock, [3, 4, 6, 3], **kw)
 
 
+@builder
 def resnet50(**kw) -> ResNet:
     return ResNet(Bottleneck, [3, 4, 6, 3], **kw)

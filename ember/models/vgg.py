@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import nn
+from ._weights import builder
 
 _CFGS = {
     "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
@@ -65,33 +66,41 @@ def _vgg(cfg, bn, **kw):
     return VGG(make_layers(_CFGS[cfg], bn, in_channels), **kw)
 
 
+@builder
 def vgg11(**kw):
     return _vgg("A", False, **kw)
 
 
+@builder
 def vgg11_bn(**kw):
     return _vgg("A", True, **kw)
 
 
+@builder
 def vgg13(**kw):
     return _vgg("B", False, **kw)
 
 
+@builder
 def vgg13_bn(**kw):
     return _vgg("B", True, **kw)
 
 
+@builder
 def vgg16(**kw):
     return _vgg("D", False, **kw)
 
 
+@builder
 def vgg16_bn(**kw):
     return _vgg("D", True, **kw)
 
 
+@builder
 def vgg19(**kw):
     return _vgg("E", False, **kw)
 
 
+@builder
 def vgg19_bn(**kw):
     return _vgg("E", True, **kw)

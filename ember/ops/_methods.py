@@ -326,10 +326,15 @@ Tensor.int = lambda self: E.to_dtype(self, backend.int32)
 Tensor.bool = lambda self: E.to_dtype(self, backend.bool_)
 
 
-def _type(self, dtype=None):
+def _type(self, dtype=None, non_blocking: bool = False):
+    """With no argument the type's name (``'ember.FloatTensor'``); else a converted tensor."""
+    from .._tensor_types import parse_type, type_name  # noqa: PLC0415
+
     if dtype is None:
-        return f"ember.{self.dtype.name.capitalize()}Tensor"
-    return E.to_dtype(self, dtype)
+        return type_name(self)
+    dt, dev = parse_type(dtype)
+    out = E.to_dtype(self, dt)
+    return out if dev is None or dev == self.device.type else to(out, dev)
 
 
 Tensor.type = _type

@@ -2,6 +2,7 @@
 from .activation import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403

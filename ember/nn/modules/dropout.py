@@ -4,7 +4,7 @@ from __future__ import annotations
 from ... import ops
 from ..module import Module
 
-__all__ = ["Dropout", "AlphaDropout"]
+__all__ = ["Dropout", "AlphaDropout", "Dropout1d", "Dropout2d"]
 
 
 class _DropoutNd(Module):
@@ -31,3 +31,17 @@ class AlphaDropout(_DropoutNd):
 
     def forward(self, input):
         return ops.alpha_dropout(input, self.p, self.training)
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of (N, C, H, W) in training (spatial dropout)."""
+
+    def forward(self, input):
+        return ops.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) in training."""
+
+    def forward(self, input):
+        return ops.dropout1d(input, self.p, self.training, self.inplace)

@@ -9,6 +9,7 @@ from ...tensor import Tensor
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from .container import Identity  # noqa: F401 - torch.nn.modules.linear.Identity
 
 __all__ = ["Linear", "Bilinear", "Maxout"]
 

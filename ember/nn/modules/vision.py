@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from ... import ops
 from ..module import Module
-from .dropout import _DropoutNd
-from .normalization import _BatchNorm
 
 __all__ = ["ZeroPad2d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d", "Upsample",
-           "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
-           "InstanceNorm2d", "LocalResponseNorm", "Dropout2d", "Dropout1d"]
+           "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
 
 
 class _Pad2d(Module):
@@ -108,62 +105,3 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
-
-
-class InstanceNorm2d(_BatchNorm):
-    """Normalise each sample's channel over H, W (no learned affine map by default)."""
-
-    _dims = (3, 4)
-
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = False, track_running_stats: bool = False, device=None,
-                 dtype=None):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
-
-    def forward(self, input):
-        if input.ndim not in self._dims:
-            raise ValueError(f"InstanceNorm2d({self.num_features}): expected 3D or 4D input, "
-                             f"got {input.ndim}D input of shape {tuple(input.shape)}")
-        x = input if input.ndim == 4 else input.unsqueeze(0)
-        if x.shape[1] != self.num_features and self.affine:
-            raise ValueError(f"InstanceNorm2d({self.num_features}): expected input with "
-                             f"{self.num_features} channels, got shape {tuple(input.shape)}")
-        use_stats = self.training or not self.track_running_stats
-        out = ops.instance_norm(x, self.running_mean if self.track_running_stats else None,
-                                self.running_var if self.track_running_stats else None,
-                                self.weight, self.bias, use_stats, self.momentum or 0.0,
-                                self.eps)
-        return out if input.ndim == 4 else out.squeeze(0)
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
-
-
-class LocalResponseNorm(Module):
-    """Normalise by the activity of ``size`` neighbouring channels (AlexNet, 2012)."""
-
-    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
-        super().__init__()
-        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
-
-    def forward(self, input):
-        return ops.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
-
-    def extra_repr(self):
-        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
-
-
-class Dropout2d(_DropoutNd):
-    """Zero whole channels of (N, C, H, W) in training (spatial dropout)."""
-
-    def forward(self, input):
-        return ops.dropout2d(input, self.p, self.training, self.inplace)
-
-
-class Dropout1d(_DropoutNd):
-    """Zero whole channels of (N, C, L) in training."""
-
-    def forward(self, input):
-        return ops.dropout1d(input, self.p, self.training, self.inplace)
-

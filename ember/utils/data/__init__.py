@@ -1,6 +1,6 @@
 """Layer 5: ``ember.utils.data`` — datasets, samplers, collation and the DataLoader."""
 from ._collate import default_collate, default_convert
-from .dataloader import DataLoader
+from .dataloader import DataLoader, WorkerInfo, get_worker_info
 from .dataset import (ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
                       random_split)
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
@@ -8,5 +8,5 @@ from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset",
            "random_split", "Sampler", "SequentialSampler", "RandomSampler",
-           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader",
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader", "WorkerInfo", "get_worker_info",
            "default_collate", "default_convert"]

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 
 
+from ... import backend
 from ...tensor import Tensor
 from ._collate import default_collate, default_convert
 from .dataset import IterableDataset, TensorDataset
@@ -118,8 +119,10 @@ class DataLoader:
         batches = self._pinned_batches() if self.pin_memory else self._batches()
         if self.num_workers == 0:
             return batches
+        gen = self.generator if self.generator is not None else backend.default_generator
+        seed = gen.initial_seed()  # read, not drawn: batches stay those of num_workers=0
         return _Prefetcher(batches, self.num_workers * self.prefetch_factor,
-                           self.timeout, self.worker_init_fn)
+                           self.timeout, self.worker_init_fn, self.dataset, seed)
 
     def __len__(self):
         if self._iterable:
@@ -148,12 +151,13 @@ def _pin(obj):
 class _Prefetcher:
     """Produce batches in a background thread into a bounded queue."""
 
-    def __init__(self, batches, depth, timeout, worker_init_fn):
+    def __init__(self, batches, depth, timeout, worker_init_fn, dataset, seed):
         self._q = queue.Queue(maxsize=max(1, depth))
         self._timeout = timeout or None
         self._stop = threading.Event()
 
         def run():
+            _worker.info = WorkerInfo(id=0, num_workers=1, seed=seed, dataset=dataset)
             try:
                 if worker_init_fn is not None:
                     worker_init_fn(0)
@@ -184,6 +188,29 @@ class _Prefetcher:
 
     def __del__(self):
         self._stop.set()
+
+
+_worker = threading.local()
+
+
+class WorkerInfo:
+    """What ``get_worker_info()`` tells code running in a DataLoader worker."""
+
+    def __init__(self, id: int, num_workers: int, seed: int, dataset):  # noqa: A002
+        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
+
+    def __repr__(self):
+        return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed})"
+
+
+def get_worker_info():
+    """In a DataLoader worker: its ``WorkerInfo`` (id, num_workers, seed, dataset); else None.
+
+    ember's loader fills its batches in one background thread whatever ``num_workers`` is,
+    so that thread reports ``id=0, num_workers=1``: an IterableDataset that splits its stream
+    by worker then yields every item exactly once, as it should.
+    """
+    return getattr(_worker, "info", None)
 
 
 class _Failure:
