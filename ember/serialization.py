@@ -22,9 +22,12 @@ from collections import Counter, OrderedDict
 import numpy as np
 
 from . import backend
+from .nn.module import Module
+from .nn.parameter import Parameter
 from .tensor import Tensor, _wrap
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "safe_globals", "add_safe_globals", "get_safe_globals",
+           "clear_safe_globals"]
 
 _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8,
            "I16": np.int16, "I32": np.int32, "I64": np.int64, "U8": np.uint8, "BOOL": np.bool_}
@@ -37,18 +40,24 @@ _MAX_HEADER = 100 * 1024 * 1024
 
 def _encode(obj, tensors: OrderedDict, path: str, top_level: bool):
     """JSON-able structure for ``obj``; tensors go to ``tensors`` under a key."""
-    from .nn.module import Module  # noqa: PLC0415
-
     if isinstance(obj, Module):
         raise TypeError("ember.save(): saving a whole Module is not supported (it would need "
                         "pickle); save model.state_dict() instead and load it into a new model "
                         "with model.load_state_dict(ember.load(path))")
-    if isinstance(obj, Tensor):
+    if isinstance(obj, Tensor) or backend.is_array(obj):
         key = path if path else "tensor"
         while key in tensors:
             key += "_"
+        if not isinstance(obj, Tensor):  # a NumPy (or CuPy) array comes back as a NumPy array
+            tensors[key] = _wrap(obj, False, None, 0)
+            return {"__ndarray__": key}
         tensors[key] = obj
-        return {"__tensor__": key}
+        node = {"__tensor__": key}
+        if isinstance(obj, Parameter):
+            node["parameter"] = True
+        if obj.requires_grad:
+            node["requires_grad"] = True
+        return node
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, (int, np.integer)):
@@ -84,12 +93,18 @@ def _decode(node, tensors, where):
         return [_decode(v, tensors, where) for v in node]
     if not isinstance(node, dict):
         return node
-    if "__tensor__" in node:
+    key = node.get("__tensor__", node.get("__ndarray__"))
+    if key is not None:
         try:
-            return tensors[node["__tensor__"]]
+            t = tensors[key]
         except KeyError:
             raise RuntimeError(f"ember.load({where}): the structure names a tensor "
-                               f"'{node['__tensor__']}' that is not in the file") from None
+                               f"'{key}' that is not in the file") from None
+        if "__ndarray__" in node:
+            return backend.to_host(t._data)
+        if node.get("parameter"):
+            return Parameter(t, requires_grad=bool(node.get("requires_grad")))
+        return t.requires_grad_(True) if node.get("requires_grad") else t
     if "__float__" in node:
         return float(node["__float__"])
     if "__dtype__" in node:
@@ -178,6 +193,10 @@ def _fail(where, msg):
 
 
 def _parse(data: bytes, where: str):
+    if data[:4] == b"PK\x03\x04" or data[:1] == b"\x80":
+        _fail(where, "this is a pickle (or a zip of pickles, as torch.save writes); ember never "
+                     "unpickles. In PyTorch, store the tensors with "
+                     "safetensors.torch.save_file(state_dict, path) and load that file here")
     if len(data) < 8:
         _fail(where, f"file is {len(data)} bytes, too short for a safetensors header "
                      "(truncated?)")
@@ -222,11 +241,11 @@ def _parse(data: bytes, where: str):
 def load(f, map_location=None, weights_only: bool = True, mmap=None):
     """Read what :func:`save` stored (or any safetensors file: a dict of tensors).
 
-    ``map_location``: a device (or string) to put the tensors on. Never unpickles.
+    ``map_location``: a device (or string) to put the tensors on, a dict mapping the saved
+    location (always ``'cpu'`` in an ember file) to one, or PyTorch's callable
+    ``(storage, location) -> storage``. Never unpickles: an ember file holds tensors, arrays
+    and plain values only, so ``weights_only`` (True or False) loads the same objects.
     """
-    if weights_only is False:
-        raise NotImplementedError("ember.load(weights_only=False): ember never unpickles; "
-                                  "files hold tensors and plain values only")
     if hasattr(f, "read"):
         data = f.read()
         where = getattr(f, "name", "<file object>")
@@ -240,13 +259,20 @@ def load(f, map_location=None, weights_only: bool = True, mmap=None):
     if isinstance(data, str):
         _fail(where, "expected a binary file")
     arrays, meta = _parse(bytes(data) if not isinstance(data, bytes) else data, where)
+    if isinstance(map_location, dict):  # ember files hold host data: their location is 'cpu'
+        map_location = map_location.get("cpu")
     dev = backend.as_device(map_location) if map_location is not None and not callable(
         map_location) else None
     tensors = {}
     for k, a in arrays.items():
         if dev is not None and dev.type != "cpu":
             a = backend.to_device(a, dev)
-        tensors[k] = _wrap(a, False, None, 0)
+        t = _wrap(a, False, None, 0)
+        if callable(map_location):  # PyTorch's map_location(storage, location) -> storage
+            t = map_location(t, "cpu")
+            if not isinstance(t, Tensor):
+                _fail(where, f"map_location returned a {type(t).__name__}, not a tensor")
+        tensors[k] = t
     if "ember" in meta:
         try:
             structure = json.loads(meta["ember"])
@@ -254,3 +280,36 @@ def load(f, map_location=None, weights_only: bool = True, mmap=None):
             _fail(where, f"the ember metadata is not valid JSON ({exc})")
         return _decode(structure, tensors, where)
     return OrderedDict(tensors)
+
+
+# ---------------------------------------------------------------------------- allow lists
+# PyTorch's weights-only unpickler needs the classes of a pickled object allowed by name.
+# ember never unpickles, so there is nothing to allow: these keep such programs running.
+_SAFE: list = []
+
+
+class safe_globals:
+    """``with ember.serialization.safe_globals([...]):`` — accepted; ember never unpickles."""
+
+    def __init__(self, safe_globals_list):
+        self._globals = list(safe_globals_list)
+
+    def __enter__(self):
+        _SAFE.extend(self._globals)
+        return self
+
+    def __exit__(self, *exc):
+        del _SAFE[len(_SAFE) - len(self._globals):]
+        return False
+
+
+def add_safe_globals(safe_globals_list) -> None:
+    _SAFE.extend(safe_globals_list)
+
+
+def get_safe_globals() -> list:
+    return list(_SAFE)
+
+
+def clear_safe_globals() -> None:
+    _SAFE.clear()
