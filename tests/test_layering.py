@@ -30,8 +30,8 @@ LAYERS = [
     ("train", ["ember.train", "ember.cli"]),
 ]
 OPS_ORDER = ["creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
-             "linalg", "conv", "loss", "normalization", "pool", "upsample", "dropout",
-             "_methods"]
+             "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
+             "dropout", "_methods"]
 
 
 def _rank(mod):

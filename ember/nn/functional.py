@@ -17,6 +17,9 @@ from ..ops import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool2d
                    dropout1d, dropout2d, fold, instance_norm, interpolate, local_response_norm,
                    lp_pool2d, max_pool1d, max_pool2d, max_unpool2d, min_pool2d, pixel_shuffle,
                    pixel_unshuffle, unfold, upsample)
+from ..ops import (ctc_loss, multi_margin_loss, multilabel_margin_loss,  # noqa: F401
+                   multilabel_soft_margin_loss, soft_margin_loss,
+                   triplet_margin_with_distance_loss)
 from ..ops import dropout as _dropout
 from ..tensor import Tensor, _wrap
 
@@ -72,6 +75,45 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     return _inplace(input, ops.threshold(input, threshold, value), inplace, "threshold")
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.rrelu(input, lower, upper, training), inplace, "rrelu")
+
+
+# PyTorch's in-place functional forms.
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    return _inplace(input, ops.threshold(input, threshold, value), True, "threshold")
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..autograd.function import Op
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 from ._util import float_dtype_for, norm_dim, xp_of
 
 __all__ = ["softmax", "log_softmax"]
@@ -124,6 +124,21 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return _E().where(input > 0, input, input * negative_slope)
 
 
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+          training: bool = False, generator=None) -> Tensor:
+    """Randomized leaky ReLU (Xu et al., 2015): x for x >= 0, a x otherwise, with a drawn
+    from U(lower, upper) per element in training and (lower + upper) / 2 in evaluation."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    from .. import backend  # noqa: PLC0415
+
+    rng = backend.generator_for(input.device, generator).rng
+    a = rng.uniform(lower, upper, tuple(input.shape)).astype(input._data.dtype)
+    if type(a) is not type(input._data):
+        a = backend.to_device(a, input.device)
+    return _E().where(input >= 0, input, input * _wrap(a, False, None, 0))
+
+
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """x for x > 0, alpha (e^x - 1) otherwise."""
     E = _E()
@@ -241,6 +256,6 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     return E.where(input > lambd, input - lambd, E.where(input < -lambd, input + lambd, 0.0))
 
 
-__all__ += ["relu6", "hardtanh", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "softplus",
+__all__ += ["relu6", "hardtanh", "leaky_relu", "rrelu", "elu", "selu", "celu", "gelu", "silu", "softplus",
             "mish", "logsigmoid", "hardsigmoid", "hardswish", "softsign", "tanhshrink",
             "threshold", "softmin", "prelu", "glu", "hardshrink", "softshrink"]

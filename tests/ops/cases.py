@@ -271,6 +271,9 @@ NN_CASES = [
     _act("hardtanh", lambda m, x: F(m).hardtanh(x, -0.5, 0.8)),
     _act("leaky_relu", lambda m, x: F(m).leaky_relu(x, 0.2), [(A0(4, 5),), (A0(),)],
          double=False),
+    _act("rrelu_eval", lambda m, x: F(m).rrelu(x, 0.1, 0.3), [(A0(4, 5),), (A0(),)],
+         double=False),
+    _act("softmax2d", lambda m, x: m.nn.Softmax2d()(x), [(N(2, 3, 2, 2),), (N(3, 2, 4),)]),
     _act("elu", lambda m, x: F(m).elu(x, 1.3), [(A0(4, 5),), (A0(2, 3),)]),
     _act("elu_large", lambda m, x: F(m).elu(x * 1e3, 1.0), [(A0(3, 3),)], gradcheck=False),
     _act("selu", lambda m, x: F(m).selu(x), [(A0(4, 5),)]),
@@ -384,6 +387,36 @@ NN_CASES = [
         [(N(5, 3), N(5, 3), N(5, 3))], double=False),
     row("triplet_margin_swap", lambda m, a, p, n: F(m).triplet_margin_loss(
         a, p, n, margin=2.0, p=1.0, swap=True), [(N(5, 3), N(5, 3), N(5, 3))], double=False),
+    row("triplet_margin_with_distance", lambda m, a, p, n: F(m).triplet_margin_with_distance_loss(
+        a, p, n, margin=1.5, swap=True), [(N(5, 3), N(5, 3), N(5, 3))], double=False),
+    row("triplet_margin_with_cosine", lambda m, a, p, n: F(m).triplet_margin_with_distance_loss(
+        a, p, n, distance_function=lambda u, v: 1 - F(m).cosine_similarity(u, v),
+        reduction="none"), [(N(5, 3), N(5, 3), N(5, 3))], double=False),
+    row("soft_margin", lambda m, x, y: F(m).soft_margin_loss(x, y.sign()),
+        [(N(4, 3), A0(4, 3, grad=False)), (N(5), A0(5, grad=False))]),
+    row("multilabel_soft_margin", lambda m, x, y: F(m).multilabel_soft_margin_loss(x, y),
+        [(N(4, 3), PR(4, 3, grad=False))]),
+    row("multilabel_soft_margin_weight", lambda m, x, y, w: F(m).multilabel_soft_margin_loss(
+        x, y, w, reduction="none"), [(N(4, 3), PR(4, 3, grad=False), P(3, grad=False))]),
+    row("multi_margin", lambda m, x, y: F(m).multi_margin_loss(x, y, margin=0.7),
+        [(N(6, 4), I(4, 6)), (N(4), I(4))], double=False),
+    row("multi_margin_p2_weight", lambda m, x, y, w: F(m).multi_margin_loss(
+        x, y, p=2, weight=w, reduction="sum"), [(N(6, 4), I(4, 6), P(4, grad=False))],
+        double=False),
+    row("multilabel_margin", lambda m, x: F(m).multilabel_margin_loss(
+        x, m.tensor([[3, 0, -1, 1], [1, 2, 3, -1], [-1, 0, 0, 0]])), [(N(3, 4),)], double=False),
+    row("multilabel_margin_1d", lambda m, x: F(m).multilabel_margin_loss(
+        x, m.tensor([2, 2, 0, -1]), reduction="none"), [(N(4),)], double=False),
+    row("ctc", lambda m, x: F(m).ctc_loss(
+        x.log_softmax(2), m.tensor([[1, 2, 2, 3], [3, 1, 0, 0], [2, 0, 0, 0]]), [8, 6, 5],
+        [4, 2, 1]), [(N(8, 3, 4),)], double=False),
+    row("ctc_sum_concat", lambda m, x: F(m).ctc_loss(
+        x.log_softmax(2), m.tensor([1, 1, 3, 2, 2]), [7, 7], [3, 2], blank=0,
+        reduction="sum"), [(N(7, 2, 4),)], double=False),
+    row("ctc_none_blank_last", lambda m, x: F(m).ctc_loss(
+        x.log_softmax(1), m.tensor([0, 1, 1]), m.tensor(6), m.tensor(3), blank=3,
+        reduction="none"),
+        [(N(6, 4),)], double=False),
 ]
 
 CNN_CASES = [

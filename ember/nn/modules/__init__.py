@@ -1,6 +1,7 @@
 """The layer classes of ``ember.nn``."""
 from .activation import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403

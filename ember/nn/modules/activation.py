@@ -10,7 +10,7 @@ from ..parameter import Parameter
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
            "Sigmoid", "LogSigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish", "Softplus",
            "Softsign", "Tanhshrink", "Threshold", "Softmax", "LogSoftmax", "Softmin", "Abs",
-           "GLU", "Hardshrink", "Softshrink"]
+           "GLU", "Hardshrink", "Softshrink", "RReLU", "Softmax2d"]
 
 
 def _simple(name, fn, doc):
@@ -94,6 +94,22 @@ class LeakyReLU(Module):
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: slope drawn from U(lower, upper) per element in training, the
+    mean slope (lower + upper) / 2 in evaluation."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return ops.rrelu(input, self.lower, self.upper, self.training)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                             else "")
 
 
 class PReLU(Module):
@@ -242,3 +258,13 @@ class Softmin(_DimSoftmax):
     """softmax(-x) along ``dim``."""
 
     _fn = staticmethod(ops.softmin)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at every location. Shape: (N, C, H, W) or (C, H, W)."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input of 3 or 4 dimensions, got shape "
+                             f"{list(input.shape)}")
+        return ops.softmax(input, -3)

@@ -7,7 +7,9 @@ from ..module import Module
 __all__ = ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
            "SmoothL1Loss", "HuberLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss",
            "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
-           "TripletMarginLoss"]
+           "TripletMarginLoss", "SoftMarginLoss", "MultiLabelMarginLoss",
+           "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginWithDistanceLoss",
+           "CTCLoss"]
 
 
 class _Loss(Module):
@@ -79,9 +81,21 @@ class BCEWithLogitsLoss(_Loss):
                                                     pos_weight=self.pos_weight)
 
 
-def _simple(name, fn, doc, **opts):
-    def __init__(self, size_average=None, reduce=None, reduction="mean", **kw):
-        _Loss.__init__(self, size_average, reduce, reduction)
+_STD = ("size_average", "reduce", "reduction")
+
+
+def _simple(name, fn, doc, order=_STD, **opts):
+    """A loss class over ``fn`` whose constructor takes PyTorch's arguments in PyTorch's order
+    (``order``: the positional names; ``opts``: the options with their defaults)."""
+    def __init__(self, *args, **kw):
+        if len(args) > len(order):
+            raise TypeError(f"{name}() takes at most {len(order)} positional arguments")
+        for k, v in zip(order, args):
+            if k in kw:
+                raise TypeError(f"{name}() got multiple values for argument '{k}'")
+            kw[k] = v
+        _Loss.__init__(self, kw.pop("size_average", None), kw.pop("reduce", None),
+                       kw.pop("reduction", "mean"))
         for k, v in opts.items():
             setattr(self, k, kw.pop(k, v))
         if kw:
@@ -97,22 +111,93 @@ def _simple(name, fn, doc, **opts):
 MSELoss = _simple("MSELoss", ops.mse_loss, "Mean squared error.")
 L1Loss = _simple("L1Loss", ops.l1_loss, "Mean absolute error.")
 SmoothL1Loss = _simple("SmoothL1Loss", ops.smooth_l1_loss, "Quadratic below beta, linear above.",
-                       beta=1.0)
+                       _STD + ("beta",), beta=1.0)
 HuberLoss = _simple("HuberLoss", ops.huber_loss, "Quadratic below delta, linear above.",
-                    delta=1.0)
+                    ("reduction", "delta"), delta=1.0)
 KLDivLoss = _simple("KLDivLoss", ops.kl_div, "KL divergence; input are log-probabilities.",
-                    log_target=False)
+                    _STD + ("log_target",), log_target=False)
 PoissonNLLLoss = _simple("PoissonNLLLoss", ops.poisson_nll_loss, "Poisson negative log-lik.",
+                         ("log_input", "full", "size_average", "eps", "reduce", "reduction"),
                          log_input=True, full=False, eps=1e-8)
 MarginRankingLoss = _simple("MarginRankingLoss", ops.margin_ranking_loss,
-                            "max(0, -y (x1 - x2) + margin).", margin=0.0)
+                            "max(0, -y (x1 - x2) + margin).", ("margin",) + _STD, margin=0.0)
 HingeEmbeddingLoss = _simple("HingeEmbeddingLoss", ops.hinge_embedding_loss,
-                             "x for y = 1, max(0, margin - x) for y = -1.", margin=1.0)
+                             "x for y = 1, max(0, margin - x) for y = -1.", ("margin",) + _STD,
+                             margin=1.0)
 CosineEmbeddingLoss = _simple("CosineEmbeddingLoss", ops.cosine_embedding_loss,
-                              "1 - cos for y = 1, max(0, cos - margin) for y = -1.", margin=0.0)
+                              "1 - cos for y = 1, max(0, cos - margin) for y = -1.",
+                              ("margin",) + _STD, margin=0.0)
 TripletMarginLoss = _simple("TripletMarginLoss", ops.triplet_margin_loss,
-                            "max(d(a, p) - d(a, n) + margin, 0).", margin=1.0, p=2.0, eps=1e-6,
+                            "max(d(a, p) - d(a, n) + margin, 0).",
+                            ("margin", "p", "eps", "swap") + _STD, margin=1.0, p=2.0, eps=1e-6,
                             swap=False)
+SoftMarginLoss = _simple("SoftMarginLoss", ops.soft_margin_loss,
+                         "log(1 + exp(-y x)) for y in {-1, 1}, the two-class logistic loss.")
+MultiLabelMarginLoss = _simple("MultiLabelMarginLoss", ops.multilabel_margin_loss,
+                               "Hinge between each target class and each other class; targets "
+                               "are class indices padded with -1.")
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """One logistic loss per class (targets 0/1), averaged over the classes.
+
+    Shape: input (N, C), target (N, C) -> ().
+    """
+
+    def forward(self, input, target):
+        return ops.multilabel_soft_margin_loss(input, target, self.weight,
+                                               reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """The multi-class hinge (SVM) loss: sum_{j != y} max(0, margin - x_y + x_j)^p / C.
+
+    Shape: input (N, C), target (N,) class indices -> ().
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, size_average=None,
+                 reduce=None, reduction: str = "mean"):
+        if p not in (1, 2):
+            raise ValueError("only p == 1 and p == 2 supported")
+        super().__init__(weight, size_average, reduce, reduction)
+        self.p, self.margin = p, margin
+
+    def forward(self, input, target):
+        return ops.multi_margin_loss(input, target, self.p, self.margin, self.weight,
+                                     reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """max(d(a, p) - d(a, n) + margin, 0) with any distance function (default Euclidean)."""
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean"):
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        self.distance_function, self.margin, self.swap = distance_function, margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return ops.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification of unaligned label sequences.
+
+    Shape: log_probs (T, N, C) from log_softmax, targets (N, S) or concatenated,
+    input_lengths (N,), target_lengths (N,) -> () (or (N,) with reduction='none').
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return ops.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                            self.reduction, self.zero_infinity)
 
 
 class GaussianNLLLoss(_Loss):
