@@ -135,6 +135,11 @@ def get_array_module(*arrays):
 # Devices
 
 
+# PyTorch's other device types: they can be named (programs build them conditionally), and
+# using one for data is an error that says ember does not support it.
+_OTHER_DEVICES = ("mps", "xpu", "meta", "hpu", "mtia", "ipu", "xla", "privateuseone")
+
+
 class device:
     """A device, as ``torch.device``: ``device('cpu')``, ``device('cuda:0')``, ``device('cuda', 1)``."""
 
@@ -155,13 +160,13 @@ class device:
                 index = int(idx)
             except ValueError:
                 raise RuntimeError(f"Invalid device string: '{type}'") from None
-        if name not in ("cpu", "cuda"):
-            raise RuntimeError(
-                f"Expected one of cpu, cuda device type at start of device string: {type}")
+        if name not in ("cpu", "cuda") + _OTHER_DEVICES:
+            raise RuntimeError(f"Expected one of {', '.join(('cpu', 'cuda') + _OTHER_DEVICES)} "
+                               f"device type at start of device string: {type}")
         if name == "cpu" and index not in (None, 0):
             raise RuntimeError(f"device(): the cpu has no index {index}")
         self.type = name
-        self.index = index if name == "cuda" else None
+        self.index = index if name != "cpu" else None
 
     def __repr__(self):
         if self.index is None:
@@ -207,6 +212,9 @@ def module_for(d: device):
     """The array module that serves device ``d``; raises if CUDA is asked for and absent."""
     if d.type == "cpu":
         return np
+    if d.type != "cuda":
+        raise RuntimeError(f"device type '{d.type}' is not supported by ember: it runs on the "
+                           "CPU (NumPy) and on NVIDIA GPUs (device 'cuda', through CuPy)")
     cp = _get_cupy()
     if cp is None:
         raise RuntimeError(

@@ -122,6 +122,8 @@ def _device(name):
     try:
         d = ember.device(name)
     except RuntimeError:
+        d = None
+    if d is None or d.type not in ("cpu", "cuda"):
         raise SystemExit(f"ember: --device {name}: expected cpu, cuda, cuda:N or auto") from None
     if d.type == "cuda" and not ember.cuda.is_available():
         raise SystemExit(f"ember: --device {name}: no CUDA device is available (install "

@@ -146,3 +146,17 @@ def test_every_nn_class_is_where_pytorch_keeps_it():
             if mod is None or getattr(mod, name, None) is not obj:
                 missing.append(f"{path}.{name}")
     assert not missing
+
+
+@pytest.mark.parametrize("m", LIBS)
+def test_other_device_types_can_be_named(m):
+    assert str(m.device("mps")) == "mps" and m.device("xpu", 0).type == "xpu"
+    device = m.device("mps" if m.backends.mps.is_available() else "cpu")
+    assert tuple(m.ones(2).to(device).shape) == (2,)
+
+
+def test_using_an_unsupported_device_says_so():
+    with pytest.raises(RuntimeError, match="'mps' is not supported by ember"):
+        ember.ones(2).to("mps")
+    with pytest.raises(RuntimeError, match="'xpu' is not supported by ember"):
+        ember.zeros(2, device="xpu")
