@@ -7,13 +7,13 @@ differentiable function), ``nn``, ``optim``, data, models, training. This
 module re-exports the public names and holds no logic.
 """
 from . import backend
-from .backend import (Generator, bool_ as bool, device, dtype, float16, float32, float64,  # noqa: A004
+from .backend import (Generator, bfloat16, bool_ as bool, device, dtype, float16, float32, float64,  # noqa: A004
                       get_default_dtype, get_rng_state, initial_seed, int8, int16, int32, int64,
                       manual_seed, seed, set_default_dtype, set_rng_state, uint8)
 from .backend import default_generator, get_num_threads, set_num_threads
 from .size import Size
 from .tensor import Tensor
-from ._tensor_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+from ._tensor_types import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
                             HalfTensor, IntTensor, LongTensor, ShortTensor)
 from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,

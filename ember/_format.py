@@ -34,7 +34,8 @@ def _special(v):
 def _body(arr, indent):
     if arr.dtype.kind == "b":
         fmt = lambda v: "True" if v else "False"  # noqa: E731
-    elif arr.dtype.kind == "f":
+    elif arr.dtype.kind == "f" or arr.dtype == backend.BF16:
+        arr = arr.astype(np.float64) if arr.dtype == backend.BF16 else arr
         fmt = _float_formatter(arr.astype(np.float64))
     else:
         fmt = str

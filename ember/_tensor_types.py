@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import backend
 from .tensor import Tensor, _legacy_array, _wrap
 
-__all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
+__all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor",
            "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
 
 
@@ -32,6 +32,7 @@ def _make(name, dtype):
 FloatTensor = _make("FloatTensor", backend.float32)
 DoubleTensor = _make("DoubleTensor", backend.float64)
 HalfTensor = _make("HalfTensor", backend.float16)
+BFloat16Tensor = _make("BFloat16Tensor", backend.bfloat16)
 LongTensor = _make("LongTensor", backend.int64)
 IntTensor = _make("IntTensor", backend.int32)
 ShortTensor = _make("ShortTensor", backend.int16)
@@ -39,7 +40,8 @@ CharTensor = _make("CharTensor", backend.int8)
 ByteTensor = _make("ByteTensor", backend.uint8)
 BoolTensor = _make("BoolTensor", backend.bool_)
 
-_BY_DTYPE = {t.dtype: t for t in (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,
+_BY_DTYPE = {t.dtype: t for t in (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor,
+                                  LongTensor, IntTensor,
                                   ShortTensor, CharTensor, ByteTensor, BoolTensor)}
 _BY_NAME = {t.__name__: t for t in _BY_DTYPE.values()}
 

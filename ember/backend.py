@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 
+import ml_dtypes
 import numpy as np
 
 __all__ = [
@@ -278,6 +279,9 @@ def to_device(array, d: device, non_blocking: bool = False):
         return array
     if d.type == "cpu":
         return array.get()
+    if array.dtype == BF16:
+        raise TypeError("bfloat16 tensors cannot go to the GPU in ember (CuPy has no "
+                        "bfloat16); convert with .float() or .half() first")
     cp = module_for(d)
     with cp.cuda.Device(d.index or 0):
         if _in_flight:
@@ -344,6 +348,11 @@ def to_host(array):
 # Dtypes
 
 
+# bfloat16 comes from ml_dtypes (NumPy has none): a storage and conversion dtype in ember,
+# as on most CPUs; arithmetic runs through ml_dtypes' NumPy loops, without autograd.
+BF16 = np.dtype(ml_dtypes.bfloat16)
+
+
 class dtype:
     """An element type, as ``torch.dtype``: ``ember.float32``, ``ember.int64``..."""
 
@@ -352,8 +361,8 @@ class dtype:
     def __init__(self, name: str, np_dtype):
         self.name = name
         self.np = np.dtype(np_dtype)
-        self.is_floating_point = self.np.kind == "f"
-        self.is_signed = self.np.kind in "fi"
+        self.is_floating_point = self.np.kind == "f" or self.np == BF16
+        self.is_signed = self.is_floating_point or self.np.kind == "i"
         self.itemsize = self.np.itemsize
 
     def __repr__(self):
@@ -372,8 +381,9 @@ int32 = dtype("int32", np.int32)
 int64 = dtype("int64", np.int64)
 uint8 = dtype("uint8", np.uint8)
 bool_ = dtype("bool", np.bool_)
+bfloat16 = dtype("bfloat16", BF16)
 
-_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool_)
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool_, bfloat16)
 _FROM_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32,

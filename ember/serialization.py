@@ -30,7 +30,7 @@ __all__ = ["save", "load", "safe_globals", "add_safe_globals", "get_safe_globals
            "clear_safe_globals"]
 
 _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8,
-           "I16": np.int16, "I32": np.int32, "I64": np.int64, "U8": np.uint8, "BOOL": np.bool_}
+           "I16": np.int16, "I32": np.int32, "I64": np.int64, "U8": np.uint8, "BOOL": np.bool_, "BF16": backend.BF16}
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
 _MAX_HEADER = 100 * 1024 * 1024
 

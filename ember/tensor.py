@@ -38,7 +38,7 @@ def _to_array(data, dtype=None, device=None, copy=True):
             arr = arr.copy()
     elif backend.is_array(data):
         arr = data.copy() if copy else data
-        if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind not in "biuf" and arr.dtype != backend.BF16:
             raise TypeError(f"ember: can't convert an array of dtype {arr.dtype} to a tensor "
                             "(supported: bool, integers, floats)")
         if arr.dtype.kind in "iu" and arr.dtype not in (np.uint8, np.int8, np.int16, np.int32,
@@ -218,7 +218,7 @@ class Tensor:
         return bool(self._data.flags.c_contiguous)
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return self.dtype.is_floating_point
 
     @property
     def is_leaf(self) -> bool:
@@ -253,6 +253,9 @@ class Tensor:
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if requires_grad and self._data.dtype.kind != "f":
+            if self._data.dtype == backend.BF16:
+                raise RuntimeError("bfloat16 is a storage and conversion dtype in ember: "
+                                   "convert with .float() to compute gradients")
             raise RuntimeError("only Tensors of floating point dtype can require gradients, "
                                f"got {self.dtype}")
         self.requires_grad = bool(requires_grad)

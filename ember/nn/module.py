@@ -391,6 +391,11 @@ class Module:
                 dt = a
         d = backend.as_device(dev) if dev is not None else None
         npdt = backend.np_dtype(dt) if dt is not None else None
+        if npdt is not None and npdt == backend.BF16:
+            raise TypeError("nn.Module.to(bfloat16) is not supported by ember: bfloat16 is a "
+                            "storage and conversion dtype here (no gradients); keep the model "
+                            "in float32 or float16 and convert tensors with .bfloat16() to store "
+                            "them")
         if npdt is not None and npdt.kind != "f":
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
                             f"dtype={backend.to_dtype(dt)}")
@@ -411,6 +416,9 @@ class Module:
 
     def half(self) -> Module:
         return self.to(backend.float16)
+
+    def bfloat16(self) -> Module:
+        return self.to(backend.bfloat16)
 
     def cpu(self) -> Module:
         return self.to("cpu")

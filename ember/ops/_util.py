@@ -9,7 +9,7 @@ from .. import backend
 from ..tensor import Tensor, _norm_dim, _wrap
 
 _ndarray = np.ndarray
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2}  # "V": bfloat16 (ml_dtypes)
 
 
 def xp_of(a):

@@ -11,6 +11,7 @@ import pytest
 import ember
 
 from ._libs import LIBS, needs_torch, torch
+from ._libs import as_np as _np
 
 
 @pytest.mark.parametrize("m", LIBS)
@@ -160,3 +161,33 @@ def test_using_an_unsupported_device_says_so():
         ember.ones(2).to("mps")
     with pytest.raises(RuntimeError, match="'xpu' is not supported by ember"):
         ember.zeros(2, device="xpu")
+
+
+@pytest.mark.parametrize("m", LIBS)
+def test_bfloat16_stores_and_converts(m, tmp_path):
+    x = m.tensor([1.5, 2.25, 3.1, -7.0])
+    b = x.to(m.bfloat16)
+    assert b.dtype == m.bfloat16 and b.is_floating_point() and b.element_size() == 2
+    assert _np(b.float()).tolist() == [1.5, 2.25, 3.09375, -7.0]  # 8 bits of mantissa
+    assert (b + x).dtype == m.float32 and (b * 2).dtype == m.bfloat16
+    assert repr(b).endswith(f"dtype={m.__name__}.bfloat16)")
+    m.save({"b": b}, str(tmp_path / "b.pt"))
+    back = m.load(str(tmp_path / "b.pt"))["b"]
+    assert back.dtype == m.bfloat16 and _np(back.float()).tolist() == _np(b.float()).tolist()
+
+
+def test_bfloat16_is_storage_only_in_ember():
+    with pytest.raises(RuntimeError, match="storage and conversion dtype"):
+        ember.ones(2, dtype=ember.bfloat16).requires_grad_()
+    with pytest.raises(TypeError, match="not supported by ember"):
+        ember.nn.Linear(2, 2).bfloat16()
+
+
+def test_bfloat16_safetensors_interchange(tmp_path):
+    st = pytest.importorskip("safetensors.torch")
+    path = str(tmp_path / "w.safetensors")
+    st.save_file({"w": torch.tensor([0.1, 1e30, -3.0]).bfloat16()}, path)
+    w = ember.load(path)["w"]
+    assert w.dtype == ember.bfloat16
+    np.testing.assert_array_equal(w.float().numpy(),
+                                  torch.tensor([0.1, 1e30, -3.0]).bfloat16().float().numpy())
