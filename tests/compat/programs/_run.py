@@ -1,0 +1,42 @@
+"""Run a PyTorch program with ``torch`` (``--lib torch``) or with ember in its place.
+
+With ``--lib ember`` every ``ember`` module is registered under the same name with ``torch``
+in place of ``ember`` (``torch.nn.functional`` is ``ember.nn.functional``...), and
+``torchvision``'s datasets, transforms and models are ember's, before the program runs.
+Nothing else changes: the program's text is PyTorch's.
+
+    python tests/compat/programs/_run.py --lib ember tests/compat/programs/vae.py [args...]
+"""
+import importlib
+import pkgutil
+import runpy
+import sys
+import types
+
+
+def install_ember_as_torch():
+    import ember
+
+    for info in pkgutil.walk_packages(ember.__path__, "ember."):
+        if info.name.split(".")[-1] == "__main__":
+            continue
+        importlib.import_module(info.name)
+    for name, mod in list(sys.modules.items()):
+        if name == "ember" or name.startswith("ember."):
+            sys.modules["torch" + name[len("ember"):]] = mod
+    vision = types.ModuleType("torchvision")
+    vision.datasets, vision.transforms, vision.models = ember.datasets, ember.transforms, \
+        ember.models
+    for sub in ("datasets", "transforms", "models"):
+        sys.modules[f"torchvision.{sub}"] = getattr(vision, sub)
+    sys.modules["torchvision"] = vision
+
+
+if __name__ == "__main__":
+    lib, program, args = sys.argv[2], sys.argv[3], sys.argv[4:]
+    if sys.argv[1] != "--lib" or lib not in ("torch", "ember"):
+        sys.exit("usage: _run.py --lib torch|ember PROGRAM [ARGS...]")
+    if lib == "ember":
+        install_ember_as_torch()
+    sys.argv = [program] + args
+    runpy.run_path(program, run_name="__main__")
