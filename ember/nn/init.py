@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from .. import backend
-from .._grad_mode import no_grad
+from .._grad_mode import no_grad as _no_grad
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_",
@@ -51,7 +51,7 @@ def _fans(t: Tensor):
 
 
 def _fill(t: Tensor, values) -> Tensor:
-    with no_grad():
+    with _no_grad():
         t._data[...] = backend.to_device(np.asarray(values), t.device) if isinstance(
             values, np.ndarray) and not isinstance(t._data, np.ndarray) else values
         t._bump()

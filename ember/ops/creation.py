@@ -13,7 +13,7 @@ __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
     "ones_like", "full_like", "empty_like", "arange", "linspace", "logspace", "eye", "rand",
     "randn", "randint", "randperm", "normal", "bernoulli", "rand_like", "randn_like",
-    "randint_like", "scalar_tensor", "clone_array",
+    "randint_like", "scalar_tensor",
 ]
 
 
