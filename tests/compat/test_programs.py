@@ -63,7 +63,8 @@ def check_forward_forward(r):
 
 
 def check_poly_regression(r):
-    assert r["batches"] == 300 and r["last_loss"] < 0.05 and r["weight_error"] < 1.0
+    assert r["batches"] == 500 and r["tail_loss"] < min(1.0, r["first_loss"] / 4)
+    assert r["weight_error"] < 0.6  # the targets are N(0, 25) draws
 
 
 def check_word_lm(r):
@@ -111,4 +112,4 @@ def test_program_results_agree_with_pytorch(program, tmp_path_factory):
             assert abs(a - b) / b < 0.05
     else:
         assert ours["batches"] == theirs["batches"]
-        assert abs(math.log(ours["last_loss"]) - math.log(theirs["last_loss"])) < 1.5
+        assert abs(math.log(ours["tail_loss"]) - math.log(theirs["tail_loss"])) < 2.5
