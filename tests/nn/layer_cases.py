@@ -101,6 +101,15 @@ LAYERS = [
     L("PairwiseDistance", lambda nn: nn.PairwiseDistance(p=1.5), [(4, 3), (4, 3)]),
     L("CosineSimilarity", lambda nn: nn.CosineSimilarity(dim=0), [(4, 3), (4, 3)]),
     L("DataParallel", lambda nn: nn.DataParallel(nn.Linear(3, 2)), [(4, 3)]),
+    L("LSTM_2layer_bidirectional", lambda nn: _output(nn, nn.LSTM(3, 4, 2, bidirectional=True)),
+      [(5, 2, 3)]),
+    L("LSTM_proj_batch_first", lambda nn: _output(nn, nn.LSTM(3, 4, proj_size=2,
+                                                              batch_first=True)), [(2, 5, 3)]),
+    L("GRU", lambda nn: _output(nn, nn.GRU(3, 4)), [(5, 2, 3)]),
+    L("RNN_relu_2layer", lambda nn: _output(nn, nn.RNN(3, 4, 2, nonlinearity="relu")),
+      [(5, 2, 3)]),
+    L("GRUCell", lambda nn: nn.GRUCell(3, 4), [(2, 3)]),
+    L("RNNCell", lambda nn: nn.RNNCell(3, 4), [(2, 3)]),
     L("Dropout2d_eval", lambda nn: nn.Dropout2d(0.5), [(2, 3, 4, 4)], train=False),
     L("Upsample_nearest", lambda nn: nn.Upsample(scale_factor=2), [(1, 2, 3, 4)]),
     L("Upsample_bilinear", lambda nn: nn.Upsample(size=(5, 7), mode="bilinear"),
@@ -118,6 +127,18 @@ LAYERS = [
                                                                            for _ in range(2)])),
       [(2, 3)]),
 ]
+
+
+def _output(nn, layer):
+    """A recurrent layer as a one-output module (its output sequence) for the layer table."""
+    class Output(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = layer
+
+        def forward(self, x):
+            return self.rnn(x)[0]
+    return Output()
 
 
 def layer_inputs(rng, shapes, kind):

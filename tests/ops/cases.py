@@ -505,7 +505,76 @@ CNN_CASES.append(OpCase("min_pool2d", lambda x: ember.min_pool2d(x, 2, padding=1
                         (lambda x: -torch.nn.functional.max_pool2d(-x, 2, padding=1))
                         if torch is not None else None, [(N(2, 3, 5, 6),)]))
 
-CASES = CASES + NN_CASES + CNN_CASES
+
+
+# ---------------------------------------------------------------------------- recurrences
+# The fused recurrent ops against the same recurrences written step by step with core ops
+# (which PyTorch runs too): LSTM gates i, f, g, o; GRU gates r, z, n; masks for ragged lengths.
+
+
+def _lstm_ref(m, g, c):
+    h = c.shape[-1]
+    i, f = m.sigmoid(g[..., :h]), m.sigmoid(g[..., h:2 * h])
+    gg, o = m.tanh(g[..., 2 * h:3 * h]), m.sigmoid(g[..., 3 * h:])
+    c2 = f * c + i * gg
+    return o * m.tanh(c2), c2
+
+
+def _gru_ref(m, gi, gh, h):
+    n_ = h.shape[-1]
+    r = m.sigmoid(gi[..., :n_] + gh[..., :n_])
+    z = m.sigmoid(gi[..., n_:2 * n_] + gh[..., n_:2 * n_])
+    n = m.tanh(gi[..., 2 * n_:] + r * gh[..., 2 * n_:])
+    return (1 - z) * n + z * h
+
+
+def _recurrence(mode, lengths, reverse):
+    def f(m, xp, w, b, h0, *c0):
+        if m is ember:
+            return ember.ops.recurrent_layer(xp, w, b, h0, c0[0] if c0 else None, None, mode,
+                                             lengths, reverse)
+        t_max = xp.shape[0]
+        h, c = h0, (c0[0] if c0 else None)
+        outs = [None] * t_max
+        for k in range(t_max):
+            t = t_max - 1 - k if reverse else k
+            on = m.tensor([[1.0 if (t < n) else 0.0] for n in lengths], dtype=xp.dtype)
+            if mode == "gru":
+                hn = _gru_ref(m, xp[t], h @ w.T + b, h)
+            elif mode == "lstm":
+                hn, cn = _lstm_ref(m, xp[t] + h @ w.T + b, c)
+                c = c + on * (cn - c)
+            else:
+                pre = xp[t] + h @ w.T + b
+                hn = m.tanh(pre) if mode == "rnn_tanh" else m.relu(pre)
+            h = h + on * (hn - h)
+            outs[t] = h * on
+        out = m.stack(outs, 0)
+        return (out, h, c) if mode == "lstm" else (out, h)
+    return f
+
+
+def _rec_inputs(gates, lstm):
+    base = (N(5, 3, gates * 2), N(gates * 2, 2), N(gates * 2), N(3, 2))
+    return [base + ((N(3, 2),) if lstm else ())]
+
+
+RNN_CASES = [
+    row("lstm_step", lambda m, g, c: (ember.ops.lstm_step(g, c) if m is ember else
+                                      _lstm_ref(m, g, c)),
+        [(N(3, 8), N(3, 2)), (N(8), N(2))]),
+    row("gru_step", lambda m, gi, gh, h: (ember.ops.gru_step(gi, gh, h) if m is ember else
+                                          _gru_ref(m, gi, gh, h)),
+        [(N(3, 6), N(3, 6), N(3, 2))]),
+]
+for _mode, _gates in [("rnn_tanh", 1), ("rnn_relu", 1), ("lstm", 4), ("gru", 3)]:
+    for _rev in (False, True):
+        RNN_CASES.append(row(f"recurrent_{_mode}{'_reverse' if _rev else ''}",
+                             _recurrence(_mode, [5, 2, 4], _rev),
+                             _rec_inputs(_gates, _mode == "lstm"), double=False,
+                             gradcheck=_mode != "rnn_relu"))
+
+CASES = CASES + NN_CASES + CNN_CASES + RNN_CASES
 REGISTRY = {c.name: c for c in CASES}
 assert len(REGISTRY) == len(CASES), "duplicate case names"
 

@@ -1,0 +1,388 @@
+"""Recurrent layers as fused ops: the lectures' recurrences over a whole sequence.
+
+With x_t's input projection ``xp_t = W_ih x_t + b_ih`` computed for every step at once (one
+GEMM, outside these ops, recorded by autograd), one op runs a layer's recurrence over all T
+steps on raw arrays and back-propagates through time by hand:
+
+* Elman RNN:  h_t = act(xp_t + W_hh h_{t-1} + b_hh), act = tanh or relu;
+* LSTM:       (i, f, g, o) = (sig, sig, tanh, sig)(xp_t + W_hh h_{t-1} + b_hh),
+              c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t)   (then W_hr h_t with proj_size);
+* GRU:        r, z = sig(xp_t[r, z] + W_hh h_{t-1}[r, z] + b_hh[r, z]),
+              n = tanh(xp_t[n] + r * (W_hh h_{t-1} + b_hh)[n]),   h_t = (1 - z) * n + z * h_{t-1}.
+
+Gate order is PyTorch's (i, f, g, o for LSTM; r, z, n for GRU), so weights move both ways.
+Backward keeps only what it needs (the activated gates and the states) and forms the weight
+gradients as one GEMM over all steps. ``lengths`` gives each sequence's length (padded or
+packed batches): past its end a sequence's state is carried unchanged and its output is 0.
+``reverse`` runs the sequence backwards in time (the second direction of a bidirectional
+layer). These ops are differentiable once (``create_graph`` through them raises).
+
+The single-step cells (``LSTMCell``/``GRUCell``) are fused ops too, with composite backwards
+written with ember ops, so they also serve higher-order gradients.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ..autograd.function import Op, once_differentiable
+from ..tensor import Tensor, _wrap
+from ._util import xp_of
+
+__all__ = ["recurrent_layer", "lstm_step", "gru_step"]
+
+_GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
+
+
+def _sigmoid(x, xp):
+    out = xp.negative(x)
+    with backend.errstate(xp, over="ignore"):  # exp(-x) = inf for x << 0 gives 0, as it should
+        xp.exp(out, out=out)
+    out += 1
+    return xp.reciprocal(out, out=out)
+
+
+def _active(lengths, t_max, reverse, xp, dtype):
+    """(T, B, 1) masks: 1 where step k of the (possibly reversed) run is inside a sequence."""
+    if lengths is None:
+        return None
+    k = xp.arange(t_max)[:, None]
+    on = k >= (t_max - lengths)[None, :] if reverse else k < lengths[None, :]
+    return on[:, :, None].astype(dtype)
+
+
+class RecurrentLayer(Op):
+    """One direction of one layer over a whole sequence (see the module docstring).
+
+    Inputs: xp (T, B, G*H), w_hh (G*H, P), b_hh (G*H,) or None, h0 (B, P), c0 (B, H) or None,
+    w_hr (P, H) or None, then constants mode, lengths (B,) or None, reverse.
+    Outputs: out (T, B, P), h_n (B, P), and c_n (B, H) for the LSTM. P = H without projection.
+    """
+
+    @staticmethod
+    def forward(ctx, xp_all, w_hh, b_hh, h0, c0, w_hr, mode, lengths, reverse):
+        xp = xp_of(xp_all)
+        t_max, batch = xp_all.shape[0], xp_all.shape[1]
+        hid = xp_all.shape[2] // _GATES[mode]
+        dt = xp_all.dtype
+        seq = xp_all[::-1] if reverse else xp_all
+        masks = _active(lengths, t_max, reverse, xp, dt)
+        w_t = w_hh.T
+        hs = xp.empty((t_max + 1,) + h0.shape, dtype=dt)  # states before/after each step
+        hs[0] = h0
+        h = h0
+        save = {}
+        if mode == "lstm":
+            acts = xp.empty((t_max, batch, 4 * hid), dtype=dt)
+            cs = xp.empty((t_max + 1, batch, hid), dtype=dt)
+            cs[0] = c0
+            c = c0
+            raw = xp.empty((t_max, batch, hid), dtype=dt) if w_hr is not None else None
+            gscale = xp.ones(4 * hid, dtype=dt)
+            gscale[2 * hid:3 * hid] = 2  # tanh(x) = 2 sigmoid(2x) - 1: one exp for all gates
+            for k in range(t_max):
+                g = seq[k] + h @ w_t
+                if b_hh is not None:
+                    g += b_hh
+                g *= gscale
+                a = _sigmoid(g, xp)
+                a[:, 2 * hid:3 * hid] *= 2
+                a[:, 2 * hid:3 * hid] -= 1
+                acts[k] = a
+                i, f, gg, o = (a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid],
+                               a[:, 3 * hid:])
+                c_new = f * c + i * gg
+                h_new = o * xp.tanh(c_new)
+                if raw is not None:
+                    raw[k] = h_new
+                    h_new = h_new @ w_hr.T
+                if masks is not None:
+                    m = masks[k]
+                    c_new = c + m * (c_new - c)
+                    h_new = h + m * (h_new - h)
+                cs[k + 1] = c = c_new
+                hs[k + 1] = h = h_new
+            save.update(acts=acts, cs=cs, raw=raw)
+        elif mode == "gru":
+            acts = xp.empty((t_max, batch, 3 * hid), dtype=dt)  # r, z, n
+            ghn = xp.empty((t_max, batch, hid), dtype=dt)
+            for k in range(t_max):
+                gh = h @ w_t
+                if b_hh is not None:
+                    gh += b_hh
+                x = seq[k]
+                rz = _sigmoid(x[:, :2 * hid] + gh[:, :2 * hid], xp)
+                r, z = rz[:, :hid], rz[:, hid:]
+                n = xp.tanh(x[:, 2 * hid:] + r * gh[:, 2 * hid:])
+                h_new = n + z * (h - n)
+                if masks is not None:
+                    h_new = h + masks[k] * (h_new - h)
+                acts[k, :, :2 * hid] = rz
+                acts[k, :, 2 * hid:] = n
+                ghn[k] = gh[:, 2 * hid:]
+                hs[k + 1] = h = h_new
+            save.update(acts=acts, ghn=ghn)
+        else:
+            relu = mode == "rnn_relu"
+            for k in range(t_max):
+                pre = seq[k] + h @ w_t
+                if b_hh is not None:
+                    pre += b_hh
+                h_new = xp.maximum(pre, 0) if relu else xp.tanh(pre)
+                if masks is not None:
+                    h_new = h + masks[k] * (h_new - h)
+                hs[k + 1] = h = h_new
+        out = hs[1:] if masks is None else hs[1:] * masks
+        if reverse:
+            out = out[::-1]
+        out = xp.ascontiguousarray(out)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(w_hh, w_hr)
+            ctx.hs, ctx.masks, ctx.mode, ctx.reverse, ctx.hid = hs, masks, mode, reverse, hid
+            ctx.state = save
+        if mode == "lstm":
+            return out, hs[t_max].copy(), cs[t_max].copy()
+        return out, hs[t_max].copy()
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, *grads):
+        w_hh, w_hr = ctx.saved_tensors
+        raws = [None if g is None else g._data for g in grads]
+        res = RecurrentLayer._bptt(ctx, w_hh._data, None if w_hr is None else w_hr._data, raws)
+        return tuple(None if r is None else _wrap(r, False, None, 0) for r in res)
+
+    @staticmethod
+    def fast_backward(ctx, *grads):
+        w_hh, w_hr = ctx.saved_arrays
+        return RecurrentLayer._bptt(ctx, w_hh, w_hr, list(grads))
+
+    @staticmethod
+    def _bptt(ctx, w_hh, w_hr, grads):
+        """Back-propagation through time on raw arrays: the gradients of every input."""
+        hs, masks, mode, hid = ctx.hs, ctx.masks, ctx.mode, ctx.hid
+        xp = xp_of(hs)
+        t_max, dt = hs.shape[0] - 1, hs.dtype
+        d_out = grads[0]
+        if d_out is not None and ctx.reverse:
+            d_out = d_out[::-1]
+        if d_out is not None and masks is not None:
+            d_out = d_out * masks
+        dh = xp.zeros_like(hs[0]) if grads[1] is None else grads[1].copy()
+        need = ctx.needs_input_grad
+        st = ctx.state
+        gates = _GATES[mode]
+        dgate = xp.empty((t_max, hs.shape[1], gates * hid), dtype=dt)
+        if mode == "lstm":
+            acts, cs, raw = st["acts"], st["cs"], st["raw"]
+            dc = xp.zeros_like(cs[0]) if grads[2] is None else grads[2].copy()
+            d_proj = xp.empty_like(hs[1:]) if raw is not None else None
+            for k in range(t_max - 1, -1, -1):
+                dh_k = dh if d_out is None else dh + d_out[k]
+                a = acts[k]
+                i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+                m = None if masks is None else masks[k]
+                if raw is not None:
+                    d_proj[k] = dh_k if m is None else dh_k * m
+                    dhr = dh_k @ w_hr
+                else:
+                    dhr = dh_k
+                tc = xp.tanh(cs[k + 1])
+                dc_k = dc + dhr * o * (1 - tc * tc)
+                if m is not None:
+                    dc_k = dc + m * (dc_k - dc)
+                    dhr = dhr * m
+                dg = dgate[k]
+                dg[:, :hid] = dc_k * g * i * (1 - i)
+                dg[:, hid:2 * hid] = dc_k * cs[k] * f * (1 - f)
+                dg[:, 2 * hid:3 * hid] = dc_k * i * (1 - g * g)
+                dg[:, 3 * hid:] = dhr * tc * o * (1 - o)
+                if m is not None:
+                    dg *= m
+                    dc_k = dc_k - m * dc_k * (1 - f)  # carried where off, times f where on
+                    dh = dh_k - m * dh_k + dg @ w_hh
+                else:
+                    dc_k = dc_k * f
+                    dh = dg @ w_hh
+                dc = dc_k
+            dc0 = dc
+        elif mode == "gru":
+            acts, ghn = st["acts"], st["ghn"]
+            d_hh = xp.empty_like(dgate)  # the gradient of W_hh h + b_hh
+            for k in range(t_max - 1, -1, -1):
+                dh_k = dh if d_out is None else dh + d_out[k]
+                a = acts[k]
+                r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
+                h_prev = hs[k]
+                m = None if masks is None else masks[k]
+                dhm = dh_k if m is None else dh_k * m
+                dn = dhm * (1 - z) * (1 - n * n)
+                dz = dhm * (h_prev - n) * z * (1 - z)
+                dr = dn * ghn[k] * r * (1 - r)
+                dg, dgh = dgate[k], d_hh[k]
+                dg[:, :hid] = dr
+                dg[:, hid:2 * hid] = dz
+                dg[:, 2 * hid:] = dn
+                dgh[:, :2 * hid] = dg[:, :2 * hid]
+                dgh[:, 2 * hid:] = dn * r
+                dh = dgh @ w_hh + dhm * z + (dh_k - dhm)
+            dc0 = None
+        else:
+            relu = mode == "rnn_relu"
+            for k in range(t_max - 1, -1, -1):
+                dh_k = dh if d_out is None else dh + d_out[k]
+                h_new = hs[k + 1]
+                m = None if masks is None else masks[k]
+                dhm = dh_k if m is None else dh_k * m
+                dg = dgate[k]
+                if relu:
+                    xp.multiply(dhm, h_new > 0, out=dg)
+                else:
+                    xp.multiply(dhm, 1 - h_new * h_new, out=dg)
+                dh = dg @ w_hh + (dh_k - dhm)
+            dc0 = None
+        d_rec = d_hh if mode == "gru" else dgate  # what multiplies W_hh h_{t-1}
+        flat = d_rec.reshape(-1, d_rec.shape[2])
+        d_w_hh = flat.T @ hs[:-1].reshape(-1, hs.shape[2]) if need[1] else None
+        d_b_hh = flat.sum(axis=0) if need[2] else None
+        d_w_hr = None
+        if mode == "lstm" and st["raw"] is not None and need[5]:
+            d_w_hr = d_proj.reshape(-1, d_proj.shape[2]).T @ st["raw"].reshape(-1, hid)
+        d_xp = None
+        if need[0]:
+            d_xp = xp.ascontiguousarray(dgate[::-1]) if ctx.reverse else dgate
+        return (d_xp, d_w_hh, d_b_hh, dh if need[3] else None,
+                dc0 if need[4] else None, d_w_hr, None, None, None)
+
+
+def recurrent_layer(xproj: Tensor, w_hh: Tensor, b_hh, h0: Tensor, c0, w_hr, mode: str,
+              lengths=None, reverse: bool = False):
+    """Run one direction of one recurrent layer over ``xproj`` = (T, B, G*H) input projections.
+
+    Returns ``(out, h_n)`` or, for ``mode='lstm'``, ``(out, h_n, c_n)``.
+    """
+    if mode not in _GATES:
+        raise ValueError(f"recurrent_layer: unknown mode {mode!r} (expected one of {sorted(_GATES)})")
+    lens = None
+    if lengths is not None:
+        lens = np.asarray(lengths, dtype=np.int64)
+        if type(xproj._data) is not np.ndarray:
+            lens = backend.to_device(lens, xproj.device)
+    return RecurrentLayer.apply(xproj, w_hh, b_hh, h0, c0, w_hr, mode, lens, reverse)
+
+
+# ---------------------------------------------------------------------------- single steps
+
+
+class LSTMCellOp(Op):
+    """One LSTM step from the summed gate pre-activations ``gates`` (B, 4H) and ``c`` (B, H).
+
+    Outputs (h, c'). Backward keeps the activated gates and tanh(c').
+    """
+
+    @staticmethod
+    def forward(ctx, gates, c):
+        xp = xp_of(gates)
+        hid = c.shape[-1]
+        a = _sigmoid(gates, xp)
+        a[..., 2 * hid:3 * hid] = xp.tanh(gates[..., 2 * hid:3 * hid])
+        i, f, g, o = (a[..., :hid], a[..., hid:2 * hid], a[..., 2 * hid:3 * hid],
+                      a[..., 3 * hid:])
+        c_new = f * c + i * g
+        tc = xp.tanh(c_new)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(gates, c)
+            ctx.a, ctx.tc = a, tc
+        return o * tc, c_new
+
+    @staticmethod
+    def backward(ctx, dh, dc):
+        from . import elementwise as E  # noqa: PLC0415
+        from .shape import cat  # noqa: PLC0415
+
+        gates, c = ctx.saved_tensors
+        hid = c.shape[-1]
+        i = E.sigmoid(gates[..., :hid])
+        f = E.sigmoid(gates[..., hid:2 * hid])
+        g = E.tanh(gates[..., 2 * hid:3 * hid])
+        o = E.sigmoid(gates[..., 3 * hid:])
+        c_new = f * c + i * g
+        tc = E.tanh(c_new)
+        dc_t = dc + dh * o * (1 - tc * tc)
+        d_gates = cat([dc_t * g * i * (1 - i), dc_t * c * f * (1 - f), dc_t * i * (1 - g * g),
+                       dh * tc * o * (1 - o)], -1)
+        return d_gates, dc_t * f
+
+    @staticmethod
+    def fast_backward(ctx, dh, dc):
+        a, tc = ctx.a, ctx.tc
+        gates, c = ctx.saved_arrays
+        xp = xp_of(a)
+        hid = c.shape[-1]
+        i, f, g, o = a[..., :hid], a[..., hid:2 * hid], a[..., 2 * hid:3 * hid], a[..., 3 * hid:]
+        if dh is None:
+            dh = xp.zeros_like(c)
+        dc_t = dh * o * (1 - tc * tc)
+        if dc is not None:
+            dc_t += dc
+        d = xp.empty_like(a)
+        d[..., :hid] = dc_t * g * i * (1 - i)
+        d[..., hid:2 * hid] = dc_t * c * f * (1 - f)
+        d[..., 2 * hid:3 * hid] = dc_t * i * (1 - g * g)
+        d[..., 3 * hid:] = dh * tc * o * (1 - o)
+        return d, dc_t * f
+
+
+class GRUCellOp(Op):
+    """One GRU step from gi = W_ih x + b_ih and gh = W_hh h + b_hh (B, 3H), and h (B, H)."""
+
+    @staticmethod
+    def forward(ctx, gi, gh, h):
+        xp = xp_of(gi)
+        hid = h.shape[-1]
+        rz = _sigmoid(gi[..., :2 * hid] + gh[..., :2 * hid], xp)
+        r, z = rz[..., :hid], rz[..., hid:]
+        n = xp.tanh(gi[..., 2 * hid:] + r * gh[..., 2 * hid:])
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(gi, gh, h)
+            ctx.r, ctx.z, ctx.n = r, z, n
+        return n + z * (h - n)
+
+    @staticmethod
+    def backward(ctx, dh_new):
+        from . import elementwise as E  # noqa: PLC0415
+        from .shape import cat  # noqa: PLC0415
+
+        gi, gh, h = ctx.saved_tensors
+        hid = h.shape[-1]
+        r = E.sigmoid(gi[..., :hid] + gh[..., :hid])
+        z = E.sigmoid(gi[..., hid:2 * hid] + gh[..., hid:2 * hid])
+        ghn = gh[..., 2 * hid:]
+        n = E.tanh(gi[..., 2 * hid:] + r * ghn)
+        dn = dh_new * (1 - z) * (1 - n * n)
+        dz = dh_new * (h - n) * z * (1 - z)
+        dr = dn * ghn * r * (1 - r)
+        return cat([dr, dz, dn], -1), cat([dr, dz, dn * r], -1), dh_new * z
+
+    @staticmethod
+    def fast_backward(ctx, dh_new):
+        r, z, n = ctx.r, ctx.z, ctx.n
+        gi, gh, h = ctx.saved_arrays
+        xp = xp_of(r)
+        hid = h.shape[-1]
+        dn = dh_new * (1 - z) * (1 - n * n)
+        dz = dh_new * (h - n) * z * (1 - z)
+        dr = dn * gh[..., 2 * hid:] * r * (1 - r)
+        d_gi = xp.concatenate([dr, dz, dn], -1)
+        d_gh = xp.concatenate([dr, dz, dn * r], -1)
+        return d_gi, d_gh, dh_new * z
+
+
+def lstm_step(gates: Tensor, c: Tensor):
+    """(h', c') of one LSTM step from the gate pre-activations (B, 4H) and the cell (B, H)."""
+    return LSTMCellOp.apply(gates, c)
+
+
+def gru_step(gi: Tensor, gh: Tensor, h: Tensor) -> Tensor:
+    """h' of one GRU step from the input and hidden projections (B, 3H) and h (B, H)."""
+    return GRUCellOp.apply(gi, gh, h)
