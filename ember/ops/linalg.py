@@ -258,7 +258,10 @@ class Linear(Op):
         n = ctx.needs_input_grad
         if n:
             ctx.save_for_backward(x if n[1] else None, w if n[0] else None)
-        out = xp_of(x).matmul(x, w.T)
+        if x.ndim > 2:  # one GEMM over all rows, not a batched loop of small ones
+            out = _flat_matmul(xp_of(x), x, w.T)
+        else:
+            out = xp_of(x).matmul(x, w.T)
         if b is not None:
             out += b
         return out
@@ -282,10 +285,17 @@ class Linear(Op):
         xp = xp_of(g)
         rows = _rows(g.shape)
         g2 = g.reshape(rows, g.shape[-1])
-        gx = xp.matmul(g, w) if n[0] else None
+        gx = (_flat_matmul(xp, g, w) if g.ndim > 2 else xp.matmul(g, w)) if n[0] else None
         gw = xp.matmul(g2.T, x.reshape(rows, x.shape[-1])) if n[1] else None
         gb = g2.sum(axis=0) if n[2] else None
         return gx, gw, gb
+
+
+def _flat_matmul(xp, a, b):
+    """a (*, k) @ b (k, n) as one 2-D GEMM (a copy of ``a`` only if it is not contiguous)."""
+    lead = a.shape[:-1]
+    out = xp.matmul(a.reshape(_rows(a.shape), a.shape[-1]), b)
+    return out.reshape(lead + (b.shape[-1],))
 
 
 def _rows(shape) -> int:

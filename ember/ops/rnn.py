@@ -57,6 +57,9 @@ class RecurrentLayer(Op):
     Inputs: xp (T, B, G*H), w_hh (G*H, P), b_hh (G*H,) or None, h0 (B, P), c0 (B, H) or None,
     w_hr (P, H) or None, then constants mode, lengths (B,) or None, reverse.
     Outputs: out (T, B, P), h_n (B, P), and c_n (B, H) for the LSTM. P = H without projection.
+
+    The loops write into preallocated arrays (``out=``): a fresh array per elementwise step
+    would cost more than the arithmetic at these sizes.
     """
 
     @staticmethod
@@ -67,71 +70,94 @@ class RecurrentLayer(Op):
         dt = xp_all.dtype
         seq = xp_all[::-1] if reverse else xp_all
         masks = _active(lengths, t_max, reverse, xp, dt)
-        w_t = w_hh.T
+        w_t = xp.ascontiguousarray(w_hh.T)  # one copy: the per-step GEMMs run faster on it
         hs = xp.empty((t_max + 1,) + h0.shape, dtype=dt)  # states before/after each step
         hs[0] = h0
-        h = h0
         save = {}
-        if mode == "lstm":
-            acts = xp.empty((t_max, batch, 4 * hid), dtype=dt)
-            cs = xp.empty((t_max + 1, batch, hid), dtype=dt)
-            cs[0] = c0
-            c = c0
-            raw = xp.empty((t_max, batch, hid), dtype=dt) if w_hr is not None else None
-            gscale = xp.ones(4 * hid, dtype=dt)
-            gscale[2 * hid:3 * hid] = 2  # tanh(x) = 2 sigmoid(2x) - 1: one exp for all gates
-            for k in range(t_max):
-                g = seq[k] + h @ w_t
+        errs = backend.errstate(xp, over="ignore")  # exp(-x) = inf for x << 0: sigmoid 0
+        errs.__enter__()
+        try:
+            if mode == "lstm":
+                if b_hh is not None and mode != "gru":
+                    seq = seq + b_hh  # once for all steps
+                acts = xp.empty((t_max, batch, 4 * hid), dtype=dt)
+                cs = xp.empty((t_max + 1, batch, hid), dtype=dt)
+                tcs = xp.empty((t_max, batch, hid), dtype=dt)  # tanh(c_t), for backward
+                cs[0] = c0
+                raw = xp.empty((t_max, batch, hid), dtype=dt) if w_hr is not None else None
+                w_rt = w_hr.T if w_hr is not None else None
+                gscale = xp.ones(4 * hid, dtype=dt)
+                gscale[2 * hid:3 * hid] = 2  # tanh(x) = 2 sigmoid(2x) - 1: one exp, all gates
+                tmp = xp.empty((batch, hid), dtype=dt)
+                for k in range(t_max):
+                    a = acts[k]
+                    xp.matmul(hs[k], w_t, out=a)
+                    a += seq[k]
+                    a *= gscale
+                    xp.negative(a, out=a)
+                    xp.exp(a, out=a)
+                    a += 1
+                    xp.reciprocal(a, out=a)
+                    ag = a[:, 2 * hid:3 * hid]
+                    ag *= 2
+                    ag -= 1
+                    c_new, h_new = cs[k + 1], hs[k + 1]
+                    xp.multiply(a[:, hid:2 * hid], cs[k], out=c_new)
+                    xp.multiply(a[:, :hid], ag, out=tmp)
+                    c_new += tmp
+                    xp.tanh(c_new, out=tcs[k])
+                    if raw is not None:
+                        xp.multiply(a[:, 3 * hid:], tcs[k], out=raw[k])
+                        xp.matmul(raw[k], w_rt, out=h_new)
+                    else:
+                        xp.multiply(a[:, 3 * hid:], tcs[k], out=h_new)
+                    if masks is not None:
+                        _blend(c_new, cs[k], masks[k])
+                        _blend(h_new, hs[k], masks[k])
+                save.update(acts=acts, cs=cs, tcs=tcs, raw=raw)
+            elif mode == "gru":
+                acts = xp.empty((t_max, batch, 3 * hid), dtype=dt)  # r, z, n
+                ghn = xp.empty((t_max, batch, hid), dtype=dt)
+                gh = xp.empty((batch, 3 * hid), dtype=dt)
+                for k in range(t_max):
+                    xp.matmul(hs[k], w_t, out=gh)
+                    if b_hh is not None:
+                        gh += b_hh
+                    x, a = seq[k], acts[k]
+                    rz = a[:, :2 * hid]
+                    xp.add(x[:, :2 * hid], gh[:, :2 * hid], out=rz)
+                    xp.negative(rz, out=rz)
+                    xp.exp(rz, out=rz)
+                    rz += 1
+                    xp.reciprocal(rz, out=rz)
+                    n = a[:, 2 * hid:]
+                    ghn[k] = gh[:, 2 * hid:]
+                    xp.multiply(a[:, :hid], ghn[k], out=n)
+                    n += x[:, 2 * hid:]
+                    xp.tanh(n, out=n)
+                    h_new = hs[k + 1]
+                    xp.subtract(hs[k], n, out=h_new)  # h' = n + z (h - n)
+                    h_new *= a[:, hid:2 * hid]
+                    h_new += n
+                    if masks is not None:
+                        _blend(h_new, hs[k], masks[k])
+                save.update(acts=acts, ghn=ghn)
+            else:
                 if b_hh is not None:
-                    g += b_hh
-                g *= gscale
-                a = _sigmoid(g, xp)
-                a[:, 2 * hid:3 * hid] *= 2
-                a[:, 2 * hid:3 * hid] -= 1
-                acts[k] = a
-                i, f, gg, o = (a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid],
-                               a[:, 3 * hid:])
-                c_new = f * c + i * gg
-                h_new = o * xp.tanh(c_new)
-                if raw is not None:
-                    raw[k] = h_new
-                    h_new = h_new @ w_hr.T
-                if masks is not None:
-                    m = masks[k]
-                    c_new = c + m * (c_new - c)
-                    h_new = h + m * (h_new - h)
-                cs[k + 1] = c = c_new
-                hs[k + 1] = h = h_new
-            save.update(acts=acts, cs=cs, raw=raw)
-        elif mode == "gru":
-            acts = xp.empty((t_max, batch, 3 * hid), dtype=dt)  # r, z, n
-            ghn = xp.empty((t_max, batch, hid), dtype=dt)
-            for k in range(t_max):
-                gh = h @ w_t
-                if b_hh is not None:
-                    gh += b_hh
-                x = seq[k]
-                rz = _sigmoid(x[:, :2 * hid] + gh[:, :2 * hid], xp)
-                r, z = rz[:, :hid], rz[:, hid:]
-                n = xp.tanh(x[:, 2 * hid:] + r * gh[:, 2 * hid:])
-                h_new = n + z * (h - n)
-                if masks is not None:
-                    h_new = h + masks[k] * (h_new - h)
-                acts[k, :, :2 * hid] = rz
-                acts[k, :, 2 * hid:] = n
-                ghn[k] = gh[:, 2 * hid:]
-                hs[k + 1] = h = h_new
-            save.update(acts=acts, ghn=ghn)
-        else:
-            relu = mode == "rnn_relu"
-            for k in range(t_max):
-                pre = seq[k] + h @ w_t
-                if b_hh is not None:
-                    pre += b_hh
-                h_new = xp.maximum(pre, 0) if relu else xp.tanh(pre)
-                if masks is not None:
-                    h_new = h + masks[k] * (h_new - h)
-                hs[k + 1] = h = h_new
+                    seq = seq + b_hh
+                relu = mode == "rnn_relu"
+                for k in range(t_max):
+                    h_new = hs[k + 1]
+                    xp.matmul(hs[k], w_t, out=h_new)
+                    h_new += seq[k]
+                    if relu:
+                        xp.maximum(h_new, 0, out=h_new)
+                    else:
+                        xp.tanh(h_new, out=h_new)
+                    if masks is not None:
+                        _blend(h_new, hs[k], masks[k])
+        finally:
+            errs.__exit__(None, None, None)
         out = hs[1:] if masks is None else hs[1:] * masks
         if reverse:
             out = out[::-1]
@@ -162,7 +188,7 @@ class RecurrentLayer(Op):
         """Back-propagation through time on raw arrays: the gradients of every input."""
         hs, masks, mode, hid = ctx.hs, ctx.masks, ctx.mode, ctx.hid
         xp = xp_of(hs)
-        t_max, dt = hs.shape[0] - 1, hs.dtype
+        t_max, batch, dt = hs.shape[0] - 1, hs.shape[1], hs.dtype
         d_out = grads[0]
         if d_out is not None and ctx.reverse:
             d_out = d_out[::-1]
@@ -172,74 +198,120 @@ class RecurrentLayer(Op):
         need = ctx.needs_input_grad
         st = ctx.state
         gates = _GATES[mode]
-        dgate = xp.empty((t_max, hs.shape[1], gates * hid), dtype=dt)
+        dgate = xp.empty((t_max, batch, gates * hid), dtype=dt)
+        t1 = xp.empty((batch, hid), dtype=dt)
+        t2 = xp.empty((batch, hid), dtype=dt)
+        keep = xp.empty_like(dh) if masks is not None else None  # what passes by off steps
         if mode == "lstm":
-            acts, cs, raw = st["acts"], st["cs"], st["raw"]
+            acts, cs, tcs, raw = st["acts"], st["cs"], st["tcs"], st["raw"]
             dc = xp.zeros_like(cs[0]) if grads[2] is None else grads[2].copy()
+            keep_c = xp.empty_like(dc) if masks is not None else None
             d_proj = xp.empty_like(hs[1:]) if raw is not None else None
+            dhr = xp.empty((batch, hid), dtype=dt) if raw is not None else None
             for k in range(t_max - 1, -1, -1):
-                dh_k = dh if d_out is None else dh + d_out[k]
+                if d_out is not None:
+                    dh += d_out[k]
+                m = None if masks is None else masks[k]
+                if m is not None:  # off rows carry dh and dc through unchanged
+                    xp.multiply(dh, 1 - m, out=keep)
+                    xp.multiply(dc, 1 - m, out=keep_c)
+                    dh *= m
                 a = acts[k]
                 i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
-                m = None if masks is None else masks[k]
+                tc = tcs[k]
                 if raw is not None:
-                    d_proj[k] = dh_k if m is None else dh_k * m
-                    dhr = dh_k @ w_hr
+                    d_proj[k] = dh
+                    xp.matmul(dh, w_hr, out=dhr)
+                    dho = dhr
                 else:
-                    dhr = dh_k
-                tc = xp.tanh(cs[k + 1])
-                dc_k = dc + dhr * o * (1 - tc * tc)
-                if m is not None:
-                    dc_k = dc + m * (dc_k - dc)
-                    dhr = dhr * m
+                    dho = dh
                 dg = dgate[k]
-                dg[:, :hid] = dc_k * g * i * (1 - i)
-                dg[:, hid:2 * hid] = dc_k * cs[k] * f * (1 - f)
-                dg[:, 2 * hid:3 * hid] = dc_k * i * (1 - g * g)
-                dg[:, 3 * hid:] = dhr * tc * o * (1 - o)
+                xp.multiply(tc, tc, out=t1)  # dc += dh o (1 - tanh(c)^2)
+                xp.subtract(1, t1, out=t1)
+                t1 *= o
+                t1 *= dho
+                dc += t1
                 if m is not None:
-                    dg *= m
-                    dc_k = dc_k - m * dc_k * (1 - f)  # carried where off, times f where on
-                    dh = dh_k - m * dh_k + dg @ w_hh
-                else:
-                    dc_k = dc_k * f
-                    dh = dg @ w_hh
-                dc = dc_k
+                    dc *= m
+                d_i, d_f, d_g, d_o = (dg[:, :hid], dg[:, hid:2 * hid], dg[:, 2 * hid:3 * hid],
+                                      dg[:, 3 * hid:])
+                xp.subtract(1, i, out=t2)
+                xp.multiply(dc, g, out=d_i)
+                d_i *= i
+                d_i *= t2
+                xp.subtract(1, f, out=t2)
+                xp.multiply(dc, cs[k], out=d_f)
+                d_f *= f
+                d_f *= t2
+                xp.multiply(g, g, out=t2)
+                xp.subtract(1, t2, out=t2)
+                xp.multiply(dc, i, out=d_g)
+                d_g *= t2
+                xp.subtract(1, o, out=t2)
+                xp.multiply(dho, tc, out=d_o)
+                d_o *= o
+                d_o *= t2
+                dc *= f
+                xp.matmul(dg, w_hh, out=dh)
+                if m is not None:
+                    dh += keep
+                    dc += keep_c
             dc0 = dc
         elif mode == "gru":
             acts, ghn = st["acts"], st["ghn"]
             d_hh = xp.empty_like(dgate)  # the gradient of W_hh h + b_hh
+            dhz = xp.empty_like(dh)
             for k in range(t_max - 1, -1, -1):
-                dh_k = dh if d_out is None else dh + d_out[k]
+                if d_out is not None:
+                    dh += d_out[k]
+                m = None if masks is None else masks[k]
+                if m is not None:
+                    xp.multiply(dh, 1 - m, out=keep)
+                    dh *= m
                 a = acts[k]
                 r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
-                h_prev = hs[k]
-                m = None if masks is None else masks[k]
-                dhm = dh_k if m is None else dh_k * m
-                dn = dhm * (1 - z) * (1 - n * n)
-                dz = dhm * (h_prev - n) * z * (1 - z)
-                dr = dn * ghn[k] * r * (1 - r)
                 dg, dgh = dgate[k], d_hh[k]
-                dg[:, :hid] = dr
-                dg[:, hid:2 * hid] = dz
-                dg[:, 2 * hid:] = dn
+                d_r, d_z, d_n = dg[:, :hid], dg[:, hid:2 * hid], dg[:, 2 * hid:]
+                xp.multiply(n, n, out=t1)  # dn = dh (1 - z) (1 - n^2)
+                xp.subtract(1, t1, out=t1)
+                xp.subtract(1, z, out=t2)
+                xp.multiply(dh, t2, out=d_n)
+                d_n *= t1
+                xp.subtract(hs[k], n, out=t1)  # dz = dh (h - n) z (1 - z)
+                xp.multiply(dh, t1, out=d_z)
+                d_z *= z
+                d_z *= t2
+                xp.subtract(1, r, out=t2)  # dr = dn ghn r (1 - r)
+                xp.multiply(d_n, ghn[k], out=d_r)
+                d_r *= r
+                d_r *= t2
                 dgh[:, :2 * hid] = dg[:, :2 * hid]
-                dgh[:, 2 * hid:] = dn * r
-                dh = dgh @ w_hh + dhm * z + (dh_k - dhm)
+                xp.multiply(d_n, r, out=dgh[:, 2 * hid:])
+                xp.multiply(dh, z, out=dhz)
+                xp.matmul(dgh, w_hh, out=dh)
+                dh += dhz
+                if m is not None:
+                    dh += keep
             dc0 = None
         else:
             relu = mode == "rnn_relu"
             for k in range(t_max - 1, -1, -1):
-                dh_k = dh if d_out is None else dh + d_out[k]
-                h_new = hs[k + 1]
+                if d_out is not None:
+                    dh += d_out[k]
                 m = None if masks is None else masks[k]
-                dhm = dh_k if m is None else dh_k * m
-                dg = dgate[k]
+                if m is not None:
+                    xp.multiply(dh, 1 - m, out=keep)
+                    dh *= m
+                h_new, dg = hs[k + 1], dgate[k]
                 if relu:
-                    xp.multiply(dhm, h_new > 0, out=dg)
+                    xp.multiply(dh, h_new > 0, out=dg)
                 else:
-                    xp.multiply(dhm, 1 - h_new * h_new, out=dg)
-                dh = dg @ w_hh + (dh_k - dhm)
+                    xp.multiply(h_new, h_new, out=dg)
+                    xp.subtract(1, dg, out=dg)
+                    dg *= dh
+                xp.matmul(dg, w_hh, out=dh)
+                if m is not None:
+                    dh += keep
             dc0 = None
         d_rec = d_hh if mode == "gru" else dgate  # what multiplies W_hh h_{t-1}
         flat = d_rec.reshape(-1, d_rec.shape[2])
@@ -253,6 +325,13 @@ class RecurrentLayer(Op):
             d_xp = xp.ascontiguousarray(dgate[::-1]) if ctx.reverse else dgate
         return (d_xp, d_w_hh, d_b_hh, dh if need[3] else None,
                 dc0 if need[4] else None, d_w_hr, None, None, None)
+
+
+def _blend(new, old, m):
+    """new <- old + m (new - old), in place: off rows (m = 0) keep the old state."""
+    new -= old
+    new *= m
+    new += old
 
 
 def recurrent_layer(xproj: Tensor, w_hh: Tensor, b_hh, h0: Tensor, c0, w_hr, mode: str,

@@ -1,0 +1,102 @@
+"""Recurrent speed: ember vs PyTorch (CPU) on the same character-level language-model step.
+
+The step: embedding 64 -> one LSTM (or GRU) layer of 256 -> linear to 65 characters,
+sequence 64, batch 32, cross-entropy over every position, backward, Adam. The two libraries
+alternate in short rounds; the script prints medians (ms per step), the ratio ember/torch
+(time: lower is better; below 1.0 ember is faster) and the load average. Both sides get
+``--threads`` (BLAS and torch intra-op).
+
+    python bench/bench_rnn.py --threads 1
+    python bench/bench_rnn.py --threads 2 --cell gru
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+
+def _parse():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=1, help="threads for both libraries")
+    p.add_argument("--rounds", type=int, default=7, help="alternating rounds")
+    p.add_argument("--steps", type=int, default=3, help="training steps per round")
+    p.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
+    return p.parse_args()
+
+
+ARGS = _parse()
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(ARGS.threads)
+
+import numpy as np  # noqa: E402
+
+import ember  # noqa: E402
+
+try:
+    import torch  # noqa: E402
+except ImportError:
+    sys.exit("bench_rnn: PyTorch is needed as the reference (pip install torch==2.13.0)")
+
+torch.set_num_threads(ARGS.threads)
+VOCAB, EMBED, HIDDEN, SEQ, BATCH = 65, 64, 256, 64, 32
+
+
+def make_step(m):
+    m.manual_seed(0)
+    nn = m.nn
+
+    class CharLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(VOCAB, EMBED)
+            self.rnn = (nn.LSTM if ARGS.cell == "lstm" else nn.GRU)(EMBED, HIDDEN)
+            self.head = nn.Linear(HIDDEN, VOCAB)
+
+        def forward(self, x):
+            out, _ = self.rnn(self.embed(x))
+            return self.head(out)
+
+    model = CharLM()
+    opt = m.optim.Adam(model.parameters(), lr=2e-3)
+    rng = np.random.default_rng(0)
+    x = m.tensor(rng.integers(0, VOCAB, (SEQ, BATCH)))
+    y = m.tensor(rng.integers(0, VOCAB, (SEQ, BATCH)))
+
+    def step():
+        opt.zero_grad()
+        logits = model(x)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, VOCAB), y.reshape(-1))
+        loss.backward()
+        opt.step()
+    return step
+
+
+def time_steps(step, n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        step()
+    return (time.perf_counter() - t0) / n
+
+
+def main():
+    print(f"threads={ARGS.threads} cell={ARGS.cell} numpy={np.__version__} "
+          f"torch={torch.__version__} load={os.getloadavg()[0]:.2f}")
+    steps = {"ember": make_step(ember), "torch": make_step(torch)}
+    for s in steps.values():  # warm up
+        time_steps(s, 2)
+    times = {"ember": [], "torch": []}
+    for r in range(ARGS.rounds):
+        for lib in (("ember", "torch") if r % 2 == 0 else ("torch", "ember")):
+            times[lib].append(time_steps(steps[lib], ARGS.steps))
+    e, t = statistics.median(times["ember"]), statistics.median(times["torch"])
+    print(f"{ARGS.cell}-lm ember {e * 1e3:8.1f} ms/step   torch {t * 1e3:8.1f} ms/step   "
+          f"ratio ember/torch (time) {e / t:5.2f}   (worst round ember "
+          f"{max(times['ember']) * 1e3:.1f}, torch {max(times['torch']) * 1e3:.1f})")
+    print(f"load after={os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
