@@ -123,21 +123,49 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False,
               sparse: bool = False) -> Tensor:
-    """Rows of ``weight`` picked by the integer ``input``; ``padding_idx`` rows get no gradient."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
-                                  "supported by ember")
+    """Rows of ``weight`` picked by the integer ``input``; ``padding_idx`` rows get no gradient.
+
+    ``max_norm``: the looked-up rows whose ``norm_type``-norm exceeds it are rescaled to it,
+    in ``weight`` itself (as PyTorch does). ``scale_grad_by_freq``: each row's gradient is
+    divided by how often its index occurs in ``input``.
+    """
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported by ember "
+                                  "(ember has no sparse tensors); use sparse=False")
     if input._data.dtype.kind not in "iu":
         raise RuntimeError(f"embedding: expected integer indices, got {input.dtype}")
     n = weight.shape[0]
     if input.numel() and (int(input._data.max()) >= n or int(input._data.min()) < 0):
         raise IndexError(f"embedding: index out of range in self (indices must be in [0, {n}), "
                          f"got min {int(input._data.min())}, max {int(input._data.max())})")
+    if max_norm is not None:
+        _renorm_rows(weight, input, float(max_norm), float(norm_type))
     out = weight[input]
     if padding_idx is not None and weight.requires_grad:
         keep = _wrap((input._data != padding_idx % n)[..., None], False, None, 0)
         out = ops.where(keep, out, out.detach())
+    if scale_grad_by_freq and weight.requires_grad:
+        xp = backend.xp(input._data)
+        _, inverse, counts = xp.unique(input._data.reshape(-1), return_inverse=True,
+                                       return_counts=True)
+        scale = (1.0 / counts[inverse]).astype(weight._data.dtype).reshape(
+            tuple(input.shape) + (1,))
+        flat = out.detach()
+        out = flat + (out - flat) * _wrap(scale, False, None, 0)  # same values, scaled gradient
     return out
+
+
+def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    """Rescale in place the rows of ``weight`` named by ``input`` whose norm exceeds max_norm."""
+    xp = backend.xp(weight._data)
+    rows = xp.unique(input._data.reshape(-1))
+    w = weight._data[rows]
+    norms = (xp.abs(w) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    big = norms > max_norm
+    if bool(big.any()):
+        scale = xp.where(big, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+        weight._data[rows] = w * scale[:, None]
+        weight._bump()
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -116,3 +116,27 @@ def test_alpha_dropout_keeps_mean_and_variance():
     x = ember.randn(400_000)
     y = enn.AlphaDropout(0.2).train()(x).numpy()
     assert abs(y.mean()) < 0.01 and abs(y.std() - 1) < 0.01
+
+
+@pytest.mark.parametrize("kw", [dict(max_norm=1.5), dict(max_norm=1.0, norm_type=1.0),
+                                dict(scale_grad_by_freq=True),
+                                dict(scale_grad_by_freq=True, padding_idx=2, max_norm=2.0)])
+def test_embedding_options_match_torch(kw):
+    rng = np.random.default_rng(2)
+    w = rng.standard_normal((6, 3)) * 2
+    idx = np.array([[1, 2, 2], [5, 1, 0]])
+    em = enn.Embedding.from_pretrained(ember.tensor(w), freeze=False, **kw)
+    tm = tnn.Embedding.from_pretrained(torch.tensor(w), freeze=False, **kw)
+    assert repr(em) == repr(tm)
+    eo, to = em(ember.tensor(idx)), tm(torch.tensor(idx))
+    g = rng.standard_normal(tuple(to.shape))
+    (eo * ember.tensor(g)).sum().backward()
+    (to * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(em.weight.detach().numpy(), tm.weight.detach().numpy(),
+                               rtol=1e-12)  # max_norm renormalizes the weight in place
+    np.testing.assert_allclose(em.weight.grad.numpy(), tm.weight.grad.numpy(), rtol=1e-12)
+    frozen = enn.Embedding.from_pretrained(ember.tensor(w))
+    assert not frozen.weight.requires_grad
+    with pytest.raises(NotImplementedError, match="sparse"):
+        enn.Embedding(3, 2, sparse=True)
