@@ -31,7 +31,7 @@ LAYERS = [
 ]
 OPS_ORDER = ["creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
              "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
-             "dropout", "rnn", "_methods"]
+             "dropout", "rnn", "attention", "_methods"]
 
 
 def _rank(mod):

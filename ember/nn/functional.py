@@ -20,6 +20,7 @@ from ..ops import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool2d
 from ..ops import (ctc_loss, multi_margin_loss, multilabel_margin_loss,  # noqa: F401
                    multilabel_soft_margin_loss, soft_margin_loss,
                    triplet_margin_with_distance_loss)
+from ..ops import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 from ..ops import dropout as _dropout
 from ..tensor import Tensor, _wrap
 

@@ -19,4 +19,5 @@ from .conv import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)

@@ -36,7 +36,7 @@ _SAME_NAME = {
         "transpose", "swapaxes", "t", "movedim", "expand", "expand_as", "broadcast_to", "repeat",
         "tile", "split", "chunk", "unbind", "flip", "roll", "contiguous", "narrow"],
     I: ["index_select", "gather", "scatter", "scatter_add", "masked_fill", "take_along_dim",
-        "nonzero", "masked_select", "take"],
+        "nonzero", "masked_select", "take", "triu", "tril"],
     A: ["softmax", "log_softmax"],
 }
 
@@ -98,8 +98,19 @@ Tensor.__rmatmul__ = _r(L.matmul)
 Tensor.__neg__ = E.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = E.abs
-Tensor.__eq__ = E.eq
-Tensor.__ne__ = E.ne
+def _dunder_compare(fn):
+    """``t == obj`` with an object that is no number, array or tensor: Python's answer (as in
+    PyTorch, ``t == 'a'`` is False and ``t != None`` True), not an error."""
+    def op(self, other):
+        if other is None or isinstance(other, (str, bytes, dict, set)):
+            return NotImplemented
+        return fn(self, other)
+    op.__name__ = fn.__name__
+    return op
+
+
+Tensor.__eq__ = _dunder_compare(E.eq)
+Tensor.__ne__ = _dunder_compare(E.ne)
 Tensor.__lt__ = E.lt
 Tensor.__le__ = E.le
 Tensor.__gt__ = E.gt
@@ -137,7 +148,8 @@ def _inplace(fn, name):
 for _name in ["add", "sub", "mul", "div", "pow", "clamp", "clip", "neg", "exp", "log", "sqrt",
               "abs", "sign", "reciprocal", "sin", "cos", "tanh", "sigmoid", "relu", "floor",
               "ceil", "round", "trunc", "maximum", "minimum", "masked_fill", "scatter",
-              "scatter_add", "square", "exp2", "log1p", "expm1", "rsqrt", "erf", "remainder"]:
+              "scatter_add", "square", "exp2", "log1p", "expm1", "rsqrt", "erf", "remainder",
+              "triu", "tril"]:
     setattr(Tensor, _name + "_", _inplace(getattr(Tensor, _name), _name + "_"))
 
 Tensor.__iadd__ = Tensor.add_

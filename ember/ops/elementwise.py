@@ -821,7 +821,11 @@ def where(condition, input=None, other=None):
         a, b = binary_args(a, b, "where")
     else:
         a, b = binary_args(input, other, "where")
-    dt = (a if isinstance(a, Tensor) else b)._data.dtype
+    ref = a if isinstance(a, Tensor) else b
+    dt = ref._data.dtype
+    if type(cond._data) is not type(ref._data):
+        raise RuntimeError(f"where: expected condition, x and y to be on the same device, but "
+                           f"condition is on {cond.device} and x/y on {ref.device}")
     xp = xp_of(cond._data)
     ra = a if isinstance(a, Tensor) else _wrap(xp.asarray(a, dtype=dt), False, None, 0)
     rb = b if isinstance(b, Tensor) else _wrap(xp.asarray(b, dtype=dt), False, None, 0)

@@ -10,7 +10,7 @@ from ..tensor import Tensor, _wrap
 from ._util import nonzero_arrays, norm_dim, xp_of
 
 __all__ = ["index_select", "gather", "scatter", "scatter_add", "masked_fill", "take_along_dim",
-           "nonzero", "getitem", "setitem", "masked_select", "take"]
+           "nonzero", "getitem", "setitem", "masked_select", "take", "triu", "tril"]
 
 
 # ---------------------------------------------------------------------------- index normalisation
@@ -476,3 +476,28 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     if input._data.ndim == 0:
         return _wrap(xp.zeros((int(nz[0].size), 0), dtype=np.int64), False, None, 0)
     return _wrap(xp.stack(nz, axis=1), False, None, 0)
+
+
+def _triangle(name, keep_upper):
+    def fn(input: Tensor, diagonal: int = 0) -> Tensor:
+        if input.ndim < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions, got "
+                               f"shape {list(input.shape)}")
+        xp = xp_of(input._data)
+        n, m = input.shape[-2], input.shape[-1]
+        rows = xp.arange(n)[:, None]
+        cols = xp.arange(m)[None, :]
+        mask = cols - rows >= diagonal if keep_upper else cols - rows <= diagonal
+        from .elementwise import where  # noqa: PLC0415
+
+        zero = _wrap(xp.zeros((), dtype=input._data.dtype), False, None, 0)
+        return where(_wrap(mask, False, None, 0), input, zero)
+    fn.__name__ = name
+    fn.__doc__ = (f"The {'upper' if keep_upper else 'lower'} triangle of the last two dims "
+                  f"(elements with column - row {'>=' if keep_upper else '<='} diagonal), the "
+                  "rest zero. Backward: the gradient through the same mask.")
+    return fn
+
+
+triu = _triangle("triu", True)
+tril = _triangle("tril", False)

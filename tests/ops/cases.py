@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ember
 
-from ..opcheck import A0, B, I, N, OpCase, P, PR, T, U, torch
+from ..opcheck import A0, B, C, I, N, OpCase, P, PR, T, U, torch
 from ..opcheck import In
 
 
@@ -559,7 +559,22 @@ def _rec_inputs(gates, lstm):
     return [base + ((N(3, 2),) if lstm else ())]
 
 
+_BMASK = [[True, False, True, True, False], [True, True, False, False, False],
+          [False, True, True, True, True], [True, True, True, True, True]]
 RNN_CASES = [
+    row("sdpa", lambda m, q, k, v: F(m).scaled_dot_product_attention(q, k, v),
+        [(N(2, 4, 3), N(2, 5, 3), N(2, 5, 2)), (N(2, 2, 4, 3), N(2, 2, 5, 3), N(2, 2, 5, 3))]),
+    row("sdpa_bool_mask", lambda m, q, k, v, b: F(m).scaled_dot_product_attention(
+        q, k, v, attn_mask=b), [(N(2, 4, 3), N(2, 5, 3), N(2, 5, 2), C(_BMASK))]),
+    row("sdpa_float_mask_scale", lambda m, q, k, v, b: F(m).scaled_dot_product_attention(
+        q, k, v, attn_mask=b, scale=0.7), [(N(2, 4, 3), N(2, 5, 3), N(2, 5, 2), N(4, 5))]),
+    row("sdpa_causal", lambda m, q, k, v: F(m).scaled_dot_product_attention(
+        q, k, v, is_causal=True), [(N(2, 4, 3), N(2, 4, 3), N(2, 4, 3))]),
+    row("sdpa_gqa", lambda m, q, k, v: F(m).scaled_dot_product_attention(
+        q, k, v, enable_gqa=True), [(N(1, 4, 3, 2), N(1, 2, 3, 2), N(1, 2, 3, 2))]),
+    row("triu", lambda m, x: m.triu(x, 1), [(N(4, 5),), (N(2, 3, 3),), (T(3, 4),)]),
+    row("tril", lambda m, x: m.tril(x, -1), [(N(4, 5),), (N(2, 3, 3),)]),
+    row("tril_method", lambda m, x: x.tril(), [(N(3, 3),)]),
     row("lstm_step", lambda m, g, c: (ember.ops.lstm_step(g, c) if m is ember else
                                       _lstm_ref(m, g, c)),
         [(N(3, 8), N(3, 2)), (N(8), N(2))]),

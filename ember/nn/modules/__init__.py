@@ -1,5 +1,6 @@
 """The layer classes of ``ember.nn``."""
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
@@ -11,4 +12,5 @@ from .normalization import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
 from .vision import *  # noqa: F401,F403

@@ -268,3 +268,6 @@ class Softmax2d(Module):
             raise ValueError(f"Softmax2d: expected input of 3 or 4 dimensions, got shape "
                              f"{list(input.shape)}")
         return ops.softmax(input, -3)
+
+
+from .attention import MultiheadAttention  # noqa: E402,F401 - torch.nn.modules.activation
