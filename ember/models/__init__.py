@@ -1,7 +1,9 @@
 """Layer 6: the classic networks as ordinary Modules (torchvision's names and key layouts)."""
 from .alexnet import AlexNet, alexnet
+from .charlm import CharLM
 from .googlenet import GoogLeNet, Inception, googlenet
 from .lenet import LeNet5
+from .seq2seq import Seq2Seq
 from .resnet import (BasicBlock, Bottleneck, ResidualBlock, ResNet, resnet18, resnet34,
                      resnet50)
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
@@ -9,4 +11,4 @@ from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, 
 __all__ = ["LeNet5", "AlexNet", "alexnet", "VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn",
            "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "GoogLeNet", "Inception", "googlenet",
            "ResNet", "BasicBlock", "Bottleneck", "ResidualBlock", "resnet18", "resnet34",
-           "resnet50"]
+           "resnet50", "CharLM", "Seq2Seq"]

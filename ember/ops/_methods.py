@@ -243,6 +243,7 @@ Tensor.copy_ = copy_
 Tensor.uniform_ = uniform_
 Tensor.normal_ = normal_
 Tensor.bernoulli_ = bernoulli_
+Tensor.multinomial = C.multinomial
 Tensor.random_ = random_
 Tensor.bernoulli = lambda self, generator=None: C.bernoulli(self, generator=generator)
 

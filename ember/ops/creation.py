@@ -13,7 +13,7 @@ __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
     "ones_like", "full_like", "empty_like", "arange", "linspace", "logspace", "eye", "rand",
     "randn", "randint", "randperm", "normal", "bernoulli", "rand_like", "randn_like",
-    "randint_like", "scalar_tensor",
+    "randint_like", "scalar_tensor", "multinomial",
 ]
 
 
@@ -253,6 +253,48 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
         raise TypeError("normal(): with float mean and std, give a size")
     z = _gen(device, generator).standard_normal(_size((size,), "normal"))
     return _finish((mean + std * z).astype(_float_dtype(dtype)), requires_grad)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator=None) -> Tensor:
+    """Indices drawn with probabilities proportional to the rows of ``input`` (weights >= 0,
+    not necessarily normalized); without replacement, each index at most once per row.
+
+    Shape: (C,) -> (num_samples,); (N, C) -> (N, num_samples), int64.
+    """
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape "
+                           f"{list(input.shape)}")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got "
+                           f"{input.dtype}")
+    n_cat = input.shape[-1]
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: cannot sample {num_samples} (<= 0) samples")
+    if not replacement and num_samples > n_cat:
+        raise RuntimeError("multinomial: cannot sample n_sample > prob_dist.size(-1) samples "
+                           f"without replacement ({num_samples} > {n_cat})")
+    w = backend.to_host(input._data).astype(np.float64).reshape(-1, n_cat)
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise RuntimeError("multinomial: invalid multinomial distribution (encountering "
+                           "probability entry < 0, inf or nan)")
+    sums = w.sum(axis=1)
+    if (sums <= 0).any():
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities "
+                           "<= 0)")
+    rng = _gen("cpu", generator)  # drawn on the host (also for device inputs), then moved
+    rows = []
+    for row, total in zip(w, sums):
+        p = row / total
+        if not replacement and np.count_nonzero(p) < num_samples:
+            raise RuntimeError("multinomial: invalid multinomial distribution (with replacement"
+                               "=False, not enough non-negative category to sample)")
+        rows.append(rng.choice(n_cat, size=num_samples, replace=replacement, p=p))
+    out = np.stack(rows).astype(np.int64)
+    if input.ndim == 1:
+        out = out[0]
+    t = _wrap(out, False, None, 0)
+    return t if input.device.type == "cpu" else t.to(input.device)
 
 
 def bernoulli(input: Tensor, p=None, generator=None) -> Tensor:

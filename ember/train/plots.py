@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import numpy as np
 
-__all__ = ["plot_history", "plot_confusion", "plot_misclassified"]
+__all__ = ["plot_history", "plot_confusion", "plot_misclassified", "plot_attention"]
 
 
 def _plt():
@@ -18,10 +19,19 @@ def _plt():
 
 
 def _save(fig, path):
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100, bbox_inches="tight")
-    os.replace(tmp, path)
-    _plt().close(fig)
+    """Write the figure atomically, through a temporary file of its own (two runs writing
+    the same plot at once never share one)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp.png",
+                               dir=folder)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=100, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        _plt().close(fig)
 
 
 def plot_history(history: list[dict], path: str) -> str:
@@ -73,5 +83,20 @@ def plot_misclassified(images: np.ndarray, true, pred, classes, path: str, n: in
         img = images[i]
         ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
         ax.set_title(f"{classes[int(true[i])]} -> {classes[int(pred[i])]}", fontsize=7)
+    _save(fig, path)
+    return path
+
+
+def plot_attention(weights, source, output, path: str, title: str = "Attention") -> str:
+    """A heat map of attention ``weights`` (output steps x source steps), labelled with the
+    source and output tokens: where each output step looked."""
+    plt = _plt()
+    w = np.asarray(weights, dtype=np.float64)
+    fig, ax = plt.subplots(figsize=(1 + 0.45 * w.shape[1], 1 + 0.45 * w.shape[0]))
+    ax.imshow(w, cmap="viridis", vmin=0, vmax=max(float(w.max()), 1e-9))
+    ax.set(xticks=range(w.shape[1]), yticks=range(w.shape[0]), xlabel="source",
+           ylabel="output", title=title)
+    ax.set_xticklabels([str(t) for t in source])
+    ax.set_yticklabels([str(t) for t in output])
     _save(fig, path)
     return path
