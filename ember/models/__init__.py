@@ -1,5 +1,6 @@
 """Layer 6: the classic networks as ordinary Modules (torchvision's names and key layouts)."""
 from .alexnet import AlexNet, alexnet
+from .captioner import Captioner
 from .charlm import CharLM
 from .googlenet import GoogLeNet, Inception, googlenet
 from .lenet import LeNet5
@@ -11,4 +12,4 @@ from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, 
 __all__ = ["LeNet5", "AlexNet", "alexnet", "VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn",
            "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "GoogLeNet", "Inception", "googlenet",
            "ResNet", "BasicBlock", "Bottleneck", "ResidualBlock", "resnet18", "resnet34",
-           "resnet50", "CharLM", "Seq2Seq"]
+           "resnet50", "CharLM", "Seq2Seq", "Captioner"]

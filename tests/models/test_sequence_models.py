@@ -93,3 +93,22 @@ def test_charlm_example_runs(tmp_path, capsys):
                 "--prompt", "the "])
     out = capsys.readouterr().out
     assert math.isfinite(bpc) and "bits per character" in out and "the " in out
+
+
+def test_captioner_learns_to_describe_shapes(capsys):
+    main = runpy.run_path(str(EXAMPLES / "captioning.py"))["main"]
+    acc = main(["--epochs", "10", "--target", "0.95"])
+    assert acc >= 0.9  # exact three-word captions of held-out images
+    assert "held-out exact captions" in capsys.readouterr().out
+
+
+def test_captioned_shapes_dataset():
+    from ember.datasets import CaptionedShapes
+
+    a, b = CaptionedShapes(20, seed=3), CaptionedShapes(20, seed=3)
+    np.testing.assert_array_equal(a.images.numpy(), b.images.numpy())
+    img, cap = a[0]
+    assert tuple(img.shape) == (3, 24, 24) and cap.tolist()[0] == a.stoi["<bos>"]
+    assert len(a.decode(cap).split()) == 3 and float(img.max()) <= 1.0
+    with pytest.raises(ValueError, match="size >= 12"):
+        CaptionedShapes(5, size=8)
