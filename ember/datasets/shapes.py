@@ -41,7 +41,7 @@ class CaptionedShapes(Dataset):
     ``decode(ids)`` turns ids back into words. The same ``seed`` gives the same set.
     """
 
-    vocab = ["<pad>", "<bos>", "<eos>", *COLOURS, *SHAPES, *PLACES]
+    vocab = ("<pad>", "<bos>", "<eos>", *COLOURS, *SHAPES, *PLACES)
 
     def __init__(self, n: int = 1000, size: int = 24, seed: int = 0):
         if n <= 0 or size < 12:
