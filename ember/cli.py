@@ -4,6 +4,8 @@
     ember train lenet5 --dataset fashion-mnist --epochs 5
     ember evaluate runs/<run>
     ember predict runs/<run> digit.png
+    ember train charlm --cell gru --epochs 2   # a character-level language model
+    ember sample runs/<run> --prompt "The " --temperature 0.8
     ember data fetch mnist
     ember models
 """
@@ -22,6 +24,8 @@ MODELS = {
     "logistic": "multinomial logistic regression (a single Linear layer)",
     "lenet5": "LeNet-5 (two 5x5 convolutions, pooling, three fully connected layers)",
     "resnet18": "ResNet-18 with the small-input stem (for 28x28 / 32x32 images)",
+    "charlm": "character-level language model (--cell lstm|gru|rnn|transformer, --text FILE; "
+              "default text: Debian's fortunes); then `ember sample RUN`",
 }
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 STATS = {"mnist": ((0.1307,), (0.3081,)), "fashion-mnist": ((0.2860,), (0.3530,)),
@@ -160,11 +164,19 @@ def cmd_train(args):
                                              "scheduler", "seed", "activation", "limit",
                                              "val_size", "early_stopping", "clip_grad_norm")}
         cfg["hidden"] = [int(h) for h in args.hidden.split(",") if h]
+        if cfg["model"] == "charlm":
+            cfg.update(cell=args.cell, text=args.text and os.path.abspath(args.text),
+                       seq_len=args.seq_len, embed=args.embed, layers=args.layers,
+                       dataset="text")
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         run = os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}")
         os.makedirs(run, exist_ok=True)
         with open(os.path.join(run, "config.json"), "w") as f:
             json.dump(cfg, f, indent=2)
+    if cfg["model"] == "charlm":
+        from ember.train import charlm  # noqa: PLC0415
+
+        return charlm.train(args, cfg, run, device, bool(args.resume))
     ember.manual_seed(cfg["seed"])
     flat = cfg["model"] in ("mlp", "logistic")
     train = _dataset(cfg["dataset"], True, args.data)
@@ -298,6 +310,12 @@ def cmd_data(args):
     print(f"{args.name}: ready in {getattr(ds, 'raw_folder', ds.root)}")
 
 
+def cmd_sample(args):
+    from ember.train import charlm  # noqa: PLC0415
+
+    return charlm.sample(args)
+
+
 def cmd_models(args):
     for k, v in MODELS.items():
         print(f"{k:10s} {v}")
@@ -337,6 +355,14 @@ def make_parser():
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--device", default="auto",
                    help="cpu, cuda or cuda:N (default auto: the GPU where CuPy sees one)")
+    lm = t.add_argument_group("charlm (character-level language model)")
+    lm.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn", "transformer"],
+                    help="the sequence model (default lstm)")
+    lm.add_argument("--text", default=None, metavar="FILE",
+                    help="a UTF-8 text file (default: Debian's fortunes, fetched offline)")
+    lm.add_argument("--seq-len", type=int, default=64, help="characters per window (64)")
+    lm.add_argument("--embed", type=int, default=64, help="embedding size (64)")
+    lm.add_argument("--layers", type=int, default=1, help="recurrent/Transformer layers (1)")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("evaluate", help="test error of a run's checkpoint")
     e.add_argument("run")
@@ -357,6 +383,15 @@ def make_parser():
     f.add_argument("name", choices=sorted(DATASETS))
     f.add_argument("--data", default=data_default)
     f.set_defaults(func=cmd_data)
+    sa = sub.add_parser("sample", help="write text with a charlm run's model")
+    sa.add_argument("run")
+    sa.add_argument("--prompt", default="", help="the text to continue (default: a new line)")
+    sa.add_argument("--length", type=int, default=300, help="characters to write (300)")
+    sa.add_argument("--temperature", type=float, default=0.8,
+                    help="sampling temperature; 0 picks the likeliest character (0.8)")
+    sa.add_argument("--checkpoint", default="best", choices=["best", "last"])
+    sa.add_argument("--seed", type=int, default=0)
+    sa.set_defaults(func=cmd_sample)
     m = sub.add_parser("models", help="list the models `ember train` knows")
     m.set_defaults(func=cmd_models)
     return p

@@ -72,7 +72,8 @@ def test_cli_train_and_evaluate_in_a_subprocess(fake_mnist):
 
 @pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["evaluate", "--help"],
                                   ["predict", "--help"],
-                                  ["data", "fetch", "--help"], ["models", "--help"]])
+                                  ["data", "fetch", "--help"], ["models", "--help"],
+                                  ["sample", "--help"]])
 def test_help_everywhere(argv, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(argv)

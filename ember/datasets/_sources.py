@@ -151,3 +151,76 @@ def mnist_from_wheel(wheel: str):
 
     return (to_u8(np.concatenate([xtr, xva])), np.concatenate([ytr, yva]).astype(np.uint8),
             to_u8(xte), np.asarray(yte).astype(np.uint8))
+
+
+FORTUNES_DIRS = ("/usr/share/games/fortunes",)
+
+
+def _fortune_files(folder: str) -> list:
+    """The data files of a fortunes folder: plain text, '%'-separated (not the .dat indexes)."""
+    out = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if name.endswith((".dat", ".u8")) or name.startswith(".") or os.path.islink(path) or \
+                not os.path.isfile(path):
+            continue
+        out.append(path)
+    return out
+
+
+def fetch_fortunes(folder: str) -> str:
+    """``apt-get download fortunes`` and unpack its data files into ``folder`` (nothing is
+    installed); returns the folder."""
+    if os.path.isdir(folder) and _fortune_files(folder):
+        return folder
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            r = subprocess.run(["apt-get", "download", "fortunes"], cwd=tmp, capture_output=True,
+                               text=True, timeout=300)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise RuntimeError(f"could not run apt-get download fortunes ({exc})") from None
+        debs = [f for f in os.listdir(tmp) if f.endswith(".deb")]
+        if r.returncode != 0 or not debs:
+            raise RuntimeError(f"apt-get download fortunes failed: "
+                               f"{(r.stderr or r.stdout).strip()[-300:]}")
+        unpacked = os.path.join(tmp, "x")
+        x = subprocess.run(["dpkg-deb", "-x", os.path.join(tmp, debs[0]), unpacked],
+                           capture_output=True, text=True)
+        src = os.path.join(unpacked, "usr", "share", "games", "fortunes")
+        if x.returncode != 0 or not os.path.isdir(src):
+            raise RuntimeError(f"could not unpack {debs[0]}: {x.stderr.strip()[-300:]}")
+        os.makedirs(folder, exist_ok=True)
+        for path in _fortune_files(src):
+            with open(path, "rb") as f:
+                atomic_write(os.path.join(folder, os.path.basename(path)), f.read())
+    return folder
+
+
+def fortunes_text(root=None, download: bool = True) -> str:
+    """English text from the Debian package ``fortunes``: every cookie of its data files,
+    concatenated (the '%' separator lines become blank lines).
+
+    Looks in ``<root>/fortunes`` (``root`` as for every dataset), then in the installed
+    package's folder, then fetches the package with ``apt-get download`` into the cache.
+    """
+    cache = os.path.join(data_root(root), "fortunes")
+    folder = None
+    for candidate in (cache,) + FORTUNES_DIRS:
+        if os.path.isdir(candidate) and _fortune_files(candidate):
+            folder = candidate
+            break
+    if folder is None:
+        if not download:
+            raise RuntimeError(f"fortunes: no text in {cache} or {FORTUNES_DIRS[0]} (pass "
+                               "download=True to fetch the Debian package)")
+        try:
+            folder = fetch_fortunes(cache)
+        except RuntimeError as exc:
+            raise RuntimeError(f"fortunes: {exc}. Put the data files of Debian's 'fortunes' "
+                               f"package into {cache}, or give a text file instead") from None
+    parts = []
+    for path in _fortune_files(folder):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            parts.append("\n".join("" if line.strip() == "%" else line
+                                   for line in f.read().splitlines()))
+    return "\n".join(parts)

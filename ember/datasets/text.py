@@ -11,6 +11,13 @@ from ..tensor import Tensor, _wrap
 __all__ = ["TextCorpus"]
 
 
+def _looks_like_path(source: str) -> bool:
+    """A short one-line string ending in a file suffix or naming a folder: meant as a path."""
+    if "\n" in source or len(source) > 4096 or " " in source.strip():
+        return False
+    return os.sep in source or os.path.splitext(source)[1] in (".txt", ".md", ".text", ".csv")
+
+
 class TextCorpus:
     """Tokens, vocabulary and train/valid splits of a text, batched for language models.
 
@@ -22,18 +29,25 @@ class TextCorpus:
         lower: lower-case the text first.
 
     ``stoi``/``itos`` map tokens to ids (by decreasing frequency, ties in order of
-    the token); ``train``/``valid`` are int64 id tensors.
+    the token); ``train``/``valid``/``test`` are int64 id tensors (the last parts of the
+    stream are validation, then test). A ``source`` that looks like a file path but does not
+    exist is an error, never a one-line corpus of its characters.
     """
 
     def __init__(self, source: str, level: str = "char", valid_fraction: float = 0.1,
-                 min_freq: int = 1, lower: bool = False):
+                 min_freq: int = 1, lower: bool = False, test_fraction: float = 0.0):
         if level not in ("char", "word"):
             raise ValueError(f"TextCorpus: level must be 'char' or 'word', got {level!r}")
-        if not 0 <= valid_fraction < 1:
-            raise ValueError("TextCorpus: valid_fraction must be in [0, 1)")
+        if not 0 <= valid_fraction < 1 or not 0 <= test_fraction < 1 or \
+                valid_fraction + test_fraction >= 1:
+            raise ValueError("TextCorpus: valid_fraction and test_fraction must be in [0, 1) "
+                             "and leave some text for training")
         if os.path.exists(source):
             with open(source, encoding="utf-8") as f:
                 text = f.read()
+        elif _looks_like_path(source):
+            raise FileNotFoundError(f"TextCorpus: no such file: {source!r} (to use a string "
+                                    "as the text itself, it must not look like a file path)")
         else:
             text = source
         if lower:
@@ -51,8 +65,22 @@ class TextCorpus:
         self.stoi = {t: i for i, t in enumerate(vocab)}
         ids = self.encode(tokens)
         n_valid = int(len(tokens) * valid_fraction)
-        self.train = ids[:len(tokens) - n_valid]
-        self.valid = ids[len(tokens) - n_valid:]
+        n_test = int(len(tokens) * test_fraction)
+        n_train = len(tokens) - n_valid - n_test
+        self.train = ids[:n_train]
+        self.valid = ids[n_train:n_train + n_valid]
+        self.test = ids[n_train + n_valid:]
+
+    @classmethod
+    def fortunes(cls, root=None, level: str = "char", valid_fraction: float = 0.05,
+                 test_fraction: float = 0.05, download: bool = True, **kwargs) -> TextCorpus:
+        """English text from Debian's ``fortunes`` package (about 2.5 million characters),
+        read from ``<root>/fortunes``, the installed package, or fetched with
+        ``apt-get download`` (nothing is installed)."""
+        from ._sources import fortunes_text  # noqa: PLC0415
+
+        return cls(fortunes_text(root, download), level=level, valid_fraction=valid_fraction,
+                   test_fraction=test_fraction, **kwargs)
 
     @property
     def vocab_size(self) -> int:

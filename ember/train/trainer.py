@@ -203,7 +203,7 @@ class Trainer:
     def evaluate(self, loader, topk=(1,)) -> dict:
         """Mean loss and top-k accuracy over ``loader``, in eval mode and without a graph."""
         self.model.eval()
-        total, n = 0.0, 0
+        total, n, targets = 0.0, 0, 0
         correct = {k: 0 for k in topk}
         with no_grad():
             for x, y in loader:
@@ -211,13 +211,14 @@ class Trainer:
                 b = y.shape[0]
                 total += self.loss_fn(out, self._to_device(y)).item() * b
                 n += b
+                targets += y.numel()  # (N,) class labels, or (N, d...) per-position targets
                 order = np.argsort(-out.cpu().numpy(), axis=1)
                 yy = y.cpu().numpy()[:, None]
                 for k in topk:
                     correct[k] += int((order[:, :k] == yy).any(axis=1).sum())
         res = {"loss": total / max(n, 1)}
         for k in topk:
-            res["accuracy" if k == 1 else f"top{k}_accuracy"] = correct[k] / max(n, 1)
+            res["accuracy" if k == 1 else f"top{k}_accuracy"] = correct[k] / max(targets, 1)
         return res
 
     def predict(self, loader):

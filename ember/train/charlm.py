@@ -1,0 +1,164 @@
+"""``ember train charlm`` and ``ember sample``: a character-level language model from a text.
+
+The text (Debian's ``fortunes`` by default, or ``--text FILE``) is split into train,
+validation and test parts; training reads non-overlapping windows of ``--seq-len``
+characters (each starting from a zero state) in shuffled batches, with the Trainer's
+progress bar, metrics, checkpoints and plots. Validation and test losses are reported in
+bits per character. The run folder also keeps the vocabulary (``vocab.json``), so ``ember
+sample RUN`` can write text from the trained model.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+
+from .. import nn
+from ..datasets import TextCorpus
+from ..models import CharLM
+from ..utils.data import DataLoader, TensorDataset
+from .trainer import Callback
+
+__all__ = ["WindowLM", "train", "sample"]
+LOG2 = math.log(2)
+
+
+class WindowLM(nn.Module):
+    """A CharLM over batches of windows (N, T) for the Trainer: logits (N, vocab, T), the
+    layout cross_entropy takes for per-position targets (N, T)."""
+
+    def __init__(self, lm: CharLM):
+        super().__init__()
+        self.lm = lm
+
+    def forward(self, x):
+        logits, _ = self.lm(x.t())
+        return logits.permute(1, 2, 0)
+
+
+class BitsPerChar(Callback):
+    """Adds ``val_bpc`` (validation loss in bits per character) to each epoch's logs."""
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if "val_loss" in logs:
+            logs["val_bpc"] = logs["val_loss"] / LOG2
+
+
+def _windows(ids, seq_len, limit=None):
+    n = (ids.shape[0] - 1) // seq_len
+    if limit:
+        n = min(n, limit)
+    if n <= 0:
+        raise SystemExit(f"ember: the text part has {ids.shape[0]} characters, fewer than one "
+                         f"window of --seq-len {seq_len} + 1")
+    x = ids[:n * seq_len].reshape(n, seq_len)
+    y = ids[1:n * seq_len + 1].reshape(n, seq_len)
+    return TensorDataset(x, y)
+
+
+def corpus_for(text_path, data_root):
+    if text_path:
+        if not os.path.isfile(text_path):
+            raise SystemExit(f"ember: --text {text_path}: no such file")
+        with open(text_path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        return TextCorpus(text + "\n", level="char", valid_fraction=0.05, test_fraction=0.05)
+    try:
+        return TextCorpus.fortunes(data_root)
+    except RuntimeError as exc:
+        raise SystemExit(f"ember: {exc}") from None
+
+
+def build(cfg, vocab_size):
+    lm = CharLM(vocab_size, cfg["embed"], cfg["hidden"][0] if cfg["hidden"] else 256,
+                num_layers=cfg["layers"], cell=cfg["cell"], dropout=cfg["dropout"],
+                max_len=max(cfg["seq_len"], 16))
+    return WindowLM(lm)
+
+
+def train(args, cfg, run, device, resume):
+    """Train a char LM as ``ember train charlm`` asks; returns the run folder."""
+    import ember  # noqa: PLC0415
+
+    from ..cli import build_optimizer, build_scheduler  # noqa: PLC0415
+    from . import Checkpoint, EarlyStopping, MetricsLogger, ProgressBar, Trainer  # noqa
+    from .plots import plot_history  # noqa: PLC0415
+
+    corpus = corpus_for(cfg.get("text"), args.data)
+    vocab_path = os.path.join(run, "vocab.json")
+    if resume:
+        with open(vocab_path, encoding="utf-8") as f:
+            if json.load(f) != corpus.itos:
+                raise SystemExit(f"ember: --resume {run}: the text's vocabulary differs from "
+                                 "the run's (train on the same text to resume)")
+    else:
+        with open(vocab_path, "w", encoding="utf-8") as f:
+            json.dump(corpus.itos, f)
+    ember.manual_seed(cfg["seed"])
+    model = build(cfg, corpus.vocab_size).to(device)
+    opt = build_optimizer(cfg, model.parameters())
+    train_set = _windows(corpus.train, cfg["seq_len"], cfg["limit"])
+    loader = DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True,
+                        generator=ember.Generator().manual_seed(cfg["seed"]))
+    val = DataLoader(_windows(corpus.valid, cfg["seq_len"]), batch_size=256)
+    sched, per_batch = build_scheduler(cfg, opt, len(loader))
+    callbacks = [BitsPerChar(), ProgressBar(quiet=args.quiet), MetricsLogger(run),
+                 Checkpoint(run)]
+    if cfg["early_stopping"]:
+        callbacks.append(EarlyStopping(patience=cfg["early_stopping"]))
+    trainer = Trainer(model, opt, scheduler=sched, scheduler_per_batch=per_batch,
+                      callbacks=callbacks, clip_grad_norm=cfg["clip_grad_norm"] or 1.0,
+                      seed=cfg["seed"], device=device)
+    loader.generator = trainer.generator
+    if resume:
+        trainer.load_checkpoint(os.path.join(run, "last.safetensors"))
+        print(f"resuming {run} after epoch {trainer.epoch}")
+    src = cfg.get("text") or "Debian's fortunes"
+    print(f"ember: training a character-level {cfg['cell']} language model on {src} "
+          f"({corpus.train.shape[0]:,} training characters, {len(train_set):,} windows of "
+          f"{cfg['seq_len']}, vocabulary {corpus.vocab_size}) -> {run}")
+    trainer.fit(loader, val, epochs=cfg["epochs"])
+    test = trainer.evaluate(DataLoader(_windows(corpus.test, cfg["seq_len"]), batch_size=256))
+    result = {"test_bits_per_char": test["loss"] / LOG2, "test_accuracy": test["accuracy"],
+              "checkpoint": "last"}
+    with open(os.path.join(run, "test.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    plot_history(trainer.history, os.path.join(run, "loss.png"))
+    text = corpus.decode(model.lm.generate(corpus.encode("\n"), 200, temperature=0.8))
+    print(f"test: {result['test_bits_per_char']:.3f} bits per character (last epoch's model); "
+          f"run folder {run}\nsample:\n{text}")
+    return run
+
+
+def sample(args):
+    """``ember sample RUN``: text from a trained char LM."""
+    import ember  # noqa: PLC0415
+
+    cfg_path = os.path.join(args.run, "config.json")
+    if not os.path.isfile(cfg_path):
+        raise SystemExit(f"ember: {args.run}: not a run folder (no config.json)")
+    with open(cfg_path) as f:
+        cfg = json.load(f)
+    if cfg.get("model") != "charlm":
+        raise SystemExit(f"ember: {args.run}: a {cfg.get('model')} run; `ember sample` needs "
+                         "a charlm run")
+    with open(os.path.join(args.run, "vocab.json"), encoding="utf-8") as f:
+        itos = json.load(f)
+    ckpt = os.path.join(args.run, f"{args.checkpoint}.safetensors")
+    if not os.path.exists(ckpt):
+        ckpt = os.path.join(args.run, "last.safetensors")
+    model = build(cfg, len(itos))
+    model.load_state_dict(ember.load(ckpt)["model"])
+    stoi = {c: i for i, c in enumerate(itos)}
+    prompt = args.prompt if args.prompt else "\n"
+    missing = sorted({c for c in prompt if c not in stoi})
+    if missing:
+        raise SystemExit(f"ember: the prompt has characters the model never saw: {missing}")
+    if args.temperature < 0:
+        raise SystemExit("ember: --temperature must be >= 0")
+    gen = ember.Generator().manual_seed(args.seed)
+    ids = model.lm.generate([stoi[c] for c in prompt], args.length,
+                            temperature=args.temperature, generator=gen)
+    text = prompt + "".join(itos[i] for i in ids)
+    print(text)
+    return text
