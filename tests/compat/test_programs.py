@@ -73,6 +73,11 @@ def check_word_lm(r):
                          "rnn.bias_hh_l0"]
 
 
+def check_transformer_lm(r):
+    assert _falls(r["first_loss"], r["last_loss"], 0.9) and r["out_shape"] == [8, 2, 20]
+    assert r["n_keys"] == 30 and r["first_keys"][0] == "encoder.layers.0.self_attn.in_proj_weight"
+
+
 def check_sine_lstmcell(r):
     assert r["losses"][-1] < r["losses"][0] and r["pred_shape"] == [3, 69]
 
@@ -96,7 +101,8 @@ def test_program_runs_and_learns(program, lib, tmp_path_factory):
 
 
 @pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
-@pytest.mark.parametrize("program", ["mnist_cnn", "vae", "poly_regression", "word_lm"])
+@pytest.mark.parametrize("program", ["mnist_cnn", "vae", "poly_regression", "word_lm",
+                                     "transformer_lm"])
 def test_program_results_agree_with_pytorch(program, tmp_path_factory):
     ours, theirs = _run(program, "ember", tmp_path_factory), _run(program, "torch",
                                                                    tmp_path_factory)
@@ -104,6 +110,8 @@ def test_program_results_agree_with_pytorch(program, tmp_path_factory):
     if program == "mnist_cnn":
         assert ours["keys"] == theirs["keys"] and math.isclose(ours["lr"], theirs["lr"])
         assert abs(ours["last_loss"] - theirs["last_loss"]) < 0.5
+    elif program == "transformer_lm":
+        assert ours["first_keys"] == theirs["first_keys"] and ours["n_keys"] == theirs["n_keys"]
     elif program == "word_lm":
         assert ours["keys"] == theirs["keys"] and abs(ours["first_loss"] - theirs["first_loss"]) < 0.1
     elif program == "vae":  # the ELBO's scale and its fall are properties of the model
