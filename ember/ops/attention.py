@@ -48,11 +48,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     scores = matmul(query, key.transpose(-2, -1)) * factor
     if is_causal:
         if attn_mask is not None:
-            raise RuntimeError("scaled_dot_product_attention: _scaled_dot_product_attention: "
-                               "Explicit attn_mask should not be set when is_causal=True")
-        xp = type(scores._data)
+            raise RuntimeError("scaled_dot_product_attention: Explicit attn_mask should not be "
+                               "set when is_causal=True")
         causal = np.tril(np.ones((n_q, n_k), dtype=bool))
-        mask = _wrap(causal if xp is np.ndarray else _to_dev(causal, scores), False, None, 0)
+        on_host = type(scores._data) is np.ndarray
+        mask = _wrap(causal if on_host else _to_dev(causal, scores), False, None, 0)
         scores = E.where(mask, scores, -math.inf)
     elif attn_mask is not None:
         if attn_mask._data.dtype.kind == "b":
