@@ -30,6 +30,7 @@ from . import datasets, transforms
 from .utils import data as _data  # noqa: F401  (makes ember.utils.data importable)
 from .serialization import load, save
 from . import compiler, jit, onnx
+from . import metrics
 from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
 
 half, double, long, short = float16, float64, int64, int16
