@@ -4,6 +4,8 @@
     ember train lenet5 --dataset fashion-mnist --epochs 5
     ember evaluate runs/<run>
     ember predict runs/<run> digit.png
+    ember train vae --epochs 10                # autoencoder, vae, gan, dcgan, wgan-gp
+    ember sample runs/<run> -n 64 --out grid.png
     ember train charlm --cell gru --epochs 2   # a character-level language model
     ember sample runs/<run> --prompt "The " --temperature 0.8
     ember data fetch mnist
@@ -24,9 +26,15 @@ MODELS = {
     "logistic": "multinomial logistic regression (a single Linear layer)",
     "lenet5": "LeNet-5 (two 5x5 convolutions, pooling, three fully connected layers)",
     "resnet18": "ResNet-18 with the small-input stem (for 28x28 / 32x32 images)",
+    "autoencoder": "convolutional autoencoder (writes reconstructions' loss; --latent 64)",
+    "vae": "variational autoencoder 784-400-20 (--latent); then `ember sample RUN`",
+    "gan": "MLP GAN (non-saturating loss); then `ember sample RUN`",
+    "dcgan": "DCGAN (transposed convolutions + batch norm); then `ember sample RUN`",
+    "wgan-gp": "Wasserstein GAN with gradient penalty (DCGAN players, layer-norm critic)",
     "charlm": "character-level language model (--cell lstm|gru|rnn|transformer, --text FILE; "
               "default text: Debian's fortunes); then `ember sample RUN`",
 }
+GENERATIVE = ("autoencoder", "vae", "gan", "dcgan", "wgan-gp")
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 STATS = {"mnist": ((0.1307,), (0.3081,)), "fashion-mnist": ((0.2860,), (0.3530,)),
          "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))}
@@ -168,6 +176,9 @@ def cmd_train(args):
             cfg.update(cell=args.cell, text=args.text and os.path.abspath(args.text),
                        seq_len=args.seq_len, embed=args.embed, layers=args.layers,
                        dataset="text")
+        if cfg["model"] in GENERATIVE:
+            cfg.update(latent=args.latent or (20 if cfg["model"] == "vae" else 64),
+                       score=args.score, lr_given=args.lr_given)
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         run = os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}")
         os.makedirs(run, exist_ok=True)
@@ -177,6 +188,10 @@ def cmd_train(args):
         from ember.train import charlm  # noqa: PLC0415
 
         return charlm.train(args, cfg, run, device, bool(args.resume))
+    if cfg["model"] in GENERATIVE:
+        from ember.train import generative  # noqa: PLC0415
+
+        return generative.train(args, cfg, run, device, bool(args.resume))
     ember.manual_seed(cfg["seed"])
     flat = cfg["model"] in ("mlp", "logistic")
     train = _dataset(cfg["dataset"], True, args.data)
@@ -313,6 +328,14 @@ def cmd_data(args):
 def cmd_sample(args):
     from ember.train import charlm  # noqa: PLC0415
 
+    cfg_path = os.path.join(args.run, "config.json")
+    if os.path.isfile(cfg_path):
+        with open(cfg_path) as f:
+            cfg = json.load(f)
+        if cfg.get("model") in GENERATIVE:
+            from ember.train import generative  # noqa: PLC0415
+
+            return generative.sample(args, cfg)
     return charlm.sample(args)
 
 
@@ -331,7 +354,8 @@ def make_parser():
     t.add_argument("--dataset", default="mnist", choices=sorted(DATASETS))
     t.add_argument("--epochs", type=int, default=None, help="epochs (default 10)")
     t.add_argument("--batch-size", type=int, default=128)
-    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default 1e-3; 2e-4 for gan/dcgan, 1e-4 for wgan-gp)")
     t.add_argument("--optimizer", default="adam",
                    choices=["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam"])
     t.add_argument("--momentum", type=float, default=0.9, help="for sgd")
@@ -355,6 +379,11 @@ def make_parser():
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--device", default="auto",
                    help="cpu, cuda or cuda:N (default auto: the GPU where CuPy sees one)")
+    gm = t.add_argument_group("autoencoder, vae, gan, dcgan, wgan-gp")
+    gm.add_argument("--latent", type=int, default=None,
+                    help="code / noise size (default 20 for vae, else 64)")
+    gm.add_argument("--score", action="store_true",
+                    help="log classifier score and Fréchet distance of samples each epoch")
     lm = t.add_argument_group("charlm (character-level language model)")
     lm.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn", "transformer"],
                     help="the sequence model (default lstm)")
@@ -383,8 +412,15 @@ def make_parser():
     f.add_argument("name", choices=sorted(DATASETS))
     f.add_argument("--data", default=data_default)
     f.set_defaults(func=cmd_data)
-    sa = sub.add_parser("sample", help="write text with a charlm run's model")
+    sa = sub.add_parser("sample", help="samples of a generative run (an image grid) or text "
+                        "of a charlm run")
     sa.add_argument("run")
+    sa.add_argument("-n", type=int, default=64, help="images in the grid (64)")
+    sa.add_argument("--out", default=None, help="grid PNG path (default: in the run folder)")
+    sa.add_argument("--interpolate", action="store_true",
+                    help="vae: decodes between two test images instead")
+    sa.add_argument("--score", action="store_true",
+                    help="print the classifier score and Fréchet distance of the samples")
     sa.add_argument("--prompt", default="", help="the text to continue (default: a new line)")
     sa.add_argument("--length", type=int, default=300, help="characters to write (300)")
     sa.add_argument("--temperature", type=float, default=0.8,
@@ -404,6 +440,9 @@ def run(argv=None):
         args.epochs_given = args.epochs is not None
         if args.epochs is None:
             args.epochs = 10
+        args.lr_given = args.lr is not None
+        if args.lr is None:
+            args.lr = 1e-3
     return args.func(args)
 
 

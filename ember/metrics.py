@@ -130,7 +130,7 @@ def classifier_score(images, dataset: str = "mnist", value_range=(0.0, 1.0),
     hist = np.bincount(probs.argmax(1), minlength=10) / max(len(probs), 1)
     nz = hist[hist > 0]
     return {"confidence": float(probs.max(1).mean()),
-            "class_entropy": float(-(nz * np.log(nz)).sum()), "classes": hist.tolist()}
+            "class_entropy": float(-(nz * np.log(nz)).sum()) + 0.0, "classes": hist.tolist()}
 
 
 def _sqrt_psd(m):

@@ -9,21 +9,13 @@ import pytest
 
 import ember
 from ember import metrics
-from ember.datasets import write_idx
+
+from .fakes import write_fake_mnist
 
 
 @pytest.fixture
 def fake_root(tmp_path):
-    """IDX files of a learnable 10-class fake MNIST: a bright bar whose row is the class."""
-    rng = np.random.default_rng(0)
-    raw = tmp_path / "MNIST" / "raw"
-    for prefix, n in (("train", 600), ("t10k", 200)):
-        y = rng.integers(0, 10, n)
-        x = rng.integers(0, 40, (n, 28, 28))
-        for i, c in enumerate(y):
-            x[i, 2 + 2 * c, 4:24] = 250
-        write_idx(str(raw / f"{prefix}-images-idx3-ubyte.gz"), x.astype(np.uint8))
-        write_idx(str(raw / f"{prefix}-labels-idx1-ubyte.gz"), y.astype(np.uint8))
+    write_fake_mnist(tmp_path, train=600, test=200)
     return str(tmp_path)
 
 

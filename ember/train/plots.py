@@ -6,7 +6,8 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["plot_history", "plot_confusion", "plot_misclassified", "plot_attention"]
+__all__ = ["plot_history", "plot_confusion", "plot_misclassified", "plot_attention",
+           "plot_curves"]
 
 
 def _plt():
@@ -98,5 +99,20 @@ def plot_attention(weights, source, output, path: str, title: str = "Attention")
            ylabel="output", title=title)
     ax.set_xticklabels([str(t) for t in source])
     ax.set_yticklabels([str(t) for t in output])
+    _save(fig, path)
+    return path
+
+
+def plot_curves(history: list[dict], path: str, title: str = "Training") -> str:
+    """Every ``*loss*`` series of ``history`` (e.g. both players of a GAN) per epoch."""
+    plt = _plt()
+    keys = [k for k in history[0] if "loss" in k] if history else []
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ep = [h["epoch"] for h in history]
+    for k in keys:
+        ax.plot(ep, [h.get(k, float("nan")) for h in history], "o-", label=k)
+    ax.set(xlabel="epoch", ylabel="loss", title=title)
+    if keys:
+        ax.legend()
     _save(fig, path)
     return path
