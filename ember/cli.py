@@ -421,6 +421,9 @@ def make_parser():
                     help="vae: decodes between two test images instead")
     sa.add_argument("--score", action="store_true",
                     help="print the classifier score and Fréchet distance of the samples")
+    sa.add_argument("--latent-map", action="store_true",
+                    help="vae with --latent 2: the test set in latent space and the decoded "
+                    "manifold")
     sa.add_argument("--prompt", default="", help="the text to continue (default: a new line)")
     sa.add_argument("--length", type=int, default=300, help="characters to write (300)")
     sa.add_argument("--temperature", type=float, default=0.8,

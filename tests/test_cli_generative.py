@@ -71,3 +71,13 @@ def test_sample_grids_interpolation_and_scores(fake_mnist, capsys):
     gan = _train(fake_mnist, "gan")
     with pytest.raises(SystemExit, match="needs a vae"):
         cli.run(["sample", str(gan), "--interpolate"])
+
+
+def test_vae_latent_map(fake_mnist):
+    run = _train(fake_mnist, "vae", "--latent", "2")
+    out = fake_mnist / "map.png"
+    cli.run(["sample", str(run), "--latent-map", "--out", str(out)])
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    wide = _train(fake_mnist, "vae")
+    with pytest.raises(SystemExit, match="2-D code"):
+        cli.run(["sample", str(wide), "--latent-map"])

@@ -229,6 +229,9 @@ def sample(args, cfg):
                          "works for vae, gan, dcgan and wgan-gp runs")
     gen = ember.Generator().manual_seed(args.seed)
     out = args.out or os.path.join(args.run, f"sample-seed{args.seed}.png")
+    if getattr(args, "latent_map", False):
+        return _latent_map(mods, cfg, latent, args.out or os.path.join(args.run,
+                                                                       "latent-map.png"))
     if args.interpolate:
         if name != "vae":
             raise SystemExit("ember: --interpolate needs a vae run")
@@ -253,4 +256,30 @@ def sample(args, cfg):
         fd = metrics.frechet_distance(ember.tensor(test), images, cfg["dataset"])
         print(f"classifier confidence {sc['confidence']:.3f}, class entropy "
               f"{sc['class_entropy']:.3f} nats (uniform 2.303), Fréchet distance {fd:.2f}")
+    return out
+
+
+def _latent_map(mods, cfg, latent, out):
+    """For a VAE with a 2-D code: the test set's posterior means coloured by label, and the
+    decodes over a 15 x 15 grid of the latent plane."""
+    import ember  # noqa: PLC0415
+
+    from ..cli import _dataset  # noqa: PLC0415
+    from .plots import plot_latent_map  # noqa: PLC0415
+
+    if cfg["model"] != "vae" or latent != 2:
+        raise SystemExit("ember: --latent-map needs a vae run with a 2-D code (ember train vae "
+                         "--latent 2)")
+    ds = _dataset(cfg["dataset"], False, None)
+    x = _images(ds, None)[:5000]
+    model = mods["model"]
+    with no_grad():
+        codes = model.encode(ember.tensor(x))[0].numpy()
+        k, span = 15, 3.0
+        axis = np.linspace(-span, span, k, dtype=np.float32)
+        grid = np.stack(np.meshgrid(axis, axis[::-1]), -1).reshape(-1, 2)
+        decodes = model.decode(ember.tensor(grid)).numpy().reshape(k, k, 28, 28)
+    manifold = decodes.transpose(0, 2, 1, 3).reshape(k * 28, k * 28)
+    plot_latent_map(codes, ds.targets.numpy()[:5000], manifold, out, span)
+    print(f"latent map -> {out}")
     return out

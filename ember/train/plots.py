@@ -7,7 +7,7 @@ import tempfile
 import numpy as np
 
 __all__ = ["plot_history", "plot_confusion", "plot_misclassified", "plot_attention",
-           "plot_curves"]
+           "plot_curves", "plot_latent_map"]
 
 
 def _plt():
@@ -114,5 +114,19 @@ def plot_curves(history: list[dict], path: str, title: str = "Training") -> str:
     ax.set(xlabel="epoch", ylabel="loss", title=title)
     if keys:
         ax.legend()
+    _save(fig, path)
+    return path
+
+
+def plot_latent_map(codes, labels, manifold, path: str, span: float = 3.0) -> str:
+    """A 2-D latent space: the test set's codes coloured by label, beside the decoded
+    manifold (a (k*28, k*28) image of decodes over [-span, span]^2)."""
+    plt = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 5.5))
+    sc = a1.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=4)
+    a1.set(xlabel="z1", ylabel="z2", title="Test images in latent space")
+    fig.colorbar(sc, ax=a1, ticks=range(10))
+    a2.imshow(manifold, cmap="gray", extent=(-span, span, -span, span))
+    a2.set(xlabel="z1", ylabel="z2", title="Decodes across the latent plane")
     _save(fig, path)
     return path

@@ -27,7 +27,8 @@ def install_ember_as_torch():
     vision = types.ModuleType("torchvision")
     vision.datasets, vision.transforms, vision.models = ember.datasets, ember.transforms, \
         ember.models
-    for sub in ("datasets", "transforms", "models"):
+    vision.utils = ember.utils  # make_grid, save_image
+    for sub in ("datasets", "transforms", "models", "utils"):
         sys.modules[f"torchvision.{sub}"] = getattr(vision, sub)
     sys.modules["torchvision"] = vision
 
