@@ -49,10 +49,18 @@ def check_file(path, checksum) -> None:
                            f"got {got}); the file is corrupt or not the published one")
 
 
+def _usual_mode(path) -> None:
+    """mkstemp makes 0600 files; cache files get the mode a plain open() would give."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
 def atomic_write(path, data: bytes) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    _usual_mode(tmp)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -70,6 +78,7 @@ def download(url: str, dest: str, checksum=None, timeout: float = 60.0) -> str:
     folder = os.path.dirname(os.path.abspath(dest))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".download-")
+    _usual_mode(tmp)
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
             shutil.copyfileobj(resp, out)

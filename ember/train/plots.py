@@ -26,6 +26,9 @@ def _save(fig, path):
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp.png",
                                dir=folder)
     os.close(fd)
+    _umask = os.umask(0)  # mkstemp makes 0600 files: give the final file the usual mode
+    os.umask(_umask)
+    os.chmod(tmp, 0o666 & ~_umask)
     try:
         fig.savefig(tmp, dpi=100, bbox_inches="tight")
         os.replace(tmp, path)

@@ -89,6 +89,9 @@ def save_image(tensor, fp, format=None, **kwargs) -> None:
     suffix = os.path.splitext(path)[1]
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=suffix, dir=folder)
     os.close(fd)
+    _umask = os.umask(0)  # mkstemp makes 0600 files: give the final file the usual mode
+    os.umask(_umask)
+    os.chmod(tmp, 0o666 & ~_umask)
     try:
         img.save(tmp, format=format)
         os.replace(tmp, path)
