@@ -264,6 +264,9 @@ def cmd_predict(args):
 
     with open(os.path.join(args.run, "config.json")) as f:
         cfg = json.load(f)
+    if cfg.get("model") in GENERATIVE + ("charlm",):
+        raise SystemExit(f"ember: {args.run} is a {cfg['model']} run; `ember predict` needs a "
+                         "classifier run")
     model = build_model(cfg)
     ckpt = os.path.join(args.run, f"{args.checkpoint}.safetensors")
     if not os.path.exists(ckpt):
@@ -305,6 +308,10 @@ def cmd_evaluate(args):
 
     with open(os.path.join(args.run, "config.json")) as f:
         cfg = json.load(f)
+    if cfg.get("model") in GENERATIVE + ("charlm",):
+        raise SystemExit(f"ember: {args.run} is a {cfg['model']} run; `ember evaluate` scores "
+                         "classifiers (use `ember sample RUN` for it: --score for generative "
+                         "models; charlm runs keep their test bits per character in test.json)")
     ckpt = os.path.join(args.run, f"{args.checkpoint}.safetensors")
     if not os.path.exists(ckpt):  # a run without validation has no "best"
         ckpt = os.path.join(args.run, "last.safetensors")

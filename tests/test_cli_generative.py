@@ -81,3 +81,11 @@ def test_vae_latent_map(fake_mnist):
     wide = _train(fake_mnist, "vae")
     with pytest.raises(SystemExit, match="2-D code"):
         cli.run(["sample", str(wide), "--latent-map"])
+
+
+def test_classifier_commands_refuse_generative_runs(fake_mnist):
+    run = _train(fake_mnist, "gan")
+    with pytest.raises(SystemExit, match="scores classifiers"):
+        cli.run(["evaluate", str(run)])
+    with pytest.raises(SystemExit, match="needs a classifier run"):
+        cli.run(["predict", str(run), "x.png"])
