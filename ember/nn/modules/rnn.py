@@ -136,7 +136,7 @@ class RNNBase(Module):
             x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first
                                                       else input)
         self._check_input(x)
-        t_max, batch = x.shape[0], x.shape[1]
+        batch = x.shape[1]
         dirs = 2 if self.bidirectional else 1
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
         lstm = self.mode == "LSTM"
