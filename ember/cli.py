@@ -155,6 +155,20 @@ def _device_name(device):
     return f"{device} ({ember.cuda.get_device_name(device.index or 0)})"
 
 
+def _new_run_folder(base: str) -> str:
+    """Create and return a folder of its own for a run: ``base``, or ``base-2``, ``base-3``...
+    when runs start in the same second (mkdir is atomic: two runs never share one)."""
+    os.makedirs(os.path.dirname(os.path.abspath(base)), exist_ok=True)
+    for k in range(1, 10_000):
+        run = base if k == 1 else f"{base}-{k}"
+        try:
+            os.mkdir(run)
+            return run
+        except FileExistsError:
+            continue
+    raise SystemExit(f"ember: could not create a run folder next to {base}")
+
+
 def cmd_train(args):
     import ember  # noqa: PLC0415
     from ember.train import Checkpoint, EarlyStopping, MetricsLogger, ProgressBar, Trainer  # noqa
@@ -180,8 +194,7 @@ def cmd_train(args):
             cfg.update(latent=args.latent or (20 if cfg["model"] == "vae" else 64),
                        score=args.score, lr_given=args.lr_given)
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        run = os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}")
-        os.makedirs(run, exist_ok=True)
+        run = _new_run_folder(os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}"))
         with open(os.path.join(run, "config.json"), "w") as f:
             json.dump(cfg, f, indent=2)
     if cfg["model"] == "charlm":

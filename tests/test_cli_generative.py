@@ -89,3 +89,10 @@ def test_classifier_commands_refuse_generative_runs(fake_mnist):
         cli.run(["evaluate", str(run)])
     with pytest.raises(SystemExit, match="needs a classifier run"):
         cli.run(["predict", str(run), "x.png"])
+
+
+def test_runs_started_in_the_same_second_get_their_own_folders(fake_mnist):
+    runs = {_train(fake_mnist, "vae", "--limit", "32") for _ in range(3)}
+    assert len(runs) == 3 and all((r / "config.json").exists() for r in runs)
+    base = str(fake_mnist / "same-second")
+    assert [cli._new_run_folder(base) for _ in range(3)] == [base, base + "-2", base + "-3"]
