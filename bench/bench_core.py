@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
-import time
+
+from _common import alternate, import_torch, pin_threads  # bench/, beside this file
 
 
 def _parse():
@@ -29,19 +29,13 @@ def _parse():
 
 
 ARGS = _parse()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)
+pin_threads(ARGS.threads)
 
 import numpy as np  # noqa: E402
 
 import ember  # noqa: E402
 
-try:
-    import torch  # noqa: E402
-except ImportError:
-    sys.exit("bench_core: PyTorch is needed as the reference (pip install torch==2.13.0)")
-
-torch.set_num_threads(ARGS.threads)
+torch = import_torch("bench_core", ARGS.threads)
 
 
 def chain(m, x):
@@ -88,22 +82,9 @@ def make_mlp(m):
     return step
 
 
-def time_steps(step, n):
-    t0 = time.perf_counter()
-    for _ in range(n):
-        step()
-    return (time.perf_counter() - t0) / n
-
-
 def compare(name, make, inner):
-    steps = {"ember": make(ember), "torch": make(torch)}
-    for s in steps.values():  # warm up
-        time_steps(s, max(3, inner // 5))
-    times = {"ember": [], "torch": []}
-    for r in range(ARGS.rounds):
-        order = ("ember", "torch") if r % 2 == 0 else ("torch", "ember")
-        for lib in order:
-            times[lib].append(time_steps(steps[lib], inner))
+    times = alternate({"ember": make(ember), "torch": make(torch)}, ARGS.rounds, inner,
+                      warmup=max(3, inner // 5))
     e, t = statistics.median(times["ember"]), statistics.median(times["torch"])
     print(f"{name:6s} ember {e * 1e6:9.1f} us/step   torch {t * 1e6:9.1f} us/step   "
           f"ratio ember/torch (time) {e / t:5.2f}")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
+
+from _common import import_torch, pin_threads  # bench/, beside this file
 
 
 def _parse():
@@ -25,19 +26,13 @@ def _parse():
 
 
 ARGS = _parse()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)
+pin_threads(ARGS.threads)
 
 import numpy as np  # noqa: E402
 
 import ember  # noqa: E402
 
-try:
-    import torch  # noqa: E402
-except ImportError:
-    sys.exit("bench_nn: PyTorch is needed as the reference (pip install torch==2.13.0)")
-
-torch.set_num_threads(ARGS.threads)
+torch = import_torch("bench_nn", ARGS.threads)
 
 
 def make_step(lib):

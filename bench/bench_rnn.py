@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
-import time
+
+from _common import alternate, import_torch, pin_threads  # bench/, beside this file
 
 
 def _parse():
@@ -28,19 +28,13 @@ def _parse():
 
 
 ARGS = _parse()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)
+pin_threads(ARGS.threads)
 
 import numpy as np  # noqa: E402
 
 import ember  # noqa: E402
 
-try:
-    import torch  # noqa: E402
-except ImportError:
-    sys.exit("bench_rnn: PyTorch is needed as the reference (pip install torch==2.13.0)")
-
-torch.set_num_threads(ARGS.threads)
+torch = import_torch("bench_rnn", ARGS.threads)
 VOCAB, EMBED, HIDDEN, SEQ, BATCH = 65, 64, 256, 64, 32
 
 
@@ -74,23 +68,11 @@ def make_step(m):
     return step
 
 
-def time_steps(step, n):
-    t0 = time.perf_counter()
-    for _ in range(n):
-        step()
-    return (time.perf_counter() - t0) / n
-
-
 def main():
     print(f"threads={ARGS.threads} cell={ARGS.cell} numpy={np.__version__} "
           f"torch={torch.__version__} load={os.getloadavg()[0]:.2f}")
-    steps = {"ember": make_step(ember), "torch": make_step(torch)}
-    for s in steps.values():  # warm up
-        time_steps(s, 2)
-    times = {"ember": [], "torch": []}
-    for r in range(ARGS.rounds):
-        for lib in (("ember", "torch") if r % 2 == 0 else ("torch", "ember")):
-            times[lib].append(time_steps(steps[lib], ARGS.steps))
+    times = alternate({"ember": make_step(ember), "torch": make_step(torch)}, ARGS.rounds,
+                      ARGS.steps)
     e, t = statistics.median(times["ember"]), statistics.median(times["torch"])
     print(f"{ARGS.cell}-lm ember {e * 1e3:8.1f} ms/step   torch {t * 1e3:8.1f} ms/step   "
           f"ratio ember/torch (time) {e / t:5.2f}   (worst round ember "

@@ -13,6 +13,8 @@ import importlib
 import os
 import time
 
+from _common import pin_threads  # bench/, beside this file
+
 
 def _parse():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -23,8 +25,7 @@ def _parse():
 
 
 ARGS = _parse()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)
+pin_threads(ARGS.threads)
 
 import numpy as np  # noqa: E402
 

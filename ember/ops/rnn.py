@@ -202,6 +202,18 @@ class RecurrentLayer(Op):
         t1 = xp.empty((batch, hid), dtype=dt)
         t2 = xp.empty((batch, hid), dtype=dt)
         keep = xp.empty_like(dh) if masks is not None else None  # what passes by off steps
+        offs = None if masks is None else 1 - masks
+
+        def step_in(k):
+            """Add step k's output gradient to dh; at a masked step, set aside in ``keep``
+            the part of dh that passes by untouched and keep only the rest in dh."""
+            if d_out is not None:
+                xp.add(dh, d_out[k], out=dh)
+            if masks is None:
+                return None
+            xp.multiply(dh, offs[k], out=keep)
+            xp.multiply(dh, masks[k], out=dh)
+            return masks[k]
         if mode == "lstm":
             acts, cs, tcs, raw = st["acts"], st["cs"], st["tcs"], st["raw"]
             dc = xp.zeros_like(cs[0]) if grads[2] is None else grads[2].copy()
@@ -209,13 +221,9 @@ class RecurrentLayer(Op):
             d_proj = xp.empty_like(hs[1:]) if raw is not None else None
             dhr = xp.empty((batch, hid), dtype=dt) if raw is not None else None
             for k in range(t_max - 1, -1, -1):
-                if d_out is not None:
-                    dh += d_out[k]
-                m = None if masks is None else masks[k]
-                if m is not None:  # off rows carry dh and dc through unchanged
-                    xp.multiply(dh, 1 - m, out=keep)
-                    xp.multiply(dc, 1 - m, out=keep_c)
-                    dh *= m
+                if masks is not None:  # off rows carry dc through unchanged too
+                    xp.multiply(dc, offs[k], out=keep_c)
+                m = step_in(k)
                 a = acts[k]
                 i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
                 tc = tcs[k]
@@ -262,12 +270,7 @@ class RecurrentLayer(Op):
             d_hh = xp.empty_like(dgate)  # the gradient of W_hh h + b_hh
             dhz = xp.empty_like(dh)
             for k in range(t_max - 1, -1, -1):
-                if d_out is not None:
-                    dh += d_out[k]
-                m = None if masks is None else masks[k]
-                if m is not None:
-                    xp.multiply(dh, 1 - m, out=keep)
-                    dh *= m
+                m = step_in(k)
                 a = acts[k]
                 r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
                 dg, dgh = dgate[k], d_hh[k]
@@ -296,12 +299,7 @@ class RecurrentLayer(Op):
         else:
             relu = mode == "rnn_relu"
             for k in range(t_max - 1, -1, -1):
-                if d_out is not None:
-                    dh += d_out[k]
-                m = None if masks is None else masks[k]
-                if m is not None:
-                    xp.multiply(dh, 1 - m, out=keep)
-                    dh *= m
+                m = step_in(k)
                 h_new, dg = hs[k + 1], dgate[k]
                 if relu:
                     xp.multiply(dh, h_new > 0, out=dg)

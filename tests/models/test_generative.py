@@ -12,17 +12,13 @@ import ember
 import ember.nn.functional as F
 from ember import models as M
 
+from ..torchsync import copy_torch_state
+
 try:
     import torch
 except ImportError:  # pragma: no cover
     torch = None
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
-
-
-def _copy(tm, em):
-    sd = tm.state_dict()
-    assert list(em.state_dict()) == list(sd)
-    em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in sd.items()})
 
 
 @needs_torch
@@ -35,7 +31,7 @@ def test_vae_matches_the_pytorch_example_vae():
             self.fc4 = torch.nn.Linear(400, 784)
 
     tm, em = TorchVAE().double(), M.VAE().double()
-    _copy(tm, em)
+    copy_torch_state(tm, em)
     rng = np.random.default_rng(0)
     x = rng.random((3, 784))
     eps = rng.standard_normal((3, 20))
@@ -75,8 +71,8 @@ def test_dcgan_modules_match_pytorch_builds(norm):
                        tn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), mid, tn.LeakyReLU(0.2),
                        tn.Conv2d(ndf * 2, 1, 7, 1, 0, bias=False)).double()
     eg, ed = M.DCGANGenerator(nz, ngf).double(), M.DCGANDiscriminator(1, ndf, norm).double()
-    _copy(tg, eg.main)
-    _copy(td, ed.main)
+    copy_torch_state(tg, eg.main)
+    copy_torch_state(td, ed.main)
     z = np.random.default_rng(1).standard_normal((3, nz, 1, 1))
     res = []
     for lib, g, d in ((torch, tg, td), (ember, eg, ed)):
@@ -123,7 +119,7 @@ def test_gradient_penalty_gradients_match_pytorch():
     ed = ember.nn.Sequential(ember.nn.Conv2d(1, 2, 4, 2, 1), ember.nn.LeakyReLU(0.2),
                              ember.nn.Flatten(), ember.nn.LayerNorm(18),
                              ember.nn.Linear(18, 1)).double()
-    _copy(td, ed)
+    copy_torch_state(td, ed)
     real, fake = rng.standard_normal((3, 1, 6, 6)), rng.standard_normal((3, 1, 6, 6))
     eps = rng.random((3, 1, 1, 1))
     grads = []

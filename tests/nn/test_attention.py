@@ -9,15 +9,13 @@ import pytest
 
 import ember
 
+from ..torchsync import copy_torch_state
+
 torch = pytest.importorskip("torch")
 
 
 def _sync(tm, em):
-    sd = tm.state_dict()
-    assert list(em.state_dict()) == list(sd), "state-dict keys differ from PyTorch's"
-    for k, v in em.state_dict().items():
-        assert tuple(v.shape) == tuple(sd[k].shape), k
-    em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in sd.items()})
+    copy_torch_state(tm, em)
     tm.eval()
     em.eval()
 

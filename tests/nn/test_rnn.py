@@ -7,6 +7,8 @@ import pytest
 
 import ember
 
+from ..torchsync import copy_torch_state
+
 torch = pytest.importorskip("torch")
 rnn_utils_t = torch.nn.utils.rnn
 rnn_utils_e = ember.nn.utils.rnn
@@ -27,11 +29,7 @@ def _pair(cls, kw, seed=0):
     torch.manual_seed(seed)
     tm = getattr(torch.nn, cls)(5, 4, **kw).double()
     em = getattr(ember.nn, cls)(5, 4, **kw).double()
-    sd = tm.state_dict()
-    assert list(em.state_dict()) == list(sd), "state-dict keys differ from PyTorch's"
-    for k, v in em.state_dict().items():
-        assert tuple(v.shape) == tuple(sd[k].shape), k
-    em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in sd.items()})
+    copy_torch_state(tm, em)
     tm.eval()
     em.eval()
     return tm, em
