@@ -2,21 +2,29 @@
 
     ember train                      # the lectures' MLP 784-256-128-10 on MNIST
     ember train lenet5 --dataset fashion-mnist --epochs 5
+    ember train --resume runs/<run> --epochs 20   # continue a run, here to 20 epochs
     ember evaluate runs/<run>
     ember predict runs/<run> digit.png
     ember train vae --epochs 10                # autoencoder, vae, gan, dcgan, wgan-gp
     ember sample runs/<run> -n 64 --out grid.png
     ember train charlm --cell gru --epochs 2   # a character-level language model
     ember sample runs/<run> --prompt "The " --temperature 0.8
-    ember data fetch mnist
+    ember data fetch mnist [--force]
     ember models
+
+Exit status: 0 done, 1 failed (one line on stderr saying what and where; ``--debug`` or
+``EMBER_DEBUG=1`` shows the traceback), 2 bad arguments (refused before any data loads),
+130 interrupted (Ctrl-C; the line says what the run folder keeps).
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import errno
 import json
+import math
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -35,9 +43,40 @@ MODELS = {
               "default text: Debian's fortunes); then `ember sample RUN`",
 }
 GENERATIVE = ("autoencoder", "vae", "gan", "dcgan", "wgan-gp")
+CLASSIFIERS = ("mlp", "logistic", "lenet5", "resnet18")
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 STATS = {"mnist": ((0.1307,), (0.3081,)), "fashion-mnist": ((0.2860,), (0.3530,)),
          "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))}
+# The config.json keys of a run (``ember train`` flags, by their dest).
+CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "momentum",
+               "dropout", "weight_decay", "scheduler", "seed", "activation", "limit",
+               "val_size", "early_stopping", "clip_grad_norm", "hidden")
+# What a resumed run may be given besides --epochs: nothing that changes the training.
+RESUME_FREE = {"resume", "epochs", "device", "data", "quiet", "debug", "test_limit"}
+# ``ember train`` flags that a model family does not use (refused when given).
+UNUSED = {
+    "classifier": {"latent", "score", "cell", "text", "seq_len", "embed", "layers"},
+    "generative": {"optimizer", "momentum", "dropout", "weight_decay", "scheduler", "hidden",
+                   "activation", "clip_grad_norm", "early_stopping", "val_size", "test_limit",
+                   "cell", "text", "seq_len", "embed", "layers"},
+    "charlm": {"dataset", "activation", "val_size", "latent", "score"},
+}
+MLP_ONLY = {"hidden", "activation", "dropout"}
+
+
+class Status:
+    """What a running command has done, for the line printed when it is interrupted or
+    fails: the run folder, whether this command created it, the last saved epoch, and
+    what it was doing."""
+
+    run: str | None = None
+    created = False
+    saved_epoch: int | None = None
+    phase = "while starting"
+
+    @classmethod
+    def reset(cls):
+        cls.run, cls.created, cls.saved_epoch, cls.phase = None, False, None, "while starting"
 
 
 def _dataset(name, train, root):
@@ -120,8 +159,36 @@ def build_scheduler(cfg, opt, steps_per_epoch):
         return L.CosineAnnealingLR(opt, T_max=cfg["epochs"]), False
     if s == "plateau":
         return L.ReduceLROnPlateau(opt, factor=0.5, patience=1), False
+    # OneCycle cycles the momentum (SGD, RMSprop) or beta1 (the Adam family) where the
+    # optimizer has one in use; Adagrad has neither, and plain SGD/RMSprop stay plain.
+    g = opt.defaults
+    cycle = "betas" in g or bool(g.get("momentum"))
     return L.OneCycleLR(opt, max_lr=cfg["lr"], epochs=cfg["epochs"],
-                        steps_per_epoch=steps_per_epoch), True
+                        steps_per_epoch=steps_per_epoch, cycle_momentum=cycle), True
+
+
+def reschedule(cfg, opt, sched, steps_per_epoch: int, epochs_done: int) -> None:
+    """After a resume with a new ``--epochs``: put ``sched`` and the optimizer's scheduled
+    hyperparameters where a run planned for ``cfg['epochs']`` from the start would have
+    them after ``epochs_done`` epochs (ReduceLROnPlateau has no length: left as it is)."""
+    import warnings  # noqa: PLC0415
+
+    import ember  # noqa: PLC0415
+    from ember.optim import lr_scheduler as L  # noqa: PLC0415
+
+    if sched is None or isinstance(sched, L.ReduceLROnPlateau):
+        return
+    dummy = ember.nn.Parameter(ember.zeros(1))
+    dopt = build_optimizer(cfg, [dummy])
+    dsched, per_batch = build_scheduler(cfg, dopt, steps_per_epoch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(epochs_done * steps_per_epoch if per_batch else epochs_done):
+            dopt.step()  # no gradient: changes nothing, but counts as a step
+            dsched.step()
+    sched.load_state_dict(dsched.state_dict())
+    for g, dg in zip(opt.param_groups, dopt.param_groups):
+        g.update({k: v for k, v in dg.items() if k != "params"})
 
 
 def _device(name):
@@ -158,7 +225,12 @@ def _device_name(device):
 def _new_run_folder(base: str) -> str:
     """Create and return a folder of its own for a run: ``base``, or ``base-2``, ``base-3``...
     when runs start in the same second (mkdir is atomic: two runs never share one)."""
-    os.makedirs(os.path.dirname(os.path.abspath(base)), exist_ok=True)
+    parent = os.path.dirname(os.path.abspath(base))
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise SystemExit(f"ember: --out {parent}: cannot create the folder "
+                         f"({exc.strerror or exc})") from None
     for k in range(1, 10_000):
         run = base if k == 1 else f"{base}-{k}"
         try:
@@ -166,100 +238,285 @@ def _new_run_folder(base: str) -> str:
             return run
         except FileExistsError:
             continue
+        except OSError as exc:
+            raise SystemExit(f"ember: --out {parent}: cannot create a run folder there "
+                             f"({exc.strerror or exc})") from None
     raise SystemExit(f"ember: could not create a run folder next to {base}")
 
 
+def write_config(run: str, cfg: dict) -> None:
+    from ember.serialization import atomic_write_bytes  # noqa: PLC0415
+
+    atomic_write_bytes(os.path.join(run, "config.json"), json.dumps(cfg, indent=2).encode())
+
+
+def read_config(run: str) -> dict:
+    """A run folder's config.json, or a one-line error saying what is wrong with ``run``."""
+    if not os.path.isdir(run):
+        raise SystemExit(f"ember: {run}: no such run folder")
+    path = os.path.join(run, "config.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            cfg = json.load(f)
+    except FileNotFoundError:
+        raise SystemExit(f"ember: {run}: not a run folder (no config.json)") from None
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"ember: {path}: unreadable ({exc})") from None
+    if not isinstance(cfg, dict) or "model" not in cfg:
+        raise SystemExit(f"ember: {path}: not an ember run config (no model)")
+    return cfg
+
+
+def load_checkpoint(run: str, which: str = "best"):
+    """``(state, name, path)`` of a run's checkpoint: ``which`` ("best" or "last"); a run
+    without validation has no best, and then its last is used (and named so)."""
+    import ember  # noqa: PLC0415
+
+    name = which
+    path = os.path.join(run, f"{which}.safetensors")
+    if which == "best" and not os.path.exists(path):
+        name, path = "last", os.path.join(run, "last.safetensors")
+    if not os.path.exists(path):
+        raise SystemExit(f"ember: {run}: no checkpoint yet ({os.path.basename(path)} is "
+                         "missing): the run has not finished an epoch")
+    try:
+        return ember.load(path), name, path
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise SystemExit(f"ember: {path}: cannot read the checkpoint ({_one_line(exc)}); "
+                         "the file is damaged") from None
+
+
+def _refuse(command: str, msg: str):
+    """A bad argument found after parsing: one line, exit status 2 (as argparse's own)."""
+    print(f"ember {command}: error: {msg}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _flag(dest: str) -> str:
+    return "the model" if dest == "model" else "--" + dest.replace("_", "-")
+
+
+def _check_train_args(args):
+    """Combinations the parser cannot see; all refused before anything loads or is written."""
+    given = args.given
+    if args.resume:
+        return
+    family = ("generative" if args.model in GENERATIVE else "charlm" if args.model == "charlm"
+              else "classifier")
+    unused = UNUSED[family] | (MLP_ONLY if family == "classifier" and args.model != "mlp"
+                               else set())
+    bad = sorted(given & unused)
+    if bad:
+        _refuse("train", f"{', '.join(_flag(d) for d in bad)}: not used by {args.model} "
+                         f"(see `ember train --help`)")
+    if "momentum" in given and args.optimizer != "sgd":
+        _refuse("train", f"--momentum: used by --optimizer sgd only (not {args.optimizer})")
+    if family == "classifier" and args.early_stopping and args.val_size == 0:
+        _refuse("train", "--early-stopping needs validation images: --val-size must be > 0")
+    if family == "charlm" and len(args.hidden) != 1:
+        _refuse("train", "--hidden: charlm takes one size (the recurrent state), e.g. 256")
+    if args.model == "lenet5" and args.dataset == "cifar10":
+        _refuse("train", "lenet5 expects 28x28 images: --dataset mnist or fashion-mnist")
+    if family == "generative" and args.dataset == "cifar10":
+        _refuse("train", f"{args.model} needs 28x28 grey images: --dataset mnist or "
+                         "fashion-mnist")
+    if args.model == "charlm" and args.text and not os.path.isfile(args.text):
+        _refuse("train", f"--text {args.text}: no such file")
+
+
+def _new_config(args) -> dict:
+    cfg = {k: getattr(args, k) for k in CONFIG_KEYS}
+    if cfg["model"] == "charlm":
+        cfg.update(cell=args.cell, text=args.text and os.path.abspath(args.text),
+                   seq_len=args.seq_len, embed=args.embed, layers=args.layers, dataset="text")
+    if cfg["model"] in GENERATIVE:
+        if "lr" not in args.given:  # the model's usual rate, stored as the one used
+            cfg["lr"] = {"gan": 2e-4, "dcgan": 2e-4, "wgan-gp": 1e-4}.get(cfg["model"], 1e-3)
+        cfg.update(latent=args.latent or (20 if cfg["model"] == "vae" else 64), score=args.score)
+    return cfg
+
+
+def _resume_config(args):
+    """The resumed run's config, with ``--epochs`` applied; refuses anything else that would
+    change the training. Returns (cfg, epochs done, epochs planned before)."""
+    run = args.resume
+    cfg = read_config(run)
+    changed = []
+    for dest in sorted(args.given - RESUME_FREE):
+        new = getattr(args, dest)
+        if dest == "text" and new:
+            new = os.path.abspath(new)
+        if dest not in cfg or cfg[dest] != new:
+            changed.append(f"{_flag(dest)} {new if dest != 'hidden' else args.hidden_text}"
+                           + (f" (the run has {cfg[dest]})" if dest in cfg else ""))
+    if changed:
+        _refuse("train", f"--resume {run} continues the same training, so it takes only "
+                         f"--epochs, --device, --data, --quiet and --test-limit; not "
+                         f"{'; '.join(changed)}")
+    state, _, _ = load_checkpoint(run, "last")
+    done = int(state["epoch"])
+    planned = int(cfg["epochs"])
+    if "epochs" in args.given:
+        if args.epochs < done:
+            _refuse("train", f"--epochs {args.epochs}: {run} has already trained {done} "
+                             f"epochs (give --epochs {done} or more)")
+        cfg["epochs"] = args.epochs
+        if cfg["epochs"] != planned:
+            write_config(run, cfg)
+    return cfg, done, planned
+
+
 def cmd_train(args):
+    device = _device(args.device)  # before anything is written: a bad --device leaves no run
+    Status.reset()
+    if args.resume:
+        cfg, done, planned = _resume_config(args)
+        run = args.resume
+        Status.run, Status.saved_epoch = run, done
+    else:
+        cfg, planned = _new_config(args), args.epochs
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        run = _new_run_folder(os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}"))
+        Status.run, Status.created = run, True
+    try:
+        if not args.resume:
+            write_config(run, cfg)
+        if cfg["model"] == "charlm":
+            from ember.train import charlm  # noqa: PLC0415
+
+            return charlm.train(args, cfg, run, device, bool(args.resume), planned)
+        if cfg["model"] in GENERATIVE:
+            from ember.train import generative  # noqa: PLC0415
+
+            return generative.train(args, cfg, run, device, bool(args.resume))
+        return _train_classifier(args, cfg, run, device, planned)
+    except BaseException:
+        if Status.created and Status.saved_epoch is None:  # nothing trained was saved
+            shutil.rmtree(run, ignore_errors=True)
+        raise
+
+
+def _run_status():
+    """A Trainer callback (after Checkpoint, before MetricsLogger) keeping ``Status``."""
+    from ember.train import Callback  # noqa: PLC0415
+
+    class RunStatus(Callback):
+        order = 150
+
+        def on_epoch_start(self, trainer, epoch):
+            Status.phase = f"in epoch {epoch}"
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            Status.saved_epoch = epoch
+            Status.phase = f"after epoch {epoch} was saved"
+
+    return RunStatus()
+
+
+def _fit_with_notes(trainer, loader, val, cfg, run):
+    """trainer.fit, saying first when a resumed run has nothing left to train."""
+    if trainer.stop:
+        print(f"{run} stopped early at epoch {trainer.epoch} (no better val_loss for "
+              f"{cfg['early_stopping']} epochs): nothing more to train")
+    elif trainer.epoch >= cfg["epochs"]:
+        print(f"{run} has trained its {trainer.epoch} epochs: nothing more to train (give "
+              "--epochs N to train longer)")
+    trainer.fit(loader, val, epochs=cfg["epochs"])
+    if trainer.stop and trainer.epoch < cfg["epochs"]:
+        print(f"early stopping after epoch {trainer.epoch}: no better val_loss for "
+              f"{cfg['early_stopping']} epochs")
+    Status.phase = "while evaluating the test set"
+
+
+def _train_classifier(args, cfg, run, device, planned):
     import ember  # noqa: PLC0415
     from ember.train import Checkpoint, EarlyStopping, MetricsLogger, ProgressBar, Trainer  # noqa
     from ember.utils.data import DataLoader, TensorDataset  # noqa: PLC0415
 
-    device = _device(args.device)  # before anything is written: a bad --device leaves no run
-    if args.resume:
-        with open(os.path.join(args.resume, "config.json")) as f:
-            cfg = json.load(f)
-        cfg["epochs"] = args.epochs if args.epochs_given else cfg["epochs"]
-        run = args.resume
-    else:
-        cfg = {k: getattr(args, k) for k in ("model", "dataset", "epochs", "batch_size", "lr",
-                                             "optimizer", "momentum", "dropout", "weight_decay",
-                                             "scheduler", "seed", "activation", "limit",
-                                             "val_size", "early_stopping", "clip_grad_norm")}
-        cfg["hidden"] = [int(h) for h in args.hidden.split(",") if h]
-        if cfg["model"] == "charlm":
-            cfg.update(cell=args.cell, text=args.text and os.path.abspath(args.text),
-                       seq_len=args.seq_len, embed=args.embed, layers=args.layers,
-                       dataset="text")
-        if cfg["model"] in GENERATIVE:
-            cfg.update(latent=args.latent or (20 if cfg["model"] == "vae" else 64),
-                       score=args.score, lr_given=args.lr_given)
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        run = _new_run_folder(os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}"))
-        with open(os.path.join(run, "config.json"), "w") as f:
-            json.dump(cfg, f, indent=2)
-    if cfg["model"] == "charlm":
-        from ember.train import charlm  # noqa: PLC0415
-
-        return charlm.train(args, cfg, run, device, bool(args.resume))
-    if cfg["model"] in GENERATIVE:
-        from ember.train import generative  # noqa: PLC0415
-
-        return generative.train(args, cfg, run, device, bool(args.resume))
+    Status.phase = "while loading the data"
     ember.manual_seed(cfg["seed"])
     flat = cfg["model"] in ("mlp", "logistic")
     train = _dataset(cfg["dataset"], True, args.data)
     x, y = _tensors(train, cfg["dataset"], flat, cfg["limit"])
     nval = min(cfg["val_size"], len(x) // 5)
     xtr, ytr, xva, yva = x[:len(x) - nval], y[:len(y) - nval], x[len(x) - nval:], y[len(y) - nval:]
+    if cfg["early_stopping"] and not nval:
+        raise SystemExit(f"ember: --early-stopping needs validation images, but {len(x)} "
+                         "training images leave none (a fifth at most is held out)")
     model = build_model(cfg).to(device)
     opt = build_optimizer(cfg, model.parameters())
     steps = -(-len(xtr) // cfg["batch_size"])
     sched, per_batch = build_scheduler(cfg, opt, steps)
-    callbacks = [ProgressBar(quiet=args.quiet), MetricsLogger(run), Checkpoint(run)]
+    callbacks = [ProgressBar(quiet=args.quiet), MetricsLogger(run), Checkpoint(run),
+                 _run_status()]
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(patience=cfg["early_stopping"]))
     trainer = Trainer(model, opt, scheduler=sched, scheduler_per_batch=per_batch,
                       callbacks=callbacks, clip_grad_norm=cfg["clip_grad_norm"], seed=cfg["seed"],
                       device=device)
     if args.resume:
-        trainer.load_checkpoint(os.path.join(run, "last.safetensors"))
-        print(f"resuming {run} after epoch {trainer.epoch}")
+        _resume_trainer(trainer, run, cfg, opt, sched, steps, planned)
     loader = DataLoader(TensorDataset(xtr, ytr), batch_size=cfg["batch_size"], shuffle=True,
                         generator=trainer.generator, pin_memory=device.type == "cuda")
     val = DataLoader(TensorDataset(xva, yva), batch_size=1000) if nval else None
-    if not args.quiet:
+    if not args.quiet and not args.resume:
         from ember.train import summary  # noqa: PLC0415
 
         print(summary(model, tuple(xtr.shape[1:])))
     print(f"ember: training {cfg['model']} on {cfg['dataset']} ({len(xtr)} images, "
           f"{nval} for validation) on {_device_name(device)} -> {run}")
-    trainer.fit(loader, val, epochs=cfg["epochs"])
-    test = _evaluate_split(trainer, cfg, args.data)
-    with open(os.path.join(run, "test.json"), "w") as f:
-        json.dump(test, f, indent=2)
-    _plots(trainer, cfg, args.data, run)
-    print(f"test error {1 - test['accuracy']:.2%} (loss {test['loss']:.4f}); run folder {run}")
+    _fit_with_notes(trainer, loader, val, cfg, run)
+    test = _test_report(trainer, cfg, args, run)
+    print(f"test error {1 - test['accuracy']:.2%} (loss {test['loss']:.4f}) on "
+          f"{test['images']:,} test images, {test['label']}; run folder {run}")
     return run
 
 
-def _evaluate_split(trainer, cfg, data_root):
-    from ember.utils.data import DataLoader, TensorDataset  # noqa: PLC0415
+def _resume_trainer(trainer, run, cfg, opt, sched, steps, planned):
+    path = os.path.join(run, "last.safetensors")
+    try:
+        trainer.load_checkpoint(path)
+    except (OSError, RuntimeError, ValueError, KeyError) as exc:
+        raise SystemExit(f"ember: {path}: cannot resume from it ({_one_line(exc)})") from None
+    if cfg["epochs"] != planned:
+        reschedule(cfg, opt, sched, steps, trainer.epoch)
+    print(f"resuming {run} after epoch {trainer.epoch} of {cfg['epochs']}")
 
-    flat = cfg["model"] in ("mlp", "logistic")
-    x, y = _tensors(_dataset(cfg["dataset"], False, data_root), cfg["dataset"], flat)
-    return trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=1000), topk=(1, 5))
+
+def _checkpoint_label(name, state, cfg) -> str:
+    epoch = int(state["epoch"])
+    if name == "best":
+        return f"best checkpoint (epoch {epoch} of {cfg['epochs']}: lowest val_loss)"
+    note = "" if cfg.get("val_size", 1) else "; the run had no validation, so no best"
+    return f"last checkpoint (epoch {epoch}{note})"
 
 
-def _plots(trainer, cfg, data_root, run):
-    """loss.png, confusion.png and misclassified.png in the run folder."""
-    from ember.train import plots  # noqa: PLC0415
+def _evaluate_test(trainer, cfg, data_root, limit, quiet):
+    """One pass over the test split: (metrics, outputs, labels, dataset)."""
     from ember.utils.data import DataLoader, TensorDataset  # noqa: PLC0415
 
     ds = _dataset(cfg["dataset"], False, data_root)
-    x, y = _tensors(ds, cfg["dataset"], cfg["model"] in ("mlp", "logistic"))
-    loader = DataLoader(TensorDataset(x, y), batch_size=1000)
-    pred = trainer.predict(loader).argmax(1).cpu().numpy()
-    truth = y.numpy()
+    x, y = _tensors(ds, cfg["dataset"], cfg["model"] in ("mlp", "logistic"), limit)
+    res, out, truth = trainer.evaluate_outputs(DataLoader(TensorDataset(x, y), batch_size=1000),
+                                               topk=(1, 5), progress=not quiet)
+    res["images"] = len(x)
+    return res, out, truth, ds
+
+
+def _test_report(trainer, cfg, args, run):
+    """Evaluate the run's best checkpoint (its last without validation) on the test split
+    once, and write test.json, loss.png, confusion.png and misclassified.png."""
+    from ember.serialization import atomic_write_bytes  # noqa: PLC0415
+    from ember.train import plots  # noqa: PLC0415
+
+    state, name, _ = load_checkpoint(run, "best")
+    trainer.model.load_state_dict(state["model"])
+    limit = args.test_limit or cfg["limit"]
+    res, out, truth, ds = _evaluate_test(trainer, cfg, args.data, limit, args.quiet)
+    res.update(checkpoint=name, epoch=int(state["epoch"]),
+               label=_checkpoint_label(name, state, cfg))
+    atomic_write_bytes(os.path.join(run, "test.json"), json.dumps(res, indent=2).encode())
+    pred = out.argmax(1)
     classes = [str(c) for c in getattr(ds, "classes", range(10))]
     plots.plot_history(trainer.history, os.path.join(run, "loss.png"))
     cm = np.zeros((10, 10), dtype=np.int64)
@@ -268,34 +525,54 @@ def _plots(trainer, cfg, data_root, run):
     wrong = np.nonzero(pred != truth)[0][:25]
     plots.plot_misclassified(ds.data.numpy()[wrong], truth[wrong], pred[wrong], classes,
                              os.path.join(run, "misclassified.png"))
+    return res
+
+
+def _read_image(path, mode, side):
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
+
+    try:
+        with Image.open(path) as img:
+            return np.asarray(img.convert(mode).resize((side, side)), dtype=np.uint8)
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise SystemExit(f"ember: {path}: cannot read the image ({_one_line(exc)}); give "
+                         "PNG or JPEG files") from None
+
+
+def looks_inverted(a) -> bool:
+    """A grey image whose border is mostly light: a dark drawing on a light background,
+    the opposite of MNIST's (and Fashion-MNIST's) light objects on black."""
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    return float(np.median(border)) > 127
 
 
 def cmd_predict(args):
     """Classify image files (PNG/JPEG) with a run's model; prints one line per image."""
     import ember  # noqa: PLC0415
-    from PIL import Image  # noqa: PLC0415
 
-    with open(os.path.join(args.run, "config.json")) as f:
-        cfg = json.load(f)
-    if cfg.get("model") in GENERATIVE + ("charlm",):
+    cfg = read_config(args.run)
+    if cfg.get("model") not in CLASSIFIERS:
         raise SystemExit(f"ember: {args.run} is a {cfg['model']} run; `ember predict` needs a "
                          "classifier run")
+    state, name, _ = load_checkpoint(args.run, args.checkpoint)
     model = build_model(cfg)
-    ckpt = os.path.join(args.run, f"{args.checkpoint}.safetensors")
-    if not os.path.exists(ckpt):
-        ckpt = os.path.join(args.run, "last.safetensors")
-    model.load_state_dict(ember.load(ckpt)["model"])
+    model.load_state_dict(state["model"])
     model.eval()
     ds_cls = getattr(ember.datasets, DATASETS[cfg["dataset"]])
     classes = [str(c) for c in getattr(ds_cls, "classes", range(10))]
     color = cfg["dataset"] == "cifar10"
     side = 32 if color else 28
     results = []
+    print(f"{args.run}: {_checkpoint_label(name, state, cfg)}")
     for path in args.images:
-        img = Image.open(path).convert("RGB" if color else "L").resize((side, side))
-        a = np.asarray(img, dtype=np.uint8)
-        if not color and args.invert:
-            a = 255 - a  # MNIST digits are light on dark
+        a = _read_image(path, "RGB" if color else "L", side)
+        if not color:
+            if not args.invert and looks_inverted(a):
+                print(f"ember: warning: {path} looks like a dark drawing on a light background; "
+                      f"{cfg['dataset']} images are light on black: add --invert",
+                      file=sys.stderr)
+            if args.invert:
+                a = 255 - a
         x, _ = _tensors(_Fake(a[None]), cfg["dataset"], cfg["model"] in ("mlp", "logistic"))
         with ember.no_grad():
             p = ember.softmax(model(x), 1).numpy()[0]
@@ -316,46 +593,47 @@ class _Fake:
 
 
 def cmd_evaluate(args):
-    import ember  # noqa: PLC0415
     from ember.train import Trainer  # noqa: PLC0415
 
-    with open(os.path.join(args.run, "config.json")) as f:
-        cfg = json.load(f)
-    if cfg.get("model") in GENERATIVE + ("charlm",):
+    cfg = read_config(args.run)
+    if cfg.get("model") not in CLASSIFIERS:
         raise SystemExit(f"ember: {args.run} is a {cfg['model']} run; `ember evaluate` scores "
                          "classifiers (use `ember sample RUN` for it: --score for generative "
                          "models; charlm runs keep their test bits per character in test.json)")
-    ckpt = os.path.join(args.run, f"{args.checkpoint}.safetensors")
-    if not os.path.exists(ckpt):  # a run without validation has no "best"
-        ckpt = os.path.join(args.run, "last.safetensors")
     device = _device(args.device)
+    state, name, _ = load_checkpoint(args.run, args.checkpoint)
     model = build_model(cfg)
-    model.load_state_dict(ember.load(ckpt)["model"])
-    model.to(device)
-    trainer = Trainer(model, build_optimizer(cfg, model.parameters()), device=device)
-    res = _evaluate_split(trainer, cfg, args.data)
-    print(f"{args.run} ({args.checkpoint}): test error {1 - res['accuracy']:.2%}, top-5 error "
-          f"{1 - res['top5_accuracy']:.2%}, loss {res['loss']:.4f}")
+    model.load_state_dict(state["model"])
+    trainer = Trainer(model, None, device=device)
+    res = _evaluate_test(trainer, cfg, args.data, args.limit, args.quiet)[0]
+    res.update(checkpoint=name, epoch=int(state["epoch"]), label=_checkpoint_label(name, state,
+                                                                                   cfg))
+    print(f"{args.run}, {res['label']}: test error {1 - res['accuracy']:.2%}, top-5 error "
+          f"{1 - res['top5_accuracy']:.2%}, loss {res['loss']:.4f} on {res['images']:,} test "
+          "images")
     return res
 
 
 def cmd_data(args):
-    ds = _dataset(args.name, True, args.data)
-    _dataset(args.name, False, args.data)
+    import ember  # noqa: PLC0415
+
+    cls = getattr(ember.datasets, DATASETS[args.name])
+    if args.force:
+        for old, aside in cls._set_aside_cache(args.data):
+            print(f"{old}: set aside as {aside}")
+    ds = cls(args.data, train=True, download=True)
+    cls(args.data, train=False, download=True)
     print(f"{args.name}: ready in {getattr(ds, 'raw_folder', ds.root)}")
 
 
 def cmd_sample(args):
     from ember.train import charlm  # noqa: PLC0415
 
-    cfg_path = os.path.join(args.run, "config.json")
-    if os.path.isfile(cfg_path):
-        with open(cfg_path) as f:
-            cfg = json.load(f)
-        if cfg.get("model") in GENERATIVE:
-            from ember.train import generative  # noqa: PLC0415
+    cfg = read_config(args.run)
+    if cfg.get("model") in GENERATIVE:
+        from ember.train import generative  # noqa: PLC0415
 
-            return generative.sample(args, cfg)
+        return generative.sample(args, cfg)
     return charlm.sample(args)
 
 
@@ -364,78 +642,181 @@ def cmd_models(args):
         print(f"{k:10s} {v}")
 
 
+# ---------------------------------------------------------------------------- arguments
+
+def _number(kind, lo=None, hi=None, lo_open=False, hi_open=False):
+    """An argparse type: an int/float in a range, finite; the error names the range."""
+    parts = []
+    if lo is not None:
+        parts.append(f"{'>' if lo_open else '>='} {lo}")
+    if hi is not None:
+        parts.append(f"{'<' if hi_open else '<='} {hi}")
+    what = f"{'an integer' if kind is int else 'a number'}" + (f" {' and '.join(parts)}"
+                                                               if parts else "")
+
+    def parse(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if (kind is float and not math.isfinite(v)) or \
+                (lo is not None and (v <= lo if lo_open else v < lo)) or \
+                (hi is not None and (v >= hi if hi_open else v > hi)):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return v
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+def _sizes(text):
+    """--hidden: comma-separated layer sizes, each >= 1."""
+    try:
+        sizes = [int(h) for h in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated sizes >= 1 like 256,128, "
+                                         f"got {text!r}")
+    return sizes
+
+
+POSITIVE = _number(int, 1)
+NONNEG = _number(int, 0)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``ember train: error: argument --epochs: expected an
+    integer >= 1, got '0' (see ember train --help)``, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+class _Help(argparse.HelpFormatter):
+    """Every option's help ends with its default (unless it says it already)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        d = action.default
+        if "default" in text or d is None or d is False or d is argparse.SUPPRESS or \
+                not action.option_strings:
+            return text
+        d = ",".join(map(str, d)) if isinstance(d, list) else d
+        return f"{text} (default: {d})"
+
+
 def make_parser():
-    p = argparse.ArgumentParser(prog="ember", description="ember: train and evaluate the "
-                                "lectures' networks.")
-    sub = p.add_subparsers(dest="command", required=True)
-    data_default = None
-    t = sub.add_parser("train", help="train a model (default: the MLP 784-256-128-10 on MNIST)")
-    t.add_argument("model", nargs="?", default="mlp", choices=sorted(MODELS))
-    t.add_argument("--dataset", default="mnist", choices=sorted(DATASETS))
-    t.add_argument("--epochs", type=int, default=None, help="epochs (default 10)")
-    t.add_argument("--batch-size", type=int, default=128)
-    t.add_argument("--lr", type=float, default=None,
-                   help="learning rate (default 1e-3; 2e-4 for gan/dcgan, 1e-4 for wgan-gp)")
+    p = _Parser(prog="ember", description="ember: train and evaluate the lectures' networks.",
+                formatter_class=_Help)
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true",
+                       help="show the Python traceback of a failure (also: EMBER_DEBUG=1)")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def command(name, **kw):
+        return sub.add_parser(name, parents=[debug], formatter_class=_Help, **kw)
+
+    t = command("train", help="train a model (default: the MLP 784-256-128-10 on MNIST)",
+                description="Train a model into a new run folder (--out/<time>-<model>-"
+                "<dataset>), or continue one with --resume RUN.")
+    t.add_argument("model", nargs="?", default="mlp", choices=sorted(MODELS),
+                   help="what to train (default: mlp; `ember models` lists them)")
+    t.add_argument("--dataset", default="mnist", choices=sorted(DATASETS), help="the images")
+    t.add_argument("--epochs", type=POSITIVE, default=10,
+                   help="epochs in all (with --resume: train on to this many)")
+    t.add_argument("--batch-size", type=POSITIVE, default=128, help="images per step")
+    t.add_argument("--lr", type=_number(float, 0, lo_open=True), default=1e-3,
+                   help="learning rate (default: 1e-3; 2e-4 for gan/dcgan, 1e-4 for wgan-gp)")
     t.add_argument("--optimizer", default="adam",
-                   choices=["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam"])
-    t.add_argument("--momentum", type=float, default=0.9, help="for sgd")
-    t.add_argument("--dropout", type=float, default=0.0, help="dropout after hidden layers (mlp)")
-    t.add_argument("--weight-decay", type=float, default=0.0, help="L2 regularisation strength")
+                   choices=["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam"],
+                   help="the optimizer")
+    t.add_argument("--momentum", type=_number(float, 0, 1, hi_open=True), default=0.9,
+                   help="momentum, for --optimizer sgd")
+    t.add_argument("--dropout", type=_number(float, 0, 1, hi_open=True), default=0.0,
+                   help="dropout probability after each hidden layer (mlp)")
+    t.add_argument("--weight-decay", type=_number(float, 0), default=0.0,
+                   help="L2 regularisation strength")
     t.add_argument("--scheduler", default="none",
-                   choices=["none", "step", "cosine", "onecycle", "plateau"])
-    t.add_argument("--hidden", default="256,128", help="mlp hidden sizes (default 256,128)")
+                   choices=["none", "step", "cosine", "onecycle", "plateau"],
+                   help="learning-rate schedule over the run's epochs")
+    t.add_argument("--hidden", type=_sizes, default=[256, 128],
+                   help="hidden layer sizes (mlp), or the state size (charlm: one size; "
+                   "default: 256,128, and 256 for charlm)")
     t.add_argument("--activation", default="relu",
-                   choices=["relu", "tanh", "sigmoid", "gelu", "elu", "leaky_relu"])
-    t.add_argument("--clip-grad-norm", type=float, default=None)
-    t.add_argument("--early-stopping", type=int, default=0,
-                   help="stop after this many epochs without a better validation loss")
-    t.add_argument("--val-size", type=int, default=5000, help="training images held out")
-    t.add_argument("--limit", type=int, default=None, help="use only this many training images")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--out", default="runs", help="folder for run folders (default runs/)")
-    t.add_argument("--resume", default=None, metavar="RUN", help="continue a run folder")
-    t.add_argument("--data", default=data_default, help="data folder ($EMBER_DATA or "
+                   choices=["relu", "tanh", "sigmoid", "gelu", "elu", "leaky_relu"],
+                   help="hidden activation (mlp)")
+    t.add_argument("--clip-grad-norm", type=_number(float, 0, lo_open=True), default=None,
+                   help="clip the gradients' global norm to this (default: no clipping; "
+                   "1.0 for charlm)")
+    t.add_argument("--early-stopping", type=NONNEG, default=0, metavar="PATIENCE",
+                   help="stop after this many epochs without a better validation loss "
+                   "(default: 0, off)")
+    t.add_argument("--val-size", type=NONNEG, default=5000,
+                   help="training images held out for validation (a fifth at most)")
+    t.add_argument("--limit", type=POSITIVE, default=None,
+                   help="use only the first N training images (default: all)")
+    t.add_argument("--test-limit", type=POSITIVE, default=None,
+                   help="evaluate only the first N test images (default: --limit's value "
+                   "when given, else all)")
+    t.add_argument("--seed", type=NONNEG, default=0, help="seed of every random choice")
+    t.add_argument("--out", default="runs", help="folder for run folders")
+    t.add_argument("--resume", default=None, metavar="RUN",
+                   help="continue RUN from its last checkpoint (default: a new run)")
+    t.add_argument("--data", default=None, help="data folder (default: $EMBER_DATA or "
                    "~/.cache/ember)")
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--quiet", action="store_true", help="no progress bars")
     t.add_argument("--device", default="auto",
-                   help="cpu, cuda or cuda:N (default auto: the GPU where CuPy sees one)")
+                   help="cpu, cuda or cuda:N (default: auto, the GPU where CuPy sees one)")
     gm = t.add_argument_group("autoencoder, vae, gan, dcgan, wgan-gp")
-    gm.add_argument("--latent", type=int, default=None,
-                    help="code / noise size (default 20 for vae, else 64)")
+    gm.add_argument("--latent", type=POSITIVE, default=None,
+                    help="code / noise size (default: 20 for vae, else 64)")
     gm.add_argument("--score", action="store_true",
                     help="log classifier score and Fréchet distance of samples each epoch")
     lm = t.add_argument_group("charlm (character-level language model)")
     lm.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn", "transformer"],
-                    help="the sequence model (default lstm)")
+                    help="the sequence model")
     lm.add_argument("--text", default=None, metavar="FILE",
                     help="a UTF-8 text file (default: Debian's fortunes, fetched offline)")
-    lm.add_argument("--seq-len", type=int, default=64, help="characters per window (64)")
-    lm.add_argument("--embed", type=int, default=64, help="embedding size (64)")
-    lm.add_argument("--layers", type=int, default=1, help="recurrent/Transformer layers (1)")
+    lm.add_argument("--seq-len", type=POSITIVE, default=64, help="characters per window")
+    lm.add_argument("--embed", type=POSITIVE, default=64, help="embedding size")
+    lm.add_argument("--layers", type=POSITIVE, default=1, help="recurrent/Transformer layers")
     t.set_defaults(func=cmd_train)
-    e = sub.add_parser("evaluate", help="test error of a run's checkpoint")
-    e.add_argument("run")
-    e.add_argument("--checkpoint", default="best", choices=["best", "last"])
-    e.add_argument("--data", default=data_default)
-    e.add_argument("--device", default="auto", help="cpu, cuda or cuda:N (default auto)")
+    e = command("evaluate", help="test error of a run's checkpoint")
+    e.add_argument("run", help="the run folder")
+    e.add_argument("--checkpoint", default="best", choices=["best", "last"],
+                   help="which checkpoint (best: lowest val_loss; a run without validation "
+                   "has only last; default: best)")
+    e.add_argument("--limit", type=POSITIVE, default=None,
+                   help="only the first N test images (default: all)")
+    e.add_argument("--data", default=None, help="data folder (default: $EMBER_DATA or "
+                   "~/.cache/ember)")
+    e.add_argument("--device", default="auto", help="cpu, cuda or cuda:N (default: auto)")
+    e.add_argument("--quiet", action="store_true", help="no progress bar")
     e.set_defaults(func=cmd_evaluate)
-    pr = sub.add_parser("predict", help="classify PNG/JPEG images with a run's model")
-    pr.add_argument("run")
-    pr.add_argument("images", nargs="+")
-    pr.add_argument("--checkpoint", default="best", choices=["best", "last"])
+    pr = command("predict", help="classify PNG/JPEG images with a run's model")
+    pr.add_argument("run", help="the run folder")
+    pr.add_argument("images", nargs="+", help="PNG or JPEG files")
+    pr.add_argument("--checkpoint", default="best", choices=["best", "last"],
+                    help="which checkpoint (default: best, else last)")
     pr.add_argument("--invert", action="store_true",
-                    help="invert grayscale images (dark digits on a light background)")
+                    help="invert grey images (dark digits on a light background)")
     pr.set_defaults(func=cmd_predict)
-    d = sub.add_parser("data", help="dataset commands")
-    dsub = d.add_subparsers(dest="action", required=True)
-    f = dsub.add_parser("fetch", help="prepare a dataset in the cache and print where it is")
-    f.add_argument("name", choices=sorted(DATASETS))
-    f.add_argument("--data", default=data_default)
+    d = command("data", help="dataset commands")
+    dsub = d.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    f = dsub.add_parser("fetch", parents=[debug], formatter_class=_Help,
+                        help="prepare a dataset in the cache and print where it is")
+    f.add_argument("name", choices=sorted(DATASETS), help="the dataset")
+    f.add_argument("--data", default=None, help="data folder (default: $EMBER_DATA or "
+                   "~/.cache/ember)")
+    f.add_argument("--force", action="store_true",
+                   help="fetch again: the cached files are set aside (renamed *.old)")
     f.set_defaults(func=cmd_data)
-    sa = sub.add_parser("sample", help="samples of a generative run (an image grid) or text "
-                        "of a charlm run")
-    sa.add_argument("run")
-    sa.add_argument("-n", type=int, default=64, help="images in the grid (64)")
+    sa = command("sample", help="samples of a generative run (an image grid) or text of a "
+                 "charlm run")
+    sa.add_argument("run", help="the run folder")
+    sa.add_argument("-n", type=POSITIVE, default=64, help="images in the grid")
     sa.add_argument("--out", default=None, help="grid PNG path (default: in the run folder)")
     sa.add_argument("--interpolate", action="store_true",
                     help="vae: decodes between two test images instead")
@@ -445,33 +826,101 @@ def make_parser():
                     help="vae with --latent 2: the test set in latent space and the decoded "
                     "manifold")
     sa.add_argument("--prompt", default="", help="the text to continue (default: a new line)")
-    sa.add_argument("--length", type=int, default=300, help="characters to write (300)")
-    sa.add_argument("--temperature", type=float, default=0.8,
-                    help="sampling temperature; 0 picks the likeliest character (0.8)")
-    sa.add_argument("--checkpoint", default="best", choices=["best", "last"])
-    sa.add_argument("--seed", type=int, default=0)
+    sa.add_argument("--length", type=NONNEG, default=300, help="characters to write")
+    sa.add_argument("--temperature", type=_number(float, 0), default=0.8,
+                    help="sampling temperature; 0 picks the likeliest character")
+    sa.add_argument("--checkpoint", default="best", choices=["best", "last"],
+                    help="charlm: which checkpoint (default: best)")
+    sa.add_argument("--seed", type=NONNEG, default=0, help="seed of the samples")
     sa.set_defaults(func=cmd_sample)
-    m = sub.add_parser("models", help="list the models `ember train` knows")
+    m = command("models", help="list the models `ember train` knows")
     m.set_defaults(func=cmd_models)
     return p
 
 
+def _given(argv) -> set:
+    """The dests of the options and positionals given on the command line (parsing again
+    with every default suppressed)."""
+    p = make_parser()
+    stack = [p]
+    while stack:
+        parser = stack.pop()
+        for a in parser._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                stack.extend(a.choices.values())
+            elif a.dest != "help":
+                # (an optional positional's default is checked against its choices: None)
+                a.default = argparse.SUPPRESS if a.option_strings else None
+    given = {k for k, v in vars(p.parse_args(argv)).items() if v is not None}
+    return given - {"func", "command", "action"}
+
+
 def run(argv=None):
     """Parse ``argv`` and run the command; returns what the command returns (for tests)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = make_parser().parse_args(argv)
     if args.command == "train":
-        args.epochs_given = args.epochs is not None
-        if args.epochs is None:
-            args.epochs = 10
-        args.lr_given = args.lr is not None
-        if args.lr is None:
-            args.lr = 1e-3
+        args.given = _given(argv)
+        args.hidden_text = ",".join(map(str, args.hidden))
+        if args.model == "charlm" and "hidden" not in args.given:
+            args.hidden = [256]
+        _check_train_args(args)
     return args.func(args)
 
 
+def _one_line(exc) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def describe(exc) -> str:
+    """One line for an unexpected failure: what failed and where."""
+    if isinstance(exc, OSError):
+        where = exc.filename or ""
+        if exc.errno == errno.ENOSPC:
+            return (f"no space left on the device{f' writing {where}' if where else ''}: free "
+                    "some space (a run can then go on with --resume)")
+        if where:
+            return f"{where}: {exc.strerror or _one_line(exc)}"
+    return f"{type(exc).__name__}: {_one_line(exc)}"
+
+
+def _interrupted() -> str:
+    run, epoch = Status.run, Status.saved_epoch
+    if run is None:
+        return "ember: interrupted"
+    if Status.created and epoch is None:
+        return (f"ember: interrupted {Status.phase}; nothing was trained, so the run "
+                f"folder {run} was removed")
+    if Status.phase == "while evaluating the test set":
+        return (f"ember: interrupted while evaluating the test set; {run} holds the trained "
+                f"model (epoch {epoch}): `ember evaluate {run}` scores it")
+    return (f"ember: interrupted {Status.phase}; {run} keeps epoch {epoch}: "
+            f"`ember train --resume {run}` continues from there")
+
+
 def main(argv=None) -> int:
-    """The console script: exit status 0 on success (errors raise SystemExit)."""
-    run(argv)
+    """The console script: 0 done, 1 failed, 2 bad arguments, 130 interrupted."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("EMBER_DEBUG", "") not in ("", "0")
+    Status.reset()
+    try:
+        run(argv)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(_interrupted(), file=sys.stderr)
+        return 130
+    except SystemExit as exc:
+        if debug and isinstance(exc.code, str):  # a one-line error: show what lies under it
+            import traceback  # noqa: PLC0415
+
+            traceback.print_exception(exc.__context__ or exc)
+        raise
+    except Exception as exc:  # noqa: BLE001 - the command line's one-line report
+        if debug:
+            raise
+        print(f"ember: {describe(exc)} (--debug shows the traceback)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -154,7 +154,13 @@ def save(obj, f) -> None:
     if hasattr(f, "write"):
         f.write(payload)
         return
-    path = os.fspath(f)
+    atomic_write_bytes(f, payload)
+
+
+def atomic_write_bytes(path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` through a temporary file in the same folder (flushed,
+    fsynced, renamed): readers see the old file or the new one, never a part."""
+    path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
@@ -192,11 +198,25 @@ def _fail(where, msg):
     raise RuntimeError(f"ember.load({where}): {msg}")
 
 
+def _looks_pickled(data: bytes) -> bool:
+    """A zip (torch.save's format) or a pickle of protocol 2-5 (``\\x80`` then the protocol).
+    Asked only once the bytes fail as safetensors: a header length can start the same way."""
+    return data[:4] == b"PK\x03\x04" or (data[:1] == b"\x80" and data[1:2] in b"\x02\x03\x04\x05")
+
+
 def _parse(data: bytes, where: str):
-    if data[:4] == b"PK\x03\x04" or data[:1] == b"\x80":
-        _fail(where, "this is a pickle (or a zip of pickles, as torch.save writes); ember never "
-                     "unpickles. In PyTorch, store the tensors with "
-                     "safetensors.torch.save_file(state_dict, path) and load that file here")
+    try:
+        return _parse_safetensors(data, where)
+    except RuntimeError:
+        if _looks_pickled(data):
+            _fail(where, "this is a pickle (or a zip of pickles, as torch.save writes); ember "
+                         "never unpickles. In PyTorch, store the tensors with "
+                         "safetensors.torch.save_file(state_dict, path) and load that file "
+                         "here")
+        raise
+
+
+def _parse_safetensors(data: bytes, where: str):
     if len(data) < 8:
         _fail(where, f"file is {len(data)} bytes, too short for a safetensors header "
                      "(truncated?)")
@@ -215,6 +235,10 @@ def _parse(data: bytes, where: str):
     tensors = {}
     end_max = 0
     for key, info in header.items():
+        if isinstance(info, dict) and isinstance(info.get("dtype"), str) and \
+                info["dtype"] not in _DTYPES:
+            _fail(where, f"tensor '{key}' has dtype {info['dtype']}, unsupported by ember "
+                         f"(it reads {', '.join(sorted(_DTYPES))})")
         try:
             dt = np.dtype(_DTYPES[info["dtype"]])
             shape = tuple(int(s) for s in info["shape"])

@@ -19,7 +19,8 @@ import zipfile
 
 import numpy as np
 
-__all__ = ["data_root", "download", "check_file", "ArraysOnlyUnpickler", "atomic_write"]
+__all__ = ["data_root", "download", "check_file", "ArraysOnlyUnpickler", "atomic_write",
+           "set_aside"]
 
 
 def data_root(root=None) -> str:
@@ -49,11 +50,15 @@ def check_file(path, checksum) -> None:
                            f"got {got}); the file is corrupt or not the published one")
 
 
-def _usual_mode(path) -> None:
-    """mkstemp makes 0600 files; cache files get the mode a plain open() would give."""
+def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
+    return mask
+
+
+def _usual_mode(path) -> None:
+    """mkstemp makes 0600 files; cache files get the mode a plain open() would give."""
+    os.chmod(path, 0o666 & ~umask())
 
 
 def atomic_write(path, data: bytes) -> None:
@@ -71,6 +76,16 @@ def atomic_write(path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def set_aside(path: str, suffix: str) -> str:
+    """Rename a cached file or folder to ``path + suffix`` (replacing an older one kept
+    so), so that it is fetched again but not lost; returns the new name."""
+    aside = path + suffix
+    if os.path.isdir(aside) and not os.path.islink(aside):
+        shutil.rmtree(aside)
+    os.replace(path, aside)
+    return aside
 
 
 def download(url: str, dest: str, checksum=None, timeout: float = 60.0) -> str:

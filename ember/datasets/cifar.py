@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tarfile
+import tempfile
 
 import numpy as np
 
@@ -50,11 +52,30 @@ class CIFAR10(ImageDataset):
                  download: bool = False):
         self.root = S.data_root(root)
         self.train, self.transform, self.target_transform = train, transform, target_transform
-        files = self.train_list if train else self.test_list
+        try:
+            images, labels = self._load(download)
+        except RuntimeError as exc:
+            if not download or not self._present(self.train_list if train else self.test_list):
+                raise
+            # A damaged batch file: keep the extracted folders aside (*.corrupt), check the
+            # archive again and extract (or fetch) it anew.
+            del exc
+            self._set_aside_cache(self.root, ".corrupt", archive=False)
+            images, labels = self._load(download)
+        self.data = _wrap(images, False, None, 0)
+        self.targets = _wrap(labels, False, None, 0)
+
+    def _present(self, files):
         py = os.path.join(self.root, self.base_folder)
         binf = os.path.join(self.root, self.bin_folder)
-        if not all(os.path.exists(os.path.join(py, f)) for f in files) and \
-                not all(os.path.exists(os.path.join(binf, f + ".bin")) for f in files):
+        return all(os.path.exists(os.path.join(py, f)) for f in files) or \
+            all(os.path.exists(os.path.join(binf, f + ".bin")) for f in files)
+
+    def _load(self, download):
+        files = self.train_list if self.train else self.test_list
+        py = os.path.join(self.root, self.base_folder)
+        binf = os.path.join(self.root, self.bin_folder)
+        if not self._present(files):
             if not download:
                 raise RuntimeError(f"{type(self).__name__}: dataset not found in {self.root}. "
                                    "You can use download=True to get it.")
@@ -67,8 +88,17 @@ class CIFAR10(ImageDataset):
                 x, y = read_cifar_binary(os.path.join(binf, f + ".bin"), self.bin_label_bytes)
             images.append(x)
             labels.append(y)
-        self.data = _wrap(np.concatenate(images), False, None, 0)
-        self.targets = _wrap(np.concatenate(labels), False, None, 0)
+        return np.concatenate(images), np.concatenate(labels)
+
+    @classmethod
+    def _set_aside_cache(cls, root=None, suffix=".old", archive=True):
+        """Rename the extracted folders (and, with ``archive``, the downloaded archive) to
+        ``<name><suffix>``, so the next load fetches them again; returns (old, new) pairs."""
+        root = S.data_root(root)
+        paths = [os.path.join(root, cls.base_folder), os.path.join(root, cls.bin_folder)]
+        if archive:
+            paths.append(os.path.join(root, "downloads", cls.archive[0]))
+        return [(p, S.set_aside(p, suffix)) for p in paths if os.path.exists(p)]
 
     def _read_python(self, path):
         with open(path, "rb") as fh:
@@ -88,13 +118,39 @@ class CIFAR10(ImageDataset):
         dl = os.path.join(self.root, "downloads")
         name, checksum = self.archive
         path = os.path.join(dl, name)
-        if not os.path.exists(path):
-            S.download(self.url, path, checksum)
-        with tarfile.open(path, "r:gz") as tar:
+        if os.path.exists(path):
             try:
-                tar.extractall(self.root, filter="data")
-            except TypeError:  # Python without extraction filters
-                tar.extractall(self.root)
+                S.check_file(path, checksum)
+            except RuntimeError:
+                S.set_aside(path, ".corrupt")
+        if not os.path.exists(path):
+            try:
+                S.download(self.url, path, checksum)
+            except Exception as exc:  # noqa: BLE001 - no network, a bad mirror...
+                raise RuntimeError(
+                    f"{type(self).__name__}: could not download {self.url} ({exc}). CIFAR has "
+                    f"no offline source: put {name} into {dl} (or its extracted "
+                    f"{self.base_folder} folder into {self.root}) and run again") from None
+        # Extract into a temporary folder, give the files the usual mode, then rename it:
+        # an interrupted extraction leaves no half folder behind.
+        tmp = tempfile.mkdtemp(dir=self.root, prefix=".extract-")
+        try:
+            with tarfile.open(path, "r:gz") as tar:
+                try:
+                    tar.extractall(tmp, filter="data")
+                except TypeError:  # Python without extraction filters
+                    tar.extractall(tmp)
+            for top in os.listdir(tmp):
+                for folder, _, names in os.walk(os.path.join(tmp, top)):
+                    os.chmod(folder, 0o777 & ~S.umask())
+                    for n in names:
+                        S._usual_mode(os.path.join(folder, n))
+                dest = os.path.join(self.root, top)
+                if os.path.exists(dest):
+                    S.set_aside(dest, ".old")
+                os.replace(os.path.join(tmp, top), dest)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
 import struct
 
 import numpy as np
@@ -98,14 +97,50 @@ class MNIST(ImageDataset):
                                    f"{self.raw_folder}. You can use download=True to get it "
                                    "(or `ember data fetch`).")
             self._fetch()
-        prefix = "train" if train else "t10k"
+        try:
+            images, labels = self._read_split()
+        except RuntimeError as exc:
+            if not download:
+                raise RuntimeError(f"{exc}. download=True (or `ember data fetch "
+                                   f"{self._cli_name()} --force`) fetches it again") from None
+            # A damaged cache file: keep it aside (*.corrupt) and fetch the set again.
+            self._set_aside_cache(self.root, ".corrupt", only_bad=True)
+            self._fetch()
+            images, labels = self._read_split()
+        self.data = _wrap(images, False, None, 0)
+        self.targets = _wrap(labels.astype(np.int64), False, None, 0)
+
+    def _read_split(self):
+        prefix = "train" if self.train else "t10k"
         images = read_idx(self._path(f"{prefix}-images-idx3-ubyte"))
         labels = read_idx(self._path(f"{prefix}-labels-idx1-ubyte"))
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
             raise RuntimeError(f"{self.raw_folder}: images {images.shape} and labels "
                                f"{labels.shape} do not match")
-        self.data = _wrap(images, False, None, 0)
-        self.targets = _wrap(labels.astype(np.int64), False, None, 0)
+        return images, labels
+
+    @classmethod
+    def _cli_name(cls):
+        return "fashion-mnist" if cls.__name__ == "FashionMNIST" else cls.__name__.lower()
+
+    @classmethod
+    def _set_aside_cache(cls, root=None, suffix=".old", only_bad=False):
+        """Rename the cached IDX files (those that fail to parse, with ``only_bad``) to
+        ``<name><suffix>``, so the next load fetches them again; returns (old, new) pairs."""
+        folder = os.path.join(S.data_root(root), cls.__name__, "raw")
+        moved = []
+        for name, _ in cls.resources:
+            for p in (os.path.join(folder, name), os.path.join(folder, name[:-len(".gz")])):
+                if not os.path.exists(p):
+                    continue
+                if only_bad:
+                    try:
+                        read_idx(p)
+                        continue
+                    except RuntimeError:
+                        pass
+                moved.append((p, S.set_aside(p, suffix)))
+        return moved
 
     @property
     def raw_folder(self) -> str:
@@ -183,8 +218,5 @@ class FashionMNIST(MNIST):
         for name, _ in self.resources:
             src = os.path.join(self.debian_folder, name)
             read_idx(src)  # validate before copying
-            dest = os.path.join(self.raw_folder, name)
-            os.makedirs(self.raw_folder, exist_ok=True)
-            tmp = dest + ".tmp"
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, dest)
+            with open(src, "rb") as f:  # (atomic, with the mode every cache file gets)
+                S.atomic_write(os.path.join(self.raw_folder, name), f.read())

@@ -23,11 +23,13 @@ def _check_impl(name, **flags):
 
 
 def _check_common(lr, eps=0.0, weight_decay=0.0):
-    if isinstance(lr, (int, float)) and lr < 0:
+    # ``not 0 <= v`` refuses NaN as well (PyTorch does so for every optimizer but SGD;
+    # ember for SGD too: a NaN learning rate only ever trains to NaN).
+    if isinstance(lr, (int, float)) and not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
-    if eps < 0:
+    if not 0.0 <= eps:
         raise ValueError(f"Invalid epsilon value: {eps}")
-    if weight_decay < 0:
+    if not 0.0 <= weight_decay:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 

@@ -76,14 +76,16 @@ def build(cfg, vocab_size):
     return WindowLM(lm)
 
 
-def train(args, cfg, run, device, resume):
+def train(args, cfg, run, device, resume, planned=None):
     """Train a char LM as ``ember train charlm`` asks; returns the run folder."""
     import ember  # noqa: PLC0415
 
-    from ..cli import build_optimizer, build_scheduler  # noqa: PLC0415
+    from ..cli import (Status, _checkpoint_label, _fit_with_notes, _resume_trainer,  # noqa
+                       _run_status, build_optimizer, build_scheduler, load_checkpoint)
     from . import Checkpoint, EarlyStopping, MetricsLogger, ProgressBar, Trainer  # noqa
     from .plots import plot_history  # noqa: PLC0415
 
+    Status.phase = "while loading the text"
     corpus = corpus_for(cfg.get("text"), args.data)
     vocab_path = os.path.join(run, "vocab.json")
     if resume:
@@ -103,7 +105,7 @@ def train(args, cfg, run, device, resume):
     val = DataLoader(_windows(corpus.valid, cfg["seq_len"]), batch_size=256)
     sched, per_batch = build_scheduler(cfg, opt, len(loader))
     callbacks = [BitsPerChar(), ProgressBar(quiet=args.quiet), MetricsLogger(run),
-                 Checkpoint(run)]
+                 Checkpoint(run), _run_status()]
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(patience=cfg["early_stopping"]))
     trainer = Trainer(model, opt, scheduler=sched, scheduler_per_batch=per_batch,
@@ -111,22 +113,27 @@ def train(args, cfg, run, device, resume):
                       seed=cfg["seed"], device=device)
     loader.generator = trainer.generator
     if resume:
-        trainer.load_checkpoint(os.path.join(run, "last.safetensors"))
-        print(f"resuming {run} after epoch {trainer.epoch}")
+        _resume_trainer(trainer, run, cfg, opt, sched, len(loader), planned or cfg["epochs"])
     src = cfg.get("text") or "Debian's fortunes"
     print(f"ember: training a character-level {cfg['cell']} language model on {src} "
           f"({corpus.train.shape[0]:,} training characters, {len(train_set):,} windows of "
           f"{cfg['seq_len']}, vocabulary {corpus.vocab_size}) -> {run}")
-    trainer.fit(loader, val, epochs=cfg["epochs"])
-    test = trainer.evaluate(DataLoader(_windows(corpus.test, cfg["seq_len"]), batch_size=256))
+    _fit_with_notes(trainer, loader, val, cfg, run)
+    state, name, _ = load_checkpoint(run, "best")
+    model.load_state_dict(state["model"])
+    test_set = _windows(corpus.test, cfg["seq_len"], args.test_limit)
+    test = trainer.evaluate(DataLoader(test_set, batch_size=256), progress=not args.quiet)
+    label = _checkpoint_label(name, state, cfg)
     result = {"test_bits_per_char": test["loss"] / LOG2, "test_accuracy": test["accuracy"],
-              "checkpoint": "last"}
-    with open(os.path.join(run, "test.json"), "w") as f:
-        json.dump(result, f, indent=2)
+              "checkpoint": name, "epoch": int(state["epoch"]), "label": label,
+              "windows": len(test_set)}
+    from ..serialization import atomic_write_bytes  # noqa: PLC0415
+
+    atomic_write_bytes(os.path.join(run, "test.json"), json.dumps(result, indent=2).encode())
     plot_history(trainer.history, os.path.join(run, "loss.png"))
     text = corpus.decode(model.lm.generate(corpus.encode("\n"), 200, temperature=0.8))
-    print(f"test: {result['test_bits_per_char']:.3f} bits per character (last epoch's model); "
-          f"run folder {run}\nsample:\n{text}")
+    print(f"test: {result['test_bits_per_char']:.3f} bits per character on {len(test_set):,} "
+          f"windows, {label}; run folder {run}\nsample:\n{text}")
     return run
 
 
@@ -134,28 +141,21 @@ def sample(args):
     """``ember sample RUN``: text from a trained char LM."""
     import ember  # noqa: PLC0415
 
-    cfg_path = os.path.join(args.run, "config.json")
-    if not os.path.isfile(cfg_path):
-        raise SystemExit(f"ember: {args.run}: not a run folder (no config.json)")
-    with open(cfg_path) as f:
-        cfg = json.load(f)
+    from ..cli import load_checkpoint, read_config  # noqa: PLC0415
+
+    cfg = read_config(args.run)
     if cfg.get("model") != "charlm":
         raise SystemExit(f"ember: {args.run}: a {cfg.get('model')} run; `ember sample` needs "
                          "a charlm run")
     with open(os.path.join(args.run, "vocab.json"), encoding="utf-8") as f:
         itos = json.load(f)
-    ckpt = os.path.join(args.run, f"{args.checkpoint}.safetensors")
-    if not os.path.exists(ckpt):
-        ckpt = os.path.join(args.run, "last.safetensors")
     model = build(cfg, len(itos))
-    model.load_state_dict(ember.load(ckpt)["model"])
+    model.load_state_dict(load_checkpoint(args.run, args.checkpoint)[0]["model"])
     stoi = {c: i for i, c in enumerate(itos)}
     prompt = args.prompt if args.prompt else "\n"
     missing = sorted({c for c in prompt if c not in stoi})
     if missing:
         raise SystemExit(f"ember: the prompt has characters the model never saw: {missing}")
-    if args.temperature < 0:
-        raise SystemExit("ember: --temperature must be >= 0")
     gen = ember.Generator().manual_seed(args.seed)
     ids = model.lm.generate([stoi[c] for c in prompt], args.length,
                             temperature=args.temperature, generator=gen)

@@ -114,37 +114,45 @@ def train(args, cfg, run, device, resume):
     """Train a generative model as ``ember train NAME`` asks; returns the run folder."""
     import ember  # noqa: PLC0415
 
-    from ..cli import _dataset  # noqa: PLC0415
+    from ..cli import Status, _dataset, load_checkpoint  # noqa: PLC0415
     from . import MetricsLogger  # noqa: PLC0415
     from .plots import plot_curves  # noqa: PLC0415
+    from .trainer import write_metrics  # noqa: PLC0415
 
     name, latent = cfg["model"], cfg["latent"]
     if cfg["dataset"] not in ("mnist", "fashion-mnist"):
         raise SystemExit(f"ember: {name} needs 28x28 grey images: --dataset mnist or "
                          "fashion-mnist")
+    Status.phase = "while loading the data"
     ember.manual_seed(cfg["seed"])
     x = _images(_dataset(cfg["dataset"], True, args.data), cfg["limit"])
     test = _images(_dataset(cfg["dataset"], False, args.data), None)[:1000]
     mods = {k: m.to(device) for k, m in build(name, latent).items()}
-    lr = cfg["lr"] if cfg.get("lr_given") else (2e-4 if name in ("gan", "dcgan") else
-                                                1e-4 if name == "wgan-gp" else 1e-3)
+    # Runs store the rate they use; older ones kept 1e-3 with lr_given False for the default.
+    lr = cfg["lr"] if cfg.get("lr_given", True) else (2e-4 if name in ("gan", "dcgan") else
+                                                      1e-4 if name == "wgan-gp" else 1e-3)
     opts = _optimizers(name, mods, lr)
     history, epoch, step = [], 0, 0
     if resume:
-        ck = load(os.path.join(run, "last.safetensors"))
+        ck = load_checkpoint(run, "last")[0]
         for k, m in mods.items():
             m.load_state_dict(ck["models"][k])
         for k, o in opts.items():
             o.load_state_dict(ck["optimizers"][k])
         epoch, step, history = int(ck["epoch"]), int(ck["step"]), list(ck["history"])
         backend.set_rng_state(ck["rng"])
-        print(f"resuming {run} after epoch {epoch}")
+        write_metrics(run, history)  # the log agrees with the checkpoint, whatever happened
+        print(f"resuming {run} after epoch {epoch} of {cfg['epochs']}")
     logger = MetricsLogger(run)
     fixed = ember.Generator().manual_seed(cfg["seed"] + 1)
     bs = cfg["batch_size"]
     print(f"ember: training {name} on {cfg['dataset']} ({len(x)} images) on {device} -> {run}")
+    if epoch >= cfg["epochs"]:
+        print(f"{run} has trained its {epoch} epochs: nothing more to train (give --epochs N "
+              "to train longer)")
     while epoch < cfg["epochs"]:
         epoch += 1
+        Status.phase = f"in epoch {epoch}"
         for m in mods.values():
             m.train()
         order = ember.Generator().manual_seed(cfg["seed"] * 1_000_003 + epoch)  # resumable
@@ -156,18 +164,20 @@ def train(args, cfg, run, device, resume):
             from tqdm import tqdm  # noqa: PLC0415
 
             bar = tqdm(total=math.ceil(len(x) / bs), desc=f"epoch {epoch}", unit="batch")
-        for i in range(0, len(x), bs):
-            step += 1
-            batch = ember.tensor(x[perm[i:i + bs]], device=device)
-            logs = _step(name, mods, opts, batch, step, latent)
-            for k, v in logs.items():
-                sums[k] = sums.get(k, 0.0) + v
-                counts[k] = counts.get(k, 0) + 1
+        try:
+            for i in range(0, len(x), bs):
+                step += 1
+                batch = ember.tensor(x[perm[i:i + bs]], device=device)
+                logs = _step(name, mods, opts, batch, step, latent)
+                for k, v in logs.items():
+                    sums[k] = sums.get(k, 0.0) + v
+                    counts[k] = counts.get(k, 0) + 1
+                if bar is not None:
+                    bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items()}, refresh=False)
+                    bar.update(1)
+        finally:
             if bar is not None:
-                bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items()}, refresh=False)
-                bar.update(1)
-        if bar is not None:
-            bar.close()
+                bar.close()
         keys = ("d_loss", "g_loss") if "G" in mods else ("loss",)
         row = {f"train_{k}": sums[k] / counts[k] if k in sums else float("nan") for k in keys}
         if name in ("autoencoder", "vae"):
@@ -191,6 +201,8 @@ def train(args, cfg, run, device, resume):
         save_image(samples, os.path.join(run, f"samples-epoch{epoch}.png"), nrow=8)
         save_image(samples, os.path.join(run, "samples.png"), nrow=8)
         save(_state(mods, opts, epoch, history, step), os.path.join(run, "last.safetensors"))
+        Status.saved_epoch = epoch
+        Status.phase = f"after epoch {epoch} was saved"
         logger.on_epoch_end(None, epoch, row)
         plot_curves(history, os.path.join(run, "loss.png"), title=name)
         print(f"epoch {epoch}: " + "  ".join(f"{k} {v:.4f}" for k, v in row.items()),
@@ -218,8 +230,10 @@ def sample(args, cfg):
     """``ember sample RUN -n N [--out FILE] [--interpolate] [--score]`` for generative runs."""
     import ember  # noqa: PLC0415
 
+    from ..cli import load_checkpoint  # noqa: PLC0415
+
     name, latent = cfg["model"], cfg["latent"]
-    ck = load(os.path.join(args.run, "last.safetensors"))
+    ck = load_checkpoint(args.run, "last")[0]
     mods = build(name, latent)
     for k, m in mods.items():
         m.load_state_dict(ck["models"][k])

@@ -22,7 +22,23 @@ __all__ = ["Trainer", "Callback", "ProgressBar", "MetricsLogger", "Checkpoint", 
 
 
 class Callback:
-    """Hooks called by the Trainer; override what you need."""
+    """Hooks called by the Trainer; override what you need.
+
+    Callbacks run in the order given, except that those with a larger ``order`` run
+    later: ``Checkpoint`` (100) saves after every other callback has updated its state,
+    and ``MetricsLogger`` (200) logs an epoch only once its checkpoint is on disk.
+    ``state_dict``/``load_state_dict`` carry a callback's state (best value so far,
+    epochs without improvement...) in the Trainer's checkpoints, so a resumed run
+    continues it.
+    """
+
+    order = 0
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
 
     def on_fit_start(self, trainer):
         pass
@@ -38,6 +54,9 @@ class Callback:
 
     def on_fit_end(self, trainer):
         pass
+
+    def on_interrupt(self, trainer):
+        """Ctrl-C (KeyboardInterrupt) during ``fit``; the Trainer re-raises it afterwards."""
 
 
 class ProgressBar(Callback):
@@ -64,6 +83,11 @@ class ProgressBar(Callback):
                                  samples_s=f"{rate:.0f}", refresh=False)
             self.bar.update(1)
 
+    def on_interrupt(self, trainer):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
     def on_epoch_end(self, trainer, epoch, logs):
         if self.bar is not None:
             self.bar.close()
@@ -73,10 +97,21 @@ class ProgressBar(Callback):
 
 
 class MetricsLogger(Callback):
-    """Append each epoch's metrics to ``metrics.csv`` and ``metrics.jsonl`` in ``folder``."""
+    """Append each epoch's metrics to ``metrics.csv`` and ``metrics.jsonl`` in ``folder``.
+
+    It runs after ``Checkpoint`` (``order`` 200), so a logged epoch is always a saved one;
+    when a fit starts from a restored checkpoint it rewrites both files from the
+    checkpoint's history, so the logs and the checkpoint agree after any interruption.
+    """
+
+    order = 200
 
     def __init__(self, folder: str):
         self.folder = folder
+
+    def on_fit_start(self, trainer):
+        if trainer.history:
+            write_metrics(self.folder, trainer.history)
 
     def on_epoch_end(self, trainer, epoch, logs):
         os.makedirs(self.folder, exist_ok=True)
@@ -92,21 +127,52 @@ class MetricsLogger(Callback):
             w.writerow(row)
 
 
+def write_metrics(folder: str, history: list) -> None:
+    """Write ``metrics.jsonl`` and ``metrics.csv`` afresh from ``history`` (atomically)."""
+    import io  # noqa: PLC0415
+
+    from ..serialization import atomic_write_bytes  # noqa: PLC0415
+
+    os.makedirs(folder, exist_ok=True)
+    atomic_write_bytes(os.path.join(folder, "metrics.jsonl"),
+                       "".join(json.dumps(dict(h)) + "\n" for h in history).encode())
+    buf = io.StringIO(newline="")
+    names: list = []
+    for h in history:
+        names += [k for k in h if k not in names]
+    w = csv.DictWriter(buf, fieldnames=names)
+    w.writeheader()
+    for h in history:
+        w.writerow(h)
+    atomic_write_bytes(os.path.join(folder, "metrics.csv"), buf.getvalue().encode())
+
+
 class Checkpoint(Callback):
     """Save ``last.safetensors`` every epoch and ``best.safetensors`` when ``monitor`` improves
     (atomic writes; model, optimizer, scheduler, epoch and RNG states: resumable)."""
 
+    order = 100
+
     def __init__(self, folder: str, monitor: str = "val_loss", mode: str = "min"):
         self.folder, self.monitor, self.mode = folder, monitor, mode
         self.best = math.inf if mode == "min" else -math.inf
+        self.best_epoch = 0
+
+    def state_dict(self):
+        return {"best": self.best, "best_epoch": self.best_epoch}
+
+    def load_state_dict(self, state):
+        self.best, self.best_epoch = float(state["best"]), int(state["best_epoch"])
 
     def on_epoch_end(self, trainer, epoch, logs):
         os.makedirs(self.folder, exist_ok=True)
-        trainer.save_checkpoint(os.path.join(self.folder, "last.safetensors"))
         v = logs.get(self.monitor)
         if v is not None and (v < self.best if self.mode == "min" else v > self.best):
-            self.best = v
+            self.best, self.best_epoch = v, epoch
+            # best before last: an interrupt between the two leaves ``last`` at the previous
+            # epoch, whose resume repeats this one and writes ``best`` again.
             trainer.save_checkpoint(os.path.join(self.folder, "best.safetensors"))
+        trainer.save_checkpoint(os.path.join(self.folder, "last.safetensors"))
 
 
 class EarlyStopping(Callback):
@@ -117,6 +183,12 @@ class EarlyStopping(Callback):
         self.monitor, self.patience, self.mode, self.min_delta = monitor, patience, mode, min_delta
         self.best = math.inf if mode == "min" else -math.inf
         self.bad = 0
+
+    def state_dict(self):
+        return {"best": self.best, "bad": self.bad}
+
+    def load_state_dict(self, state):
+        self.best, self.bad = float(state["best"]), int(state["bad"])
 
     def on_epoch_end(self, trainer, epoch, logs):
         v = logs.get(self.monitor)
@@ -141,14 +213,25 @@ class Trainer:
         loss_fn: callable ``(output, target) -> scalar`` (default cross-entropy).
         scheduler: an LR scheduler stepped once per epoch (``ReduceLROnPlateau`` with
             the validation loss), or per batch when ``scheduler_per_batch``.
-        callbacks: list of Callback.
+        callbacks: list of Callback (run in their ``order``, then as given).
         clip_grad_norm: clip the gradients' global 2-norm to this value.
         seed: seeds the shuffling generator.
         device: where to train (``"cpu"``, ``"cuda"``...): the model is moved there
             (build the optimizer after that, or pass a model already there) and each
             batch is copied there as it is used. Default: where the model's
             parameters are.
+
+    Batches are ``(x, y)`` pairs or dicts: a dict's target is under ``target``,
+    ``targets``, ``label``, ``labels`` or ``y``, and the rest is the input (one
+    entry: ``model(x)``; several: ``model(**rest)``).
+
+    Ctrl-C during ``fit`` abandons the current epoch: callbacks get
+    ``on_interrupt``, ``self.epoch`` stays the last complete epoch (the one the
+    checkpoints on disk hold; the model in memory keeps the partial epoch's
+    updates), ``self.interrupted`` is set and the KeyboardInterrupt is re-raised.
     """
+
+    TARGET_KEYS = ("target", "targets", "label", "labels", "y")
 
     def __init__(self, model: nn.Module, optimizer, loss_fn=None, scheduler=None,
                  callbacks=None, clip_grad_norm: float | None = None,
@@ -160,13 +243,15 @@ class Trainer:
         model.to(self.device)
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         self.loss_fn = loss_fn or nn.functional.cross_entropy
-        self.callbacks = list(callbacks or [])
+        self.callbacks = sorted(callbacks or [], key=lambda cb: getattr(cb, "order", 0))
         self.clip_grad_norm, self.scheduler_per_batch = clip_grad_norm, scheduler_per_batch
         self.generator = backend.Generator().manual_seed(seed)
         self.seed = seed
         self.epoch = 0
+        self.batch = 0  # batches done in the current epoch
         self.history: list[dict] = []
         self.stop = False
+        self.interrupted = False
         self.steps_per_epoch = 0
 
     # -- loops -------------------------------------------------------------------
@@ -179,12 +264,38 @@ class Trainer:
             return t.to(self.device, non_blocking=True)
         return t
 
+    def _split(self, batch):
+        """(input, target) of a batch; the input is a tensor or a dict of keyword inputs."""
+        if isinstance(batch, dict):
+            key = next((k for k in self.TARGET_KEYS if k in batch), None)
+            if key is None:
+                raise ValueError(f"Trainer: a dict batch needs its target under one of "
+                                 f"{list(self.TARGET_KEYS)}; got keys {sorted(batch)}")
+            rest = {k: self._to_device(v) for k, v in batch.items() if k != key}
+            if not rest:
+                raise ValueError(f"Trainer: the dict batch holds only its target {key!r}")
+            x = next(iter(rest.values())) if len(rest) == 1 else rest
+            return x, self._to_device(batch[key])
+        if isinstance(batch, (tuple, list)) and len(batch) == 2:
+            return self._to_device(batch[0]), self._to_device(batch[1])
+        raise ValueError(f"Trainer: a batch must be an (input, target) pair or a dict; got "
+                         f"{type(batch).__name__}"
+                         f"{f' of {len(batch)} items' if isinstance(batch, (tuple, list)) else ''}")
+
+    def _forward(self, x):
+        return self.model(**x) if isinstance(x, dict) else self.model(x)
+
+    @staticmethod
+    def _batch_size(y):
+        return y.shape[0] if isinstance(y, Tensor) and y.ndim else 1
+
     def train_epoch(self, loader) -> float:
         self.model.train()
         total, n = 0.0, 0
-        for x, y in loader:
-            x, y = self._to_device(x), self._to_device(y)
-            out = self.model(x)
+        self.batch = 0
+        for batch in loader:
+            x, y = self._split(batch)
+            out = self._forward(x)
             loss = self.loss_fn(out, y)
             self.optimizer.zero_grad()
             loss.backward()
@@ -193,44 +304,84 @@ class Trainer:
             self.optimizer.step()
             if self.scheduler is not None and self.scheduler_per_batch:
                 self.scheduler.step()
-            b = y.shape[0] if isinstance(y, Tensor) and y.ndim else 1
+            b = self._batch_size(y)
             v = loss.item()
             total += v * b
             n += b
+            self.batch += 1
             self._call("on_batch_end", v, b)
-        return total / max(n, 1)
+        if n == 0:
+            raise ValueError("Trainer.fit: the training loader yielded no batches (an empty "
+                             "dataset, or drop_last with fewer samples than a batch?)")
+        return total / n
 
-    def evaluate(self, loader, topk=(1,)) -> dict:
-        """Mean loss and top-k accuracy over ``loader``, in eval mode and without a graph."""
+    def evaluate(self, loader, topk=(1,), progress: bool = False) -> dict:
+        """Mean loss over ``loader``, in eval mode and without a graph; with class-index
+        targets (integer) also the top-k accuracies (``accuracy``, ``top5_accuracy``...).
+        ``progress`` shows a progress bar."""
+        return self.evaluate_outputs(loader, topk, progress)[0]
+
+    def evaluate_outputs(self, loader, topk=(1,), progress: bool = False):
+        """``evaluate``'s metrics and the stacked outputs and targets (on the host): one
+        pass for everything computed from predictions (confusion matrix, errors...)."""
         self.model.eval()
         total, n, targets = 0.0, 0, 0
         correct = {k: 0 for k in topk}
-        with no_grad():
-            for x, y in loader:
-                out = self.model(self._to_device(x))
-                b = y.shape[0]
-                total += self.loss_fn(out, self._to_device(y)).item() * b
-                n += b
-                targets += y.numel()  # (N,) class labels, or (N, d...) per-position targets
-                order = np.argsort(-out.cpu().numpy(), axis=1)
-                yy = y.cpu().numpy()[:, None]
-                for k in topk:
-                    correct[k] += int((order[:, :k] == yy).any(axis=1).sum())
-        res = {"loss": total / max(n, 1)}
-        for k in topk:
-            res["accuracy" if k == 1 else f"top{k}_accuracy"] = correct[k] / max(targets, 1)
-        return res
+        classify = None
+        outs, ys = [], []
+        bar = None
+        if progress:
+            from tqdm import tqdm  # noqa: PLC0415
+
+            bar = tqdm(total=len(loader) if hasattr(loader, "__len__") else None,
+                       desc="evaluate", unit="batch", leave=False, dynamic_ncols=True)
+        try:
+            with no_grad():
+                for batch in loader:
+                    x, y = self._split(batch)
+                    out = self._forward(x)
+                    b = self._batch_size(y)
+                    total += self.loss_fn(out, y).item() * b
+                    n += b
+                    o, t = out.cpu().numpy(), y.cpu().numpy()
+                    outs.append(o)
+                    ys.append(t)
+                    if classify is None:  # class indices against per-class scores
+                        classify = t.dtype.kind in "iu" and o.ndim == t.ndim + 1
+                    if classify:
+                        targets += t.size  # (N,) labels, or (N, d...) per-position targets
+                        order = np.argsort(-o, axis=1)
+                        tt = t[:, None]
+                        for k in topk:
+                            correct[k] += int((order[:, :k] == tt).any(axis=1).sum())
+                    if bar is not None:
+                        bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+        if n == 0:
+            raise ValueError("Trainer.evaluate: the loader yielded no batches (an empty "
+                             "dataset?)")
+        res = {"loss": total / n}
+        if classify:
+            for k in topk:
+                res["accuracy" if k == 1 else f"top{k}_accuracy"] = correct[k] / targets
+        return res, np.concatenate(outs), np.concatenate(ys)
 
     def predict(self, loader):
-        """Stacked model outputs over ``loader`` (batches of ``x`` or ``(x, y)``)."""
+        """Stacked model outputs over ``loader`` (batches of ``x``, ``(x, y)`` or dicts)."""
         from .. import ops  # noqa: PLC0415
 
         self.model.eval()
         outs = []
         with no_grad():
             for batch in loader:
-                x = batch[0] if isinstance(batch, (tuple, list)) else batch
-                outs.append(self.model(self._to_device(x)))
+                if isinstance(batch, dict) or (isinstance(batch, (tuple, list)) and
+                                               len(batch) == 2):
+                    x = self._split(batch)[0]
+                else:
+                    x = self._to_device(batch[0] if isinstance(batch, (tuple, list)) else batch)
+                outs.append(self._forward(x))
         return ops.cat(outs)
 
     def confusion_matrix(self, loader, num_classes: int) -> np.ndarray:
@@ -238,52 +389,77 @@ class Trainer:
         m = np.zeros((num_classes, num_classes), dtype=np.int64)
         self.model.eval()
         with no_grad():
-            for x, y in loader:
-                pred = self.model(self._to_device(x)).argmax(1).cpu().numpy()
+            for batch in loader:
+                x, y = self._split(batch)
+                pred = self._forward(x).argmax(1).cpu().numpy()
                 np.add.at(m, (y.cpu().numpy(), pred), 1)
         return m
 
     def fit(self, train_loader, val_loader=None, epochs: int = 1) -> list[dict]:
         """Train until epoch ``epochs`` (continuing from ``self.epoch`` after a resume)."""
         self.steps_per_epoch = len(train_loader)
+        self.interrupted = False
         self._call("on_fit_start")
         while self.epoch < epochs and not self.stop:
-            self.epoch += 1
-            if self.device.type == "cuda":
-                # A GPU generator's state cannot be saved (CuPy cannot export it), so each
-                # epoch's GPU stream is seeded from (seed, epoch): a resumed run draws the
-                # same dropout masks as an uninterrupted one.
-                backend.generator_for(self.device).manual_seed(self.seed * 1_000_003 + self.epoch)
-            self._call("on_epoch_start", self.epoch)
-            t0 = time.time()
-            logs = {"train_loss": self.train_epoch(train_loader)}
-            if val_loader is not None:
-                v = self.evaluate(val_loader)
-                logs.update({f"val_{k}": val for k, val in v.items()})
-            logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
-            logs["seconds"] = round(time.time() - t0, 3)
-            if self.scheduler is not None and not self.scheduler_per_batch:
-                from ..optim.lr_scheduler import ReduceLROnPlateau  # noqa: PLC0415
-
-                if isinstance(self.scheduler, ReduceLROnPlateau):
-                    self.scheduler.step(logs.get("val_loss", logs["train_loss"]))
-                else:
-                    self.scheduler.step()
-            self.history.append({"epoch": self.epoch, **logs})
-            self._call("on_epoch_end", self.epoch, logs)
+            try:
+                self._fit_epoch(train_loader, val_loader)
+            except KeyboardInterrupt:
+                if not self.history or self.history[-1]["epoch"] != self.epoch:
+                    self.epoch -= 1  # not recorded: the last complete epoch is the one before
+                self.interrupted = True
+                self._call("on_interrupt")
+                raise
         self._call("on_fit_end")
         return self.history
+
+    def _fit_epoch(self, train_loader, val_loader):
+        self.epoch += 1
+        if self.device.type == "cuda":
+            # A GPU generator's state cannot be saved (CuPy cannot export it), so each
+            # epoch's GPU stream is seeded from (seed, epoch): a resumed run draws the
+            # same dropout masks as an uninterrupted one.
+            backend.generator_for(self.device).manual_seed(self.seed * 1_000_003 + self.epoch)
+        self._call("on_epoch_start", self.epoch)
+        t0 = time.time()
+        logs = {"train_loss": self.train_epoch(train_loader)}
+        if val_loader is not None:
+            v = self.evaluate(val_loader)
+            logs.update({f"val_{k}": val for k, val in v.items()})
+        logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        logs["seconds"] = round(time.time() - t0, 3)
+        if self.scheduler is not None and not self.scheduler_per_batch:
+            from ..optim.lr_scheduler import ReduceLROnPlateau  # noqa: PLC0415
+
+            if isinstance(self.scheduler, ReduceLROnPlateau):
+                self.scheduler.step(logs.get("val_loss", logs["train_loss"]))
+            else:
+                self.scheduler.step()
+        self.history.append({"epoch": self.epoch, **logs})
+        self._call("on_epoch_end", self.epoch, logs)
 
     # -- checkpoints -----------------------------------------------------------------
     def save_checkpoint(self, path: str) -> None:
         """Model, optimizer, scheduler, epoch, history and RNG states, written atomically."""
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                 "epoch": self.epoch, "history": self.history,
+                 "epoch": self.epoch, "history": self.history, "stopped": self.stop,
+                 "callbacks": self._callback_states(),
                  "rng": {"default": backend.get_rng_state(),
                          "shuffle": self.generator.get_state()}}
         if self.scheduler is not None:
             state["scheduler"] = self.scheduler.state_dict()
         save(state, path)
+
+    def _callback_keys(self):
+        """(key, callback) for each callback with state: its class name, numbered from the
+        second of a class on (``EarlyStopping``, ``EarlyStopping.2``)."""
+        seen: dict = {}
+        for cb in self.callbacks:
+            name = type(cb).__name__
+            seen[name] = seen.get(name, 0) + 1
+            yield (name if seen[name] == 1 else f"{name}.{seen[name]}"), cb
+
+    def _callback_states(self) -> dict:
+        return {k: st for k, cb in self._callback_keys() if (st := cb.state_dict())}
 
     def load_checkpoint(self, path: str) -> None:
         """Restore everything ``save_checkpoint`` wrote, so training continues identically."""
@@ -294,5 +470,10 @@ class Trainer:
             self.scheduler.load_state_dict(state["scheduler"])
         self.epoch = int(state["epoch"])
         self.history = [dict(h) for h in state["history"]]
+        self.stop = bool(state.get("stopped", False))
+        saved = state.get("callbacks", {})
+        for key, cb in self._callback_keys():
+            if key in saved:
+                cb.load_state_dict(saved[key])
         backend.set_rng_state(state["rng"]["default"])
         self.generator.set_state(state["rng"]["shuffle"])
