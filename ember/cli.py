@@ -483,11 +483,12 @@ def _resume_trainer(trainer, run, cfg, opt, sched, steps, planned):
     print(f"resuming {run} after epoch {trainer.epoch} of {cfg['epochs']}")
 
 
-def _checkpoint_label(name, state, cfg) -> str:
+def _checkpoint_label(name, state, cfg, run) -> str:
     epoch = int(state["epoch"])
     if name == "best":
         return f"best checkpoint (epoch {epoch} of {cfg['epochs']}: lowest val_loss)"
-    note = "" if cfg.get("val_size", 1) else "; the run had no validation, so no best"
+    note = "" if os.path.exists(os.path.join(run, "best.safetensors")) else \
+        "; the run had no validation, so no best"
     return f"last checkpoint (epoch {epoch}{note})"
 
 
@@ -514,7 +515,7 @@ def _test_report(trainer, cfg, args, run):
     limit = args.test_limit or cfg["limit"]
     res, out, truth, ds = _evaluate_test(trainer, cfg, args.data, limit, args.quiet)
     res.update(checkpoint=name, epoch=int(state["epoch"]),
-               label=_checkpoint_label(name, state, cfg))
+               label=_checkpoint_label(name, state, cfg, run))
     atomic_write_bytes(os.path.join(run, "test.json"), json.dumps(res, indent=2).encode())
     pred = out.argmax(1)
     classes = [str(c) for c in getattr(ds, "classes", range(10))]
@@ -563,7 +564,7 @@ def cmd_predict(args):
     color = cfg["dataset"] == "cifar10"
     side = 32 if color else 28
     results = []
-    print(f"{args.run}: {_checkpoint_label(name, state, cfg)}")
+    print(f"{args.run}: {_checkpoint_label(name, state, cfg, args.run)}")
     for path in args.images:
         a = _read_image(path, "RGB" if color else "L", side)
         if not color:
@@ -606,8 +607,8 @@ def cmd_evaluate(args):
     model.load_state_dict(state["model"])
     trainer = Trainer(model, None, device=device)
     res = _evaluate_test(trainer, cfg, args.data, args.limit, args.quiet)[0]
-    res.update(checkpoint=name, epoch=int(state["epoch"]), label=_checkpoint_label(name, state,
-                                                                                   cfg))
+    res.update(checkpoint=name, epoch=int(state["epoch"]),
+               label=_checkpoint_label(name, state, cfg, args.run))
     print(f"{args.run}, {res['label']}: test error {1 - res['accuracy']:.2%}, top-5 error "
           f"{1 - res['top5_accuracy']:.2%}, loss {res['loss']:.4f} on {res['images']:,} test "
           "images")

@@ -3,11 +3,9 @@ them: run folders, resume semantics, Ctrl-C, argument validation, one-line error
 checkpoint a figure comes from, the test evaluation, dataset cache repair."""
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 
@@ -16,7 +14,6 @@ import pytest
 
 import ember
 from ember import cli
-from ember.datasets import write_idx
 from ember.train import Checkpoint, EarlyStopping, MetricsLogger, Trainer
 from ember.utils.data import DataLoader, Dataset, TensorDataset
 from tests.fakes import write_fake_mnist

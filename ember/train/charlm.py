@@ -123,7 +123,7 @@ def train(args, cfg, run, device, resume, planned=None):
     model.load_state_dict(state["model"])
     test_set = _windows(corpus.test, cfg["seq_len"], args.test_limit)
     test = trainer.evaluate(DataLoader(test_set, batch_size=256), progress=not args.quiet)
-    label = _checkpoint_label(name, state, cfg)
+    label = _checkpoint_label(name, state, cfg, run)
     result = {"test_bits_per_char": test["loss"] / LOG2, "test_accuracy": test["accuracy"],
               "checkpoint": name, "epoch": int(state["epoch"]), "label": label,
               "windows": len(test_set)}
