@@ -29,6 +29,31 @@ import sys
 
 import numpy as np
 
+from ember.train.recipes import (  # noqa: F401
+    DATASETS,
+    STATS,
+    build_model,
+    build_optimizer,
+    build_scheduler,
+    device_name,
+    reschedule,
+    resolve_device,
+    tensors,
+)
+from ember.train.recipes import dataset as _dataset  # (a module global: tests replace it)
+from ember.train.runs import (
+    Status,
+    checkpoint_label,
+    fit_with_notes,
+    load_checkpoint,
+    new_run_folder,
+    one_line,
+    read_config,
+    resume_trainer,
+    run_status,
+    write_config,
+)
+
 MODELS = {
     "mlp": "multilayer perceptron (--hidden 256,128, --activation, --dropout)",
     "logistic": "multinomial logistic regression (a single Linear layer)",
@@ -44,9 +69,6 @@ MODELS = {
 }
 GENERATIVE = ("autoencoder", "vae", "gan", "dcgan", "wgan-gp")
 CLASSIFIERS = ("mlp", "logistic", "lenet5", "resnet18")
-DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
-STATS = {"mnist": ((0.1307,), (0.3081,)), "fashion-mnist": ((0.2860,), (0.3530,)),
-         "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))}
 # The config.json keys of a run (``ember train`` flags, by their dest).
 CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "momentum",
                "dropout", "weight_decay", "scheduler", "seed", "activation", "limit",
@@ -62,228 +84,6 @@ UNUSED = {
     "charlm": {"dataset", "activation", "val_size", "latent", "score"},
 }
 MLP_ONLY = {"hidden", "activation", "dropout"}
-
-
-class Status:
-    """What a running command has done, for the line printed when it is interrupted or
-    fails: the run folder, whether this command created it, the last saved epoch, and
-    what it was doing."""
-
-    run: str | None = None
-    created = False
-    saved_epoch: int | None = None
-    phase = "while starting"
-
-    @classmethod
-    def reset(cls):
-        cls.run, cls.created, cls.saved_epoch, cls.phase = None, False, None, "while starting"
-
-
-def _dataset(name, train, root):
-    import ember  # noqa: PLC0415
-
-    cls = getattr(ember.datasets, DATASETS[name])
-    return cls(root, train=train, download=True)
-
-
-def _tensors(ds, name, flat, limit=None):
-    """The whole split as one normalised float32 tensor (built once) and int64 labels."""
-    import ember  # noqa: PLC0415
-
-    x = ds.data.numpy()
-    y = ds.targets.numpy()
-    if limit:
-        x, y = x[:limit], y[:limit]
-    x = x.astype(np.float32) / 255.0
-    x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
-    mean, std = STATS[name]
-    x = (x - np.asarray(mean, np.float32)[:, None, None]) / np.asarray(std, np.float32)[:, None,
-                                                                                       None]
-    if flat:
-        x = x.reshape(len(x), -1)
-    return ember.tensor(np.ascontiguousarray(x)), ember.tensor(y.astype(np.int64))
-
-
-def build_model(cfg):
-    import ember  # noqa: PLC0415
-    from ember import nn  # noqa: PLC0415
-
-    channels = 3 if cfg["dataset"] == "cifar10" else 1
-    side = 32 if cfg["dataset"] == "cifar10" else 28
-    n_in = channels * side * side
-    name = cfg["model"]
-    if name == "logistic":
-        return nn.Linear(n_in, 10)
-    if name == "mlp":
-        acts = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
-                "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
-        layers, prev = [], n_in
-        for h in cfg["hidden"]:
-            layers += [nn.Linear(prev, h), acts[cfg["activation"]]()]
-            if cfg["dropout"]:
-                layers.append(nn.Dropout(cfg["dropout"]))
-            prev = h
-        layers.append(nn.Linear(prev, 10))
-        return nn.Sequential(*layers)
-    if name == "lenet5":
-        if side != 28:
-            raise SystemExit("ember: lenet5 expects 28x28 images (mnist, fashion-mnist)")
-        return ember.models.LeNet5(pool="max", activation="relu")
-    if name == "resnet18":
-        return ember.models.resnet18(small_input=True, in_channels=channels, num_classes=10)
-    raise SystemExit(f"ember: unknown model {name!r}; see `ember models`")
-
-
-def build_optimizer(cfg, params):
-    import ember  # noqa: PLC0415
-
-    o = cfg["optimizer"]
-    wd = cfg["weight_decay"]
-    if o == "sgd":
-        return ember.optim.SGD(params, lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=wd)
-    cls = {"adam": ember.optim.Adam, "adamw": ember.optim.AdamW, "rmsprop": ember.optim.RMSprop,
-           "adagrad": ember.optim.Adagrad, "nadam": ember.optim.NAdam,
-           "radam": ember.optim.RAdam}[o]
-    return cls(params, lr=cfg["lr"], weight_decay=wd)
-
-
-def build_scheduler(cfg, opt, steps_per_epoch):
-    from ember.optim import lr_scheduler as L  # noqa: PLC0415
-
-    s = cfg["scheduler"]
-    if s == "none":
-        return None, False
-    if s == "step":
-        return L.StepLR(opt, step_size=max(1, cfg["epochs"] // 3), gamma=0.1), False
-    if s == "cosine":
-        return L.CosineAnnealingLR(opt, T_max=cfg["epochs"]), False
-    if s == "plateau":
-        return L.ReduceLROnPlateau(opt, factor=0.5, patience=1), False
-    # OneCycle cycles the momentum (SGD, RMSprop) or beta1 (the Adam family) where the
-    # optimizer has one in use; Adagrad has neither, and plain SGD/RMSprop stay plain.
-    g = opt.defaults
-    cycle = "betas" in g or bool(g.get("momentum"))
-    return L.OneCycleLR(opt, max_lr=cfg["lr"], epochs=cfg["epochs"],
-                        steps_per_epoch=steps_per_epoch, cycle_momentum=cycle), True
-
-
-def reschedule(cfg, opt, sched, steps_per_epoch: int, epochs_done: int) -> None:
-    """After a resume with a new ``--epochs``: put ``sched`` and the optimizer's scheduled
-    hyperparameters where a run planned for ``cfg['epochs']`` from the start would have
-    them after ``epochs_done`` epochs (ReduceLROnPlateau has no length: left as it is)."""
-    import warnings  # noqa: PLC0415
-
-    import ember  # noqa: PLC0415
-    from ember.optim import lr_scheduler as L  # noqa: PLC0415
-
-    if sched is None or isinstance(sched, L.ReduceLROnPlateau):
-        return
-    dummy = ember.nn.Parameter(ember.zeros(1))
-    dopt = build_optimizer(cfg, [dummy])
-    dsched, per_batch = build_scheduler(cfg, dopt, steps_per_epoch)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(epochs_done * steps_per_epoch if per_batch else epochs_done):
-            dopt.step()  # no gradient: changes nothing, but counts as a step
-            dsched.step()
-    sched.load_state_dict(dsched.state_dict())
-    for g, dg in zip(opt.param_groups, dopt.param_groups):
-        g.update({k: v for k, v in dg.items() if k != "params"})
-
-
-def _device(name):
-    """The device for ``--device``: auto is the GPU where CuPy sees one, else the CPU."""
-    import ember  # noqa: PLC0415
-
-    if name == "auto":
-        real_gpu = ember.cuda.is_available() and not ember.backend.is_standin()
-        return ember.device("cuda" if real_gpu else "cpu")
-    try:
-        d = ember.device(name)
-    except RuntimeError:
-        d = None
-    if d is None or d.type not in ("cpu", "cuda"):
-        raise SystemExit(f"ember: --device {name}: expected cpu, cuda, cuda:N or auto") from None
-    if d.type == "cuda" and not ember.cuda.is_available():
-        raise SystemExit(f"ember: --device {name}: no CUDA device is available (install "
-                         "ember[gpu] on a machine with an NVIDIA GPU; EMBER_STANDIN_CUDA=1 "
-                         "selects the CPU stand-in for testing)")
-    if d.type == "cuda" and (d.index or 0) >= ember.cuda.device_count():
-        raise SystemExit(f"ember: --device {name}: this machine has "
-                         f"{ember.cuda.device_count()} CUDA device(s)")
-    return d
-
-
-def _device_name(device):
-    import ember  # noqa: PLC0415
-
-    if device.type == "cpu":
-        return "the CPU"
-    return f"{device} ({ember.cuda.get_device_name(device.index or 0)})"
-
-
-def _new_run_folder(base: str) -> str:
-    """Create and return a folder of its own for a run: ``base``, or ``base-2``, ``base-3``...
-    when runs start in the same second (mkdir is atomic: two runs never share one)."""
-    parent = os.path.dirname(os.path.abspath(base))
-    try:
-        os.makedirs(parent, exist_ok=True)
-    except OSError as exc:
-        raise SystemExit(f"ember: --out {parent}: cannot create the folder "
-                         f"({exc.strerror or exc})") from None
-    for k in range(1, 10_000):
-        run = base if k == 1 else f"{base}-{k}"
-        try:
-            os.mkdir(run)
-            return run
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise SystemExit(f"ember: --out {parent}: cannot create a run folder there "
-                             f"({exc.strerror or exc})") from None
-    raise SystemExit(f"ember: could not create a run folder next to {base}")
-
-
-def write_config(run: str, cfg: dict) -> None:
-    from ember.serialization import atomic_write_bytes  # noqa: PLC0415
-
-    atomic_write_bytes(os.path.join(run, "config.json"), json.dumps(cfg, indent=2).encode())
-
-
-def read_config(run: str) -> dict:
-    """A run folder's config.json, or a one-line error saying what is wrong with ``run``."""
-    if not os.path.isdir(run):
-        raise SystemExit(f"ember: {run}: no such run folder")
-    path = os.path.join(run, "config.json")
-    try:
-        with open(path, encoding="utf-8") as f:
-            cfg = json.load(f)
-    except FileNotFoundError:
-        raise SystemExit(f"ember: {run}: not a run folder (no config.json)") from None
-    except (OSError, ValueError) as exc:
-        raise SystemExit(f"ember: {path}: unreadable ({exc})") from None
-    if not isinstance(cfg, dict) or "model" not in cfg:
-        raise SystemExit(f"ember: {path}: not an ember run config (no model)")
-    return cfg
-
-
-def load_checkpoint(run: str, which: str = "best"):
-    """``(state, name, path)`` of a run's checkpoint: ``which`` ("best" or "last"); a run
-    without validation has no best, and then its last is used (and named so)."""
-    import ember  # noqa: PLC0415
-
-    name = which
-    path = os.path.join(run, f"{which}.safetensors")
-    if which == "best" and not os.path.exists(path):
-        name, path = "last", os.path.join(run, "last.safetensors")
-    if not os.path.exists(path):
-        raise SystemExit(f"ember: {run}: no checkpoint yet ({os.path.basename(path)} is "
-                         "missing): the run has not finished an epoch")
-    try:
-        return ember.load(path), name, path
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise SystemExit(f"ember: {path}: cannot read the checkpoint ({_one_line(exc)}); "
-                         "the file is damaged") from None
 
 
 def _refuse(command: str, msg: str):
@@ -367,7 +167,7 @@ def _resume_config(args):
 
 
 def cmd_train(args):
-    device = _device(args.device)  # before anything is written: a bad --device leaves no run
+    device = resolve_device(args.device)  # before anything is written: no run for a bad one
     Status.reset()
     if args.resume:
         cfg, done, planned = _resume_config(args)
@@ -376,7 +176,7 @@ def cmd_train(args):
     else:
         cfg, planned = _new_config(args), args.epochs
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        run = _new_run_folder(os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}"))
+        run = new_run_folder(os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}"))
         Status.run, Status.created = run, True
     try:
         if not args.resume:
@@ -396,38 +196,6 @@ def cmd_train(args):
         raise
 
 
-def _run_status():
-    """A Trainer callback (after Checkpoint, before MetricsLogger) keeping ``Status``."""
-    from ember.train import Callback  # noqa: PLC0415
-
-    class RunStatus(Callback):
-        order = 150
-
-        def on_epoch_start(self, trainer, epoch):
-            Status.phase = f"in epoch {epoch}"
-
-        def on_epoch_end(self, trainer, epoch, logs):
-            Status.saved_epoch = epoch
-            Status.phase = f"after epoch {epoch} was saved"
-
-    return RunStatus()
-
-
-def _fit_with_notes(trainer, loader, val, cfg, run):
-    """trainer.fit, saying first when a resumed run has nothing left to train."""
-    if trainer.stop:
-        print(f"{run} stopped early at epoch {trainer.epoch} (no better val_loss for "
-              f"{cfg['early_stopping']} epochs): nothing more to train")
-    elif trainer.epoch >= cfg["epochs"]:
-        print(f"{run} has trained its {trainer.epoch} epochs: nothing more to train (give "
-              "--epochs N to train longer)")
-    trainer.fit(loader, val, epochs=cfg["epochs"])
-    if trainer.stop and trainer.epoch < cfg["epochs"]:
-        print(f"early stopping after epoch {trainer.epoch}: no better val_loss for "
-              f"{cfg['early_stopping']} epochs")
-    Status.phase = "while evaluating the test set"
-
-
 def _train_classifier(args, cfg, run, device, planned):
     import ember  # noqa: PLC0415
     from ember.train import Checkpoint, EarlyStopping, MetricsLogger, ProgressBar, Trainer  # noqa
@@ -437,7 +205,7 @@ def _train_classifier(args, cfg, run, device, planned):
     ember.manual_seed(cfg["seed"])
     flat = cfg["model"] in ("mlp", "logistic")
     train = _dataset(cfg["dataset"], True, args.data)
-    x, y = _tensors(train, cfg["dataset"], flat, cfg["limit"])
+    x, y = tensors(train, cfg["dataset"], flat, cfg["limit"])
     nval = min(cfg["val_size"], len(x) // 5)
     xtr, ytr, xva, yva = x[:len(x) - nval], y[:len(y) - nval], x[len(x) - nval:], y[len(y) - nval:]
     if cfg["early_stopping"] and not nval:
@@ -448,14 +216,14 @@ def _train_classifier(args, cfg, run, device, planned):
     steps = -(-len(xtr) // cfg["batch_size"])
     sched, per_batch = build_scheduler(cfg, opt, steps)
     callbacks = [ProgressBar(quiet=args.quiet), MetricsLogger(run), Checkpoint(run),
-                 _run_status()]
+                 run_status()]
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(patience=cfg["early_stopping"]))
     trainer = Trainer(model, opt, scheduler=sched, scheduler_per_batch=per_batch,
                       callbacks=callbacks, clip_grad_norm=cfg["clip_grad_norm"], seed=cfg["seed"],
                       device=device)
     if args.resume:
-        _resume_trainer(trainer, run, cfg, opt, sched, steps, planned)
+        resume_trainer(trainer, run, cfg, opt, sched, steps, planned)
     loader = DataLoader(TensorDataset(xtr, ytr), batch_size=cfg["batch_size"], shuffle=True,
                         generator=trainer.generator, pin_memory=device.type == "cuda")
     val = DataLoader(TensorDataset(xva, yva), batch_size=1000) if nval else None
@@ -464,32 +232,12 @@ def _train_classifier(args, cfg, run, device, planned):
 
         print(summary(model, tuple(xtr.shape[1:])))
     print(f"ember: training {cfg['model']} on {cfg['dataset']} ({len(xtr)} images, "
-          f"{nval} for validation) on {_device_name(device)} -> {run}")
-    _fit_with_notes(trainer, loader, val, cfg, run)
+          f"{nval} for validation) on {device_name(device)} -> {run}")
+    fit_with_notes(trainer, loader, val, cfg, run)
     test = _test_report(trainer, cfg, args, run)
     print(f"test error {1 - test['accuracy']:.2%} (loss {test['loss']:.4f}) on "
           f"{test['images']:,} test images, {test['label']}; run folder {run}")
     return run
-
-
-def _resume_trainer(trainer, run, cfg, opt, sched, steps, planned):
-    path = os.path.join(run, "last.safetensors")
-    try:
-        trainer.load_checkpoint(path)
-    except (OSError, RuntimeError, ValueError, KeyError) as exc:
-        raise SystemExit(f"ember: {path}: cannot resume from it ({_one_line(exc)})") from None
-    if cfg["epochs"] != planned:
-        reschedule(cfg, opt, sched, steps, trainer.epoch)
-    print(f"resuming {run} after epoch {trainer.epoch} of {cfg['epochs']}")
-
-
-def _checkpoint_label(name, state, cfg, run) -> str:
-    epoch = int(state["epoch"])
-    if name == "best":
-        return f"best checkpoint (epoch {epoch} of {cfg['epochs']}: lowest val_loss)"
-    note = "" if os.path.exists(os.path.join(run, "best.safetensors")) else \
-        "; the run had no validation, so no best"
-    return f"last checkpoint (epoch {epoch}{note})"
 
 
 def _evaluate_test(trainer, cfg, data_root, limit, quiet):
@@ -497,7 +245,7 @@ def _evaluate_test(trainer, cfg, data_root, limit, quiet):
     from ember.utils.data import DataLoader, TensorDataset  # noqa: PLC0415
 
     ds = _dataset(cfg["dataset"], False, data_root)
-    x, y = _tensors(ds, cfg["dataset"], cfg["model"] in ("mlp", "logistic"), limit)
+    x, y = tensors(ds, cfg["dataset"], cfg["model"] in ("mlp", "logistic"), limit)
     res, out, truth = trainer.evaluate_outputs(DataLoader(TensorDataset(x, y), batch_size=1000),
                                                topk=(1, 5), progress=not quiet)
     res["images"] = len(x)
@@ -515,7 +263,7 @@ def _test_report(trainer, cfg, args, run):
     limit = args.test_limit or cfg["limit"]
     res, out, truth, ds = _evaluate_test(trainer, cfg, args.data, limit, args.quiet)
     res.update(checkpoint=name, epoch=int(state["epoch"]),
-               label=_checkpoint_label(name, state, cfg, run))
+               label=checkpoint_label(name, state, cfg, run))
     atomic_write_bytes(os.path.join(run, "test.json"), json.dumps(res, indent=2).encode())
     pred = out.argmax(1)
     classes = [str(c) for c in getattr(ds, "classes", range(10))]
@@ -536,7 +284,7 @@ def _read_image(path, mode, side):
         with Image.open(path) as img:
             return np.asarray(img.convert(mode).resize((side, side)), dtype=np.uint8)
     except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise SystemExit(f"ember: {path}: cannot read the image ({_one_line(exc)}); give "
+        raise SystemExit(f"ember: {path}: cannot read the image ({one_line(exc)}); give "
                          "PNG or JPEG files") from None
 
 
@@ -564,7 +312,7 @@ def cmd_predict(args):
     color = cfg["dataset"] == "cifar10"
     side = 32 if color else 28
     results = []
-    print(f"{args.run}: {_checkpoint_label(name, state, cfg, args.run)}")
+    print(f"{args.run}: {checkpoint_label(name, state, cfg, args.run)}")
     for path in args.images:
         a = _read_image(path, "RGB" if color else "L", side)
         if not color:
@@ -574,7 +322,7 @@ def cmd_predict(args):
                       file=sys.stderr)
             if args.invert:
                 a = 255 - a
-        x, _ = _tensors(_Fake(a[None]), cfg["dataset"], cfg["model"] in ("mlp", "logistic"))
+        x, _ = tensors(_Fake(a[None]), cfg["dataset"], cfg["model"] in ("mlp", "logistic"))
         with ember.no_grad():
             p = ember.softmax(model(x), 1).numpy()[0]
         k = int(p.argmax())
@@ -601,14 +349,14 @@ def cmd_evaluate(args):
         raise SystemExit(f"ember: {args.run} is a {cfg['model']} run; `ember evaluate` scores "
                          "classifiers (use `ember sample RUN` for it: --score for generative "
                          "models; charlm runs keep their test bits per character in test.json)")
-    device = _device(args.device)
+    device = resolve_device(args.device)
     state, name, _ = load_checkpoint(args.run, args.checkpoint)
     model = build_model(cfg)
     model.load_state_dict(state["model"])
     trainer = Trainer(model, None, device=device)
     res = _evaluate_test(trainer, cfg, args.data, args.limit, args.quiet)[0]
     res.update(checkpoint=name, epoch=int(state["epoch"]),
-               label=_checkpoint_label(name, state, cfg, args.run))
+               label=checkpoint_label(name, state, cfg, args.run))
     print(f"{args.run}, {res['label']}: test error {1 - res['accuracy']:.2%}, top-5 error "
           f"{1 - res['top5_accuracy']:.2%}, loss {res['loss']:.4f} on {res['images']:,} test "
           "images")
@@ -869,10 +617,6 @@ def run(argv=None):
     return args.func(args)
 
 
-def _one_line(exc) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
 def describe(exc) -> str:
     """One line for an unexpected failure: what failed and where."""
     if isinstance(exc, OSError):
@@ -881,8 +625,8 @@ def describe(exc) -> str:
             return (f"no space left on the device{f' writing {where}' if where else ''}: free "
                     "some space (a run can then go on with --resume)")
         if where:
-            return f"{where}: {exc.strerror or _one_line(exc)}"
-    return f"{type(exc).__name__}: {_one_line(exc)}"
+            return f"{where}: {exc.strerror or one_line(exc)}"
+    return f"{type(exc).__name__}: {one_line(exc)}"
 
 
 def _interrupted() -> str:

@@ -95,4 +95,4 @@ def test_runs_started_in_the_same_second_get_their_own_folders(fake_mnist):
     runs = {_train(fake_mnist, "vae", "--limit", "32") for _ in range(3)}
     assert len(runs) == 3 and all((r / "config.json").exists() for r in runs)
     base = str(fake_mnist / "same-second")
-    assert [cli._new_run_folder(base) for _ in range(3)] == [base, base + "-2", base + "-3"]
+    assert [cli.new_run_folder(base) for _ in range(3)] == [base, base + "-2", base + "-3"]

@@ -206,6 +206,14 @@ elif point.startswith("log:"):  # after the epoch's checkpoint, before its metri
             sigint()
         real(self, trainer, epoch, logs)
     T.MetricsLogger.on_epoch_end = log
+elif point.startswith("step:"):  # generative runs: at their global step N
+    from ember.train import generative as G
+    real = G._step
+    def step(name, mods, opts, x, n, latent):
+        if n == int(point[5:]):
+            sigint()
+        return real(name, mods, opts, x, n, latent)
+    G._step = step
 elif point == "test":
     real = cli._evaluate_test
     def test(*a, **k):
@@ -216,10 +224,11 @@ sys.exit(cli.main(sys.argv[1:]))
 """
 
 
-def _interrupted(data, tmp_path, point, *argv):
+def _interrupted(data, tmp_path, point, *argv, model="mlp"):
     out = tmp_path / f"runs-{point.replace(':', '-')}"
-    r = subprocess.run([sys.executable, "-c", DRIVER, "train", "--epochs", "3", "--out",
-                        str(out), *SMALL, *argv], capture_output=True, text=True, timeout=300,
+    flags = ["--limit", "64", "--quiet"] if model == "vae" else SMALL
+    r = subprocess.run([sys.executable, "-c", DRIVER, "train", model, "--epochs", "3", "--out",
+                        str(out), *flags, *argv], capture_output=True, text=True, timeout=300,
                        env=_env(data, POINT=point))
     assert r.returncode == 130, r.stderr
     lines = r.stderr.strip().splitlines()
@@ -249,6 +258,20 @@ def test_ctrl_c_mid_run_resumes_to_the_uninterrupted_result(data, tmp_path, poin
     a, b = _weights(whole), _weights(run)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_ctrl_c_in_a_generative_run(data, tmp_path):
+    whole = cli.run(["train", "vae", "--epochs", "3", "--limit", "64", "--batch-size", "32",
+                     "--quiet", "--out", str(tmp_path / "whole")])
+    out, line = _interrupted(data, tmp_path, "step:3", "--batch-size", "32", model="vae")
+    run = _only_run(out)
+    assert "in epoch 2" in line and "keeps epoch 1" in line
+    cli.run(["train", "--resume", str(run), "--quiet"])
+    assert [r["epoch"] for r in _metrics(run)] == [1, 2, 3]
+    a = ember.load(os.path.join(whole, "last.safetensors"))["models"]["model"]
+    b = ember.load(str(run / "last.safetensors"))["models"]["model"]
+    for k in a:
+        np.testing.assert_array_equal(a[k].numpy(), b[k].numpy(), err_msg=k)
 
 
 def test_ctrl_c_during_the_test_evaluation(data, tmp_path):
@@ -598,3 +621,13 @@ def test_a_header_length_starting_like_a_pickle_still_loads(tmp_path):
     else:
         pytest.fail("no header length ending in 0x80 found")
     assert ember.load(path)["pad"] == "a" * pad
+
+
+def test_text_corpus_refuses_a_path_that_does_not_exist(tmp_path):
+    from ember.datasets import TextCorpus
+
+    with pytest.raises(FileNotFoundError, match="no such file: 'missing/path.txt'"):
+        TextCorpus("missing/path.txt")
+    with pytest.raises(FileNotFoundError):
+        TextCorpus(str(tmp_path / "corpus.txt"))
+    assert TextCorpus("plain words, not a path", level="char", valid_fraction=0.0).vocab_size > 5

@@ -80,10 +80,17 @@ def train(args, cfg, run, device, resume, planned=None):
     """Train a char LM as ``ember train charlm`` asks; returns the run folder."""
     import ember  # noqa: PLC0415
 
-    from ..cli import (Status, _checkpoint_label, _fit_with_notes, _resume_trainer,  # noqa
-                       _run_status, build_optimizer, build_scheduler, load_checkpoint)
     from . import Checkpoint, EarlyStopping, MetricsLogger, ProgressBar, Trainer  # noqa
     from .plots import plot_history  # noqa: PLC0415
+    from .recipes import build_optimizer, build_scheduler  # noqa: PLC0415
+    from .runs import (  # noqa
+        Status,
+        checkpoint_label,
+        fit_with_notes,
+        load_checkpoint,
+        resume_trainer,
+        run_status,
+    )
 
     Status.phase = "while loading the text"
     corpus = corpus_for(cfg.get("text"), args.data)
@@ -105,7 +112,7 @@ def train(args, cfg, run, device, resume, planned=None):
     val = DataLoader(_windows(corpus.valid, cfg["seq_len"]), batch_size=256)
     sched, per_batch = build_scheduler(cfg, opt, len(loader))
     callbacks = [BitsPerChar(), ProgressBar(quiet=args.quiet), MetricsLogger(run),
-                 Checkpoint(run), _run_status()]
+                 Checkpoint(run), run_status()]
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(patience=cfg["early_stopping"]))
     trainer = Trainer(model, opt, scheduler=sched, scheduler_per_batch=per_batch,
@@ -113,17 +120,17 @@ def train(args, cfg, run, device, resume, planned=None):
                       seed=cfg["seed"], device=device)
     loader.generator = trainer.generator
     if resume:
-        _resume_trainer(trainer, run, cfg, opt, sched, len(loader), planned or cfg["epochs"])
+        resume_trainer(trainer, run, cfg, opt, sched, len(loader), planned or cfg["epochs"])
     src = cfg.get("text") or "Debian's fortunes"
     print(f"ember: training a character-level {cfg['cell']} language model on {src} "
           f"({corpus.train.shape[0]:,} training characters, {len(train_set):,} windows of "
           f"{cfg['seq_len']}, vocabulary {corpus.vocab_size}) -> {run}")
-    _fit_with_notes(trainer, loader, val, cfg, run)
+    fit_with_notes(trainer, loader, val, cfg, run)
     state, name, _ = load_checkpoint(run, "best")
     model.load_state_dict(state["model"])
     test_set = _windows(corpus.test, cfg["seq_len"], args.test_limit)
     test = trainer.evaluate(DataLoader(test_set, batch_size=256), progress=not args.quiet)
-    label = _checkpoint_label(name, state, cfg, run)
+    label = checkpoint_label(name, state, cfg, run)
     result = {"test_bits_per_char": test["loss"] / LOG2, "test_accuracy": test["accuracy"],
               "checkpoint": name, "epoch": int(state["epoch"]), "label": label,
               "windows": len(test_set)}
@@ -141,7 +148,7 @@ def sample(args):
     """``ember sample RUN``: text from a trained char LM."""
     import ember  # noqa: PLC0415
 
-    from ..cli import load_checkpoint, read_config  # noqa: PLC0415
+    from .runs import load_checkpoint, read_config  # noqa: PLC0415
 
     cfg = read_config(args.run)
     if cfg.get("model") != "charlm":

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import backend, models, nn, ops
 from .._grad_mode import no_grad
-from ..serialization import load, save
+from ..serialization import save
 from ..utils.image import save_image
 
 __all__ = ["GENERATIVE", "train", "sample"]
@@ -114,9 +114,10 @@ def train(args, cfg, run, device, resume):
     """Train a generative model as ``ember train NAME`` asks; returns the run folder."""
     import ember  # noqa: PLC0415
 
-    from ..cli import Status, _dataset, load_checkpoint  # noqa: PLC0415
     from . import MetricsLogger  # noqa: PLC0415
     from .plots import plot_curves  # noqa: PLC0415
+    from .recipes import dataset as _dataset  # noqa: PLC0415
+    from .runs import Status, load_checkpoint  # noqa: PLC0415
     from .trainer import write_metrics  # noqa: PLC0415
 
     name, latent = cfg["model"], cfg["latent"]
@@ -230,7 +231,7 @@ def sample(args, cfg):
     """``ember sample RUN -n N [--out FILE] [--interpolate] [--score]`` for generative runs."""
     import ember  # noqa: PLC0415
 
-    from ..cli import load_checkpoint  # noqa: PLC0415
+    from .runs import load_checkpoint  # noqa: PLC0415
 
     name, latent = cfg["model"], cfg["latent"]
     ck = load_checkpoint(args.run, "last")[0]
@@ -249,7 +250,7 @@ def sample(args, cfg):
     if args.interpolate:
         if name != "vae":
             raise SystemExit("ember: --interpolate needs a vae run")
-        from ..cli import _dataset  # noqa: PLC0415
+        from .recipes import dataset as _dataset  # noqa: PLC0415
 
         test = _images(_dataset(cfg["dataset"], False, None), None)
         rng = np.random.default_rng(args.seed)
@@ -263,7 +264,7 @@ def sample(args, cfg):
     print(f"{args.n} samples -> {out}")
     if args.score:
         from .. import metrics  # noqa: PLC0415
-        from ..cli import _dataset  # noqa: PLC0415
+        from .recipes import dataset as _dataset  # noqa: PLC0415
 
         test = _images(_dataset(cfg["dataset"], False, None), None)[:1000]
         sc = metrics.classifier_score(images, cfg["dataset"])
@@ -278,8 +279,8 @@ def _latent_map(mods, cfg, latent, out):
     decodes over a 15 x 15 grid of the latent plane."""
     import ember  # noqa: PLC0415
 
-    from ..cli import _dataset  # noqa: PLC0415
     from .plots import plot_latent_map  # noqa: PLC0415
+    from .recipes import dataset as _dataset  # noqa: PLC0415
 
     if cfg["model"] != "vae" or latent != 2:
         raise SystemExit("ember: --latent-map needs a vae run with a 2-D code (ember train vae "
