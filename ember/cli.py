@@ -29,30 +29,13 @@ import sys
 
 import numpy as np
 
-from ember.train.recipes import (  # noqa: F401
-    DATASETS,
-    STATS,
-    build_model,
-    build_optimizer,
-    build_scheduler,
-    device_name,
-    reschedule,
-    resolve_device,
-    tensors,
-)
+from ember.train.recipes import (DATASETS, STATS, build_model, build_optimizer,  # noqa: F401
+                                 build_scheduler, device_name, reschedule, resolve_device,
+                                 tensors)
 from ember.train.recipes import dataset as _dataset  # (a module global: tests replace it)
-from ember.train.runs import (
-    Status,
-    checkpoint_label,
-    fit_with_notes,
-    load_checkpoint,
-    new_run_folder,
-    one_line,
-    read_config,
-    resume_trainer,
-    run_status,
-    write_config,
-)
+from ember.train.runs import (Status, checkpoint_label, fit_with_notes, load_checkpoint,
+                              lock_run, new_run_folder, one_line, read_config, resume_trainer,
+                              run_status, write_config)
 
 MODELS = {
     "mlp": "multilayer perceptron (--hidden 256,128, --activation, --dropout)",
@@ -170,6 +153,8 @@ def cmd_train(args):
     device = resolve_device(args.device)  # before anything is written: no run for a bad one
     Status.reset()
     if args.resume:
+        read_config(args.resume)  # (a one-line error for a folder that is not a run)
+        Status.lock = lock_run(args.resume)
         cfg, done, planned = _resume_config(args)
         run = args.resume
         Status.run, Status.saved_epoch = run, done
@@ -178,6 +163,7 @@ def cmd_train(args):
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         run = new_run_folder(os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}"))
         Status.run, Status.created = run, True
+        Status.lock = lock_run(run)
     try:
         if not args.resume:
             write_config(run, cfg)
@@ -194,6 +180,8 @@ def cmd_train(args):
         if Status.created and Status.saved_epoch is None:  # nothing trained was saved
             shutil.rmtree(run, ignore_errors=True)
         raise
+    finally:
+        Status.release()
 
 
 def _train_classifier(args, cfg, run, device, planned):
@@ -379,6 +367,9 @@ def cmd_sample(args):
     from ember.train import charlm  # noqa: PLC0415
 
     cfg = read_config(args.run)
+    if cfg.get("model") not in GENERATIVE + ("charlm",):
+        raise SystemExit(f"ember: {args.run} is a {cfg['model']} run; `ember sample` needs a "
+                         "vae, gan, dcgan, wgan-gp or charlm run (`ember predict` classifies)")
     if cfg.get("model") in GENERATIVE:
         from ember.train import generative  # noqa: PLC0415
 

@@ -631,3 +631,19 @@ def test_text_corpus_refuses_a_path_that_does_not_exist(tmp_path):
     with pytest.raises(FileNotFoundError):
         TextCorpus(str(tmp_path / "corpus.txt"))
     assert TextCorpus("plain words, not a path", level="char", valid_fraction=0.0).vocab_size > 5
+
+
+def test_a_run_in_training_cannot_be_resumed_twice(data, tmp_path, capsys):
+    from ember.train.runs import lock_run
+
+    run = cli.run(["train", "logistic", "--epochs", "1", "--out", str(tmp_path / "r")] + SMALL)
+    held = lock_run(run)  # as a training process holds it
+    try:
+        assert cli.main(["train", "--resume", run, "--epochs", "2", "--quiet"]) != 0
+    except SystemExit as e:
+        assert "is being trained by another process" in str(e.code)
+    finally:
+        held.close()
+    assert [r["epoch"] for r in _metrics(run)] == [1]
+    cli.run(["train", "--resume", run, "--epochs", "2", "--quiet"])  # free again
+    assert [r["epoch"] for r in _metrics(run)] == [1, 2]

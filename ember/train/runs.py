@@ -8,7 +8,7 @@ import os
 
 from .recipes import reschedule
 
-__all__ = ["Status", "new_run_folder", "write_config", "read_config", "load_checkpoint",
+__all__ = ["Status", "lock_run", "new_run_folder", "write_config", "read_config", "load_checkpoint",
            "checkpoint_label", "run_status", "fit_with_notes", "resume_trainer", "one_line"]
 
 
@@ -21,10 +21,19 @@ class Status:
     created = False
     saved_epoch: int | None = None
     phase = "while starting"
+    lock = None  # the run folder's lock file, held while the command runs
+
+    @classmethod
+    def release(cls):
+        if cls.lock is not None:
+            cls.lock.close()
+            cls.lock = None
 
     @classmethod
     def reset(cls):
+        cls.release()
         cls.run, cls.created, cls.saved_epoch, cls.phase = None, False, None, "while starting"
+        cls.lock = None
 
 
 def new_run_folder(base: str) -> str:
@@ -47,6 +56,31 @@ def new_run_folder(base: str) -> str:
             raise SystemExit(f"ember: --out {parent}: cannot create a run folder there "
                              f"({exc.strerror or exc})") from None
     raise SystemExit(f"ember: could not create a run folder next to {base}")
+
+
+def lock_run(run: str):
+    """Hold ``run`` for this process (an advisory lock on ``run/.lock``, released when the
+    process ends): a second ``ember train --resume`` of a run in training is refused
+    instead of writing the same files. Returns the open lock file (keep it)."""
+    try:
+        import fcntl  # noqa: PLC0415
+    except ImportError:  # no advisory locks on this system
+        return None
+    f = open(os.path.join(run, ".lock"), "a+")  # noqa: SIM115 - held for the process's life
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.seek(0)
+        holder = f.read().strip()
+        f.close()
+        raise SystemExit(f"ember: {run} is being trained by another process"
+                         f"{f' (pid {holder})' if holder else ''}; wait for it to finish or "
+                         "stop it first") from None
+    f.seek(0)
+    f.truncate()
+    f.write(str(os.getpid()))
+    f.flush()
+    return f
 
 
 def write_config(run: str, cfg: dict) -> None:
