@@ -47,8 +47,11 @@ class Im2Col(Op):
     """Every k-window of x (padded with ``value``), stride s, dilation d, as one array.
 
     Shape: x (N, C, H, W) -> (N, C, kh, kw, Ho, Wo), or with ``batch_inner``
-    (C, kh, kw, N, Ho, Wo), the layout in which a convolution's weight gradient
-    is one GEMM over the whole batch. ``pad`` = (top, bottom, left, right).
+    (C, kh, kw, Ho, Wo, N): the batch innermost, the layout in which a convolution
+    is one GEMM over the whole batch, each window copy moves whole (Wo, N) blocks
+    (long contiguous runs even for small images), and a convolution's output
+    (O, Ho, Wo, N), seen as (N, O, Ho, Wo), feeds the next convolution's im2col
+    without a transposing copy. ``pad`` = (top, bottom, left, right).
     Backward: col2im of the gradient.
     """
 
@@ -58,20 +61,24 @@ class Im2Col(Op):
         N, C, H, W = x.shape
         Ho = _out_len(H, k[0], s[0], pad[0] + pad[1], d[0])
         Wo = _out_len(W, k[1], s[1], pad[2] + pad[3], d[1])
-        if any(pad):
-            xpad = xp.pad(x, ((0, 0), (0, 0), (pad[0], pad[1]), (pad[2], pad[3])),
-                          constant_values=value)
-        else:
-            xpad = x
         if batch_inner:
-            cols = _scratch.empty(xp, (C, k[0], k[1], N, Ho, Wo), x.dtype)
-            # one contiguous (C, N, H, W) copy first makes every offset's copy a
-            # cache-friendly slice copy
-            xt = _scratch.empty(xp, (xpad.shape[1], xpad.shape[0]) + xpad.shape[2:], x.dtype)
-            xt[...] = xpad.transpose(1, 0, 2, 3)
+            xt = x.transpose(1, 2, 3, 0)  # (C, H, W, N): free when x came from a convolution
+            if any(pad):
+                xpad = _scratch.empty(xp, (C, H + pad[0] + pad[1], W + pad[2] + pad[3], N),
+                                      x.dtype)
+                xpad.fill(value)
+                xpad[:, pad[0]:pad[0] + H, pad[2]:pad[2] + W] = xt
+            else:
+                xpad = xp.ascontiguousarray(xt)
+            cols = _scratch.empty(xp, (C, k[0], k[1], Ho, Wo, N), x.dtype)
             for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
-                cols[:, i, j] = xt[:, :, rs, cs]
+                cols[:, i, j] = xpad[:, rs, cs]
         else:
+            if any(pad):
+                xpad = xp.pad(x, ((0, 0), (0, 0), (pad[0], pad[1]), (pad[2], pad[3])),
+                              constant_values=value)
+            else:
+                xpad = x
             cols = _scratch.empty(xp, (N, C, k[0], k[1], Ho, Wo), x.dtype)
             for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
                 cols[:, :, i, j] = xpad[:, :, rs, cs]
@@ -90,13 +97,13 @@ class Im2Col(Op):
 def _col2im(cols, in_shape, k, s, pad, d, batch_inner=False):
     xp = xp_of(cols)
     N, C, H, W = in_shape
-    Ho, Wo = cols.shape[4], cols.shape[5]
+    Ho, Wo = (cols.shape[3], cols.shape[4]) if batch_inner else (cols.shape[4], cols.shape[5])
     hp, wp = H + pad[0] + pad[1], W + pad[2] + pad[3]
-    if batch_inner:  # accumulate in (C, N, H, W), contiguous for the strided adds
-        acc = _scratch.zeros(xp, (C, N, hp, wp), cols.dtype)
+    if batch_inner:  # accumulate in (C, H, W, N): each add moves whole (Wo, N) blocks
+        acc = _scratch.zeros(xp, (C, hp, wp, N), cols.dtype)
         for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
-            acc[:, :, rs, cs] += cols[:, i, j]
-        out = acc.transpose(1, 0, 2, 3)
+            acc[:, rs, cs] += cols[:, i, j]
+        out = acc.transpose(3, 0, 1, 2)
     else:
         out = _scratch.zeros(xp, (N, C, hp, wp), cols.dtype)
         for i, j, rs, cs in _offsets(k, s, d, Ho, Wo):
@@ -189,13 +196,14 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
                            f"(input shape {list(input.shape)})")
     if bias is not None and tuple(bias.shape) != (O,):
         raise RuntimeError(f"{name}: bias must have shape ({O},), got {list(bias.shape)}")
-    cols = Im2Col.apply(x, (kh, kw), s, pad, d, 0.0, True)  # (C, kh, kw, N, Ho, Wo)
-    Ho, Wo = cols.shape[4], cols.shape[5]
+    cols = Im2Col.apply(x, (kh, kw), s, pad, d, 0.0, True)  # (C, kh, kw, Ho, Wo, N)
+    Ho, Wo = cols.shape[3], cols.shape[4]
     K = Cg * kh * kw
-    # One GEMM per group over the whole batch: (g, O/g, K) @ (g, K, N*Ho*Wo); so is the
-    # weight gradient, (g, O/g, N*Ho*Wo) @ (g, N*Ho*Wo, K).
-    out = w.reshape(groups, O // groups, K) @ cols.reshape(groups, K, N * Ho * Wo)
-    out = out.reshape(O, N, Ho, Wo).permute(1, 0, 2, 3)
+    # One GEMM per group over the whole batch: (g, O/g, K) @ (g, K, Ho*Wo*N); so is the
+    # weight gradient, (g, O/g, Ho*Wo*N) @ (g, Ho*Wo*N, K). The output stays in its
+    # (O, Ho, Wo, N) memory, seen as (N, O, Ho, Wo).
+    out = w.reshape(groups, O // groups, K) @ cols.reshape(groups, K, Ho * Wo * N)
+    out = out.reshape(O, Ho, Wo, N).permute(3, 0, 1, 2)
     if bias is not None:
         out = out + bias.reshape(1, O, 1, 1)
     return _from_4d(out, batched, nd)

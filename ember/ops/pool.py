@@ -3,6 +3,12 @@
 Each pooling is a composition: ``Im2Col`` gathers the windows (a strided view
 copied once), then a reduction over the window axes; gradients come from those
 ops (max: to the arg-max of each window, average: spread over it).
+
+Windows that tile the image (kernel == stride, no padding, no dilation: the usual
+2x2 pooling) need no gathered copy: they are a reshape (N, C, Ho, kh, Wo, kw) of
+the input. Average pooling then is a sum over the two window axes; max pooling
+compares the kh*kw offsets in kernel order (``TiledMaxPool``), keeps the arg-max
+as one uint8 per output, and sends the gradient there in backward (no col2im).
 """
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import math
 
 import numpy as np
 
+from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
 from . import elementwise as E
 from .conv import Im2Col, _as_4d, _from_4d, _out_len, _pair
@@ -55,11 +62,140 @@ def _pool_geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode, n
     return k, s, tuple(pad), d, tuple(out)
 
 
+def _tiles(k, s, pad, d):
+    """Whether the windows tile the image: kernel == stride, no padding, no dilation."""
+    return k == s and d == (1, 1) and not any(pad)
+
+
+def _windows(a, k, Ho, Wo):
+    """The (N, C, Ho, kh, Wo, kw) view of tiling windows (splitting axes never copies)."""
+    N, C = a.shape[0], a.shape[1]
+    return a[:, :, :Ho * k[0], :Wo * k[1]].reshape(N, C, Ho, k[0], Wo, k[1])
+
+
+def _tiled_gather(y, idx, k):
+    """out[n, c, i, j] = the element of window (i, j) of y at offset idx[n, c, i, j]."""
+    xp = xp_of(y)
+    v = _windows(y, k, idx.shape[2], idx.shape[3])
+    out = v[:, :, :, 0, :, 0].copy()
+    for t in range(1, k[0] * k[1]):
+        xp.copyto(out, v[:, :, :, t // k[1], :, t % k[1]], where=idx == t)
+    return out
+
+
+def _zeros_laid_out(xp, shape, dtype, order):
+    """Zeros of ``shape`` whose memory runs in axis ``order`` (outermost first): a gradient
+    laid out as its input was (a convolution's output is (C, H, W, N) in memory)."""
+    if order is None:
+        return xp.zeros(shape, dtype=dtype)
+    inverse = sorted(range(len(order)), key=order.__getitem__)
+    return xp.zeros(tuple(shape[a] for a in order), dtype=dtype).transpose(inverse)
+
+
+def _memory_order(a):
+    return tuple(sorted(range(a.ndim), key=lambda ax: -a.strides[ax]))
+
+
+def _tiled_scatter(g, idx, shape, k, order=None):
+    """The adjoint of _tiled_gather: g[n, c, i, j] placed at offset idx of window (i, j)."""
+    xp = xp_of(g)
+    out = _zeros_laid_out(xp, shape, g.dtype, order)
+    v = _windows(out, k, idx.shape[2], idx.shape[3])
+    for t in range(k[0] * k[1]):  # (a product with the mask: no masked copy, which is slow)
+        xp.multiply(g, idx == t, out=v[:, :, :, t // k[1], :, t % k[1]])
+    return out
+
+
+class TiledMaxPool(Op):
+    """Max (``sign`` 1) or min (-1) over tiling windows; the first extreme of a window (in
+    kernel order) wins, as in PyTorch. Saves the offsets (uint8), not the input."""
+
+    @staticmethod
+    def forward(ctx, x, k, sign):
+        xp = xp_of(x)
+        N, C, H, W = x.shape
+        Ho, Wo = H // k[0], W // k[1]
+        v = _windows(x, k, Ho, Wo)
+        offsets = [v[:, :, :, t // k[1], :, t % k[1]] for t in range(k[0] * k[1])]
+        pick = xp.maximum if sign > 0 else xp.minimum
+        best = pick(offsets[0], offsets[1]) if len(offsets) > 1 else offsets[0].copy()
+        for o in offsets[2:]:
+            pick(best, o, out=best)
+        # The first offset holding the extreme: idx = m0 (1 + m1 (1 + m2 (...))) with
+        # m_t = 1 where offset t is not the extreme (elementwise passes, no masked copies).
+        idx = xp.zeros_like(best, dtype=xp.uint8)  # (laid out as best, as x)
+        for o in reversed(offsets[:-1]):
+            idx += 1
+            idx *= xp.not_equal(o, best).view(xp.uint8)
+        ctx.save_for_backward(idx)
+        ctx.meta = (x.shape, k, _memory_order(x))
+        ctx.idx = idx
+        return best
+
+    @staticmethod
+    def backward(ctx, g):
+        (idx,) = ctx.saved_tensors
+        shape, k, _ = ctx.meta
+        return TiledScatter.apply(g, idx, shape, k), None, None
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        (idx,) = ctx.saved_arrays
+        shape, k, order = ctx.meta
+        return _tiled_scatter(g, idx, shape, k, order), None, None
+
+
+class TiledScatter(Op):
+    """Gradients to the arg-max offsets of tiling windows. Backward: the gather."""
+
+    @staticmethod
+    def forward(ctx, g, idx, shape, k):
+        ctx.meta = (idx, k)
+        return _tiled_scatter(g, idx, shape, k)
+
+    @staticmethod
+    def backward(ctx, gg):
+        idx, k = ctx.meta
+        return TiledGather.apply(gg, idx, k), None, None, None
+
+
+class TiledGather(Op):
+    """The element at each tiling window's offset. Backward: the scatter."""
+
+    @staticmethod
+    def forward(ctx, y, idx, k):
+        ctx.meta = (idx, y.shape, k)
+        return _tiled_gather(y, idx, k)
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, shape, k = ctx.meta
+        return TiledScatter.apply(g, idx, shape, k), None, None
+
+
+def _has_nan(a) -> bool:
+    """NaN anywhere (one reduction; an inf - inf sum also says yes, which only costs speed)."""
+    return a.dtype.kind in "fc" and bool(xp_of(a).isnan(a.sum()))
+
+
 def _max(name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd,
          sign=1.0):
     x, batched = _as_4d(input, name, nd)
     k, s, pad, d, (Ho, Wo) = _pool_geometry(name, x, kernel_size, stride, padding, dilation,
                                             ceil_mode, nd)
+    if _tiles(k, s, pad, d) and k[0] * k[1] < 256 and not _has_nan(x._data):
+        # (NaN propagates through the general path; uint8 offsets up to 255)
+        out = TiledMaxPool.apply(x, k, sign)
+        if not return_indices:
+            return _from_4d(out, batched, nd)
+        xp = xp_of(x._data)
+        idx = out.grad_fn.idx if out.grad_fn is not None else \
+            _tiled_offsets(x._data, k, sign)
+        ki, kj = idx.astype(np.int64) // k[1], idx.astype(np.int64) % k[1]
+        rows = xp.arange(Ho)[:, None] * k[0] + ki
+        cols_ = xp.arange(Wo)[None, :] * k[1] + kj
+        flat = _wrap((rows * x.shape[3] + cols_).astype(np.int64), False, None, 0)
+        return _from_4d(out, batched, nd), _from_4d(flat, batched, nd)
     xs = x if sign > 0 else -x
     cols = Im2Col.apply(xs, k, s, pad, d, -math.inf, False)  # (N, C, kh, kw, Ho, Wo)
     N, C = x.shape[0], x.shape[1]
@@ -73,6 +209,19 @@ def _max(name, input, kernel_size, stride, padding, dilation, ceil_mode, return_
     cols_ = xp.arange(Wo)[None, :] * s[1] - pad[2] + kj * d[1]
     idx = _wrap((rows * x.shape[3] + cols_).astype(np.int64), False, None, 0)
     return out, _from_4d(idx, batched, nd)
+
+
+class _Keep:
+    """A ctx that keeps what forward leaves on it (for the indices of an unrecorded call)."""
+
+    def save_for_backward(self, *a):
+        pass
+
+
+def _tiled_offsets(x, k, sign):
+    ctx = _Keep()
+    TiledMaxPool.forward(ctx, x, k, sign)
+    return ctx.idx
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -108,6 +257,9 @@ def _avg(name, input, kernel_size, stride, padding, ceil_mode, count_include_pad
     k, s, pad, d, (Ho, Wo) = _pool_geometry(name, x, kernel_size, stride, padding, 1,
                                             ceil_mode, nd)
     N, C, H, W = x.shape
+    if _tiles(k, s, pad, d):  # a reshape and a sum, no gathered copy
+        total = x[:, :, :Ho * k[0], :Wo * k[1]].reshape(N, C, Ho, k[0], Wo, k[1]).sum((3, 5))
+        return _from_4d(total * (1.0 / (divisor_override or k[0] * k[1])), batched, nd)
     cols = Im2Col.apply(x, k, s, pad, d, 0.0, False)
     total = cols.sum((2, 3))
     if divisor_override:

@@ -50,6 +50,13 @@ def _twice(f):
     return g
 
 
+def _twice_sum(f):
+    """The recorded gradient of ``sum(f(x))`` w.r.t. x (for a second-order row)."""
+    def g(m, x):
+        return m.autograd.grad(f(m, x).sum(), x, create_graph=True)[0]
+    return g
+
+
 CASES = [
     # ------------------------------------------------------------------ arithmetic
     row("add", lambda m, a, b: a + b, BROADCAST),
@@ -450,6 +457,12 @@ CNN_CASES = [
     row("fold", lambda m, x: F(m).fold(x, (4, 5), (2, 2), stride=1),
         [(N(2, 12, 12),)]),
     row("max_pool2d", lambda m, x: F(m).max_pool2d(x, 2), [(N(2, 3, 6, 7),), (N(3, 4, 4),)]),
+    # tiling windows (kernel == stride): the fused path; its backward's backward through _twice
+    row("max_pool2d_tiled_3x2", lambda m, x: F(m).max_pool2d(x, (3, 2)), [(N(2, 3, 7, 8),)]),
+    row("max_pool2d_grad", _twice(lambda m, x: F(m).max_pool2d(x, 2) ** 2),
+        [(N(2, 2, 4, 6), N(2, 2, 2, 3))]),
+    row("max_pool2d_grad_grad", _twice(_twice_sum(lambda m, x: F(m).max_pool2d(x, 2) ** 3)),
+        [(N(1, 2, 4, 4), N(1, 2, 4, 4))]),
     row("max_pool2d_args", lambda m, x: F(m).max_pool2d(x, 3, stride=2, padding=1, dilation=1,
                                                         ceil_mode=True),
         [(N(2, 2, 7, 8),), (N(1, 1, 5, 5),)]),
