@@ -128,6 +128,127 @@ class Col2Im(Op):
 
 # ---------------------------------------------------------------------------- convolution
 
+# Bytes of windows (im2col) a convolution builds at once: a block of output rows whose
+# windows stay in the core's cache between being copied and being multiplied.
+_BLOCK_BYTES = 1 << 19
+
+
+def _padded_chwn(x, pad, value=0.0):
+    """x (N, C, H, W) as a padded (C, H', W', N) array (free of copies when x is a
+    convolution's output and needs no padding)."""
+    xp = xp_of(x)
+    N, C, H, W = x.shape
+    xt = x.transpose(1, 2, 3, 0)
+    if not any(pad):
+        return xp.ascontiguousarray(xt)
+    out = _scratch.empty(xp, (C, H + pad[0] + pad[1], W + pad[2] + pad[3], N), x.dtype)
+    out.fill(value)
+    out[:, pad[0]:pad[0] + H, pad[2]:pad[2] + W] = xt
+    return out
+
+
+def _row_blocks(Ho, row_bytes):
+    rows = max(1, min(Ho, _BLOCK_BYTES // max(row_bytes, 1)))
+    for r0 in range(0, Ho, rows):
+        yield r0, min(Ho, r0 + rows)
+
+
+def _block_windows(xpad, k, s, d, r0, r1, Wo, out=None):
+    """Im2col (C, kh, kw, r1 - r0, Wo, N) of output rows r0:r1 from a padded CHWN input."""
+    xp = xp_of(xpad)
+    C, N = xpad.shape[0], xpad.shape[3]
+    if out is None:
+        out = xp.empty((C, k[0], k[1], r1 - r0, Wo, N), dtype=xpad.dtype)
+    for i in range(k[0]):
+        top = r0 * s[0] + i * d[0]
+        rs = slice(top, top + s[0] * (r1 - r0 - 1) + 1, s[0])
+        for j in range(k[1]):
+            out[:, i, j] = xpad[:, rs, j * d[1]:j * d[1] + s[1] * (Wo - 1) + 1:s[1]]
+    return out
+
+
+class Conv2d(Op):
+    """conv2d of x (N, C, H, W) with w (O, C/groups, kh, kw), in blocks of output rows.
+
+    Each block's windows are copied (batch innermost) and multiplied while they are in
+    the cache, and none are kept: backward copies them again from x. A convolution
+    therefore holds its input and weight for backward, not kh*kw copies of the input,
+    and every GEMM is one per group over the block's rows of the whole batch. The output
+    is (O, Ho, Wo, N) in memory, seen as (N, O, Ho, Wo): the next convolution reads it
+    without a transposing copy. ``backward`` (create_graph) is the same computation
+    written with Im2Col/Col2Im and matmul, so higher-order gradients hold.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, s, pad, d, groups):
+        xp = xp_of(x)
+        N, C, H, W = x.shape
+        O, Cg, kh, kw = w.shape
+        Ho = _out_len(H, kh, s[0], pad[0] + pad[1], d[0])
+        Wo = _out_len(W, kw, s[1], pad[2] + pad[3], d[1])
+        K = Cg * kh * kw
+        ctx.save_for_backward(x, w)
+        ctx.geometry = (s, pad, d, groups, Ho, Wo)
+        xpad = _padded_chwn(x, pad)
+        wm = w.reshape(groups, O // groups, K)
+        out = xp.empty((O, Ho, Wo, N), dtype=x.dtype)
+        for r0, r1 in _row_blocks(Ho, C * kh * kw * Wo * N * x.itemsize):
+            cols = _block_windows(xpad, (kh, kw), s, d, r0, r1, Wo)
+            blk = xp.matmul(wm, cols.reshape(groups, K, -1))
+            out[:, r0:r1] = blk.reshape(O, r1 - r0, Wo, N)
+        return out.transpose(3, 0, 1, 2)
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        x, w = ctx.saved_arrays
+        s, pad, d, groups, Ho, Wo = ctx.geometry
+        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        xp = xp_of(g)
+        N, C, H, W = x.shape
+        O, Cg, kh, kw = w.shape
+        K = Cg * kh * kw
+        gm = xp.ascontiguousarray(g.transpose(1, 2, 3, 0))  # (O, Ho, Wo, N)
+        wm = w.reshape(groups, O // groups, K)
+        xpad = _padded_chwn(x, pad)
+        gw = xp.zeros((groups, O // groups, K), dtype=w.dtype) if need_w else None
+        gpad = _scratch.zeros(xp, xpad.shape, x.dtype) if need_x else None
+        wt = xp.swapaxes(wm, 1, 2) if need_x else None
+        for r0, r1 in _row_blocks(Ho, C * kh * kw * Wo * N * x.itemsize):
+            gb = gm[:, r0:r1].reshape(groups, O // groups, -1)
+            if need_w:
+                cols = _block_windows(xpad, (kh, kw), s, d, r0, r1, Wo)
+                gw += xp.matmul(gb, xp.swapaxes(cols.reshape(groups, K, -1), 1, 2))
+            if need_x:
+                dcols = xp.matmul(wt, gb).reshape(C, kh, kw, r1 - r0, Wo, N)
+                for i in range(kh):
+                    top = r0 * s[0] + i * d[0]
+                    rs = slice(top, top + s[0] * (r1 - r0 - 1) + 1, s[0])
+                    for j in range(kw):
+                        gpad[:, rs, j * d[1]:j * d[1] + s[1] * (Wo - 1) + 1:s[1]] += dcols[:, i, j]
+        gx = None
+        if need_x:
+            gx = gpad[:, pad[0]:pad[0] + H, pad[2]:pad[2] + W].transpose(3, 0, 1, 2)
+        return gx, (gw.reshape(w.shape) if need_w else None), None, None, None, None
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        s, pad, d, groups, Ho, Wo = ctx.geometry
+        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        O, Cg, kh, kw = w.shape
+        N, C = x.shape[0], x.shape[1]
+        K = Cg * kh * kw
+        gm = g.permute(1, 2, 3, 0).reshape(groups, O // groups, Ho * Wo * N)
+        gx = gw = None
+        if need_w:
+            cols = Im2Col.apply(x, (kh, kw), s, pad, d, 0.0, True)
+            gw = (gm @ cols.reshape(groups, K, -1).mT).reshape(w.shape)
+        if need_x:
+            dcols = (w.reshape(groups, O // groups, K).mT @ gm).reshape(C, kh, kw, Ho, Wo, N)
+            gx = Col2Im.apply(dcols, tuple(x.shape), (kh, kw), s, pad, d, True)
+        return gx, gw, None, None, None, None
+
+
 
 def _as_4d(x, name, nd):
     """(N, C, L) / (C, L) for 1-D, (N, C, H, W) / (C, H, W) for 2-D -> (N, C, H, W), batched?"""
@@ -196,14 +317,10 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
                            f"(input shape {list(input.shape)})")
     if bias is not None and tuple(bias.shape) != (O,):
         raise RuntimeError(f"{name}: bias must have shape ({O},), got {list(bias.shape)}")
-    cols = Im2Col.apply(x, (kh, kw), s, pad, d, 0.0, True)  # (C, kh, kw, Ho, Wo, N)
-    Ho, Wo = cols.shape[3], cols.shape[4]
-    K = Cg * kh * kw
-    # One GEMM per group over the whole batch: (g, O/g, K) @ (g, K, Ho*Wo*N); so is the
-    # weight gradient, (g, O/g, Ho*Wo*N) @ (g, Ho*Wo*N, K). The output stays in its
-    # (O, Ho, Wo, N) memory, seen as (N, O, Ho, Wo).
-    out = w.reshape(groups, O // groups, K) @ cols.reshape(groups, K, Ho * Wo * N)
-    out = out.reshape(O, Ho, Wo, N).permute(3, 0, 1, 2)
+    if x.dtype != w.dtype:  # as matmul: no promotion in a convolution
+        raise RuntimeError(f"{name}: input type ({x.dtype}) and weight type ({w.dtype}) "
+                           "should be the same")
+    out = Conv2d.apply(x, w, s, pad, d, groups)
     if bias is not None:
         out = out + bias.reshape(1, O, 1, 1)
     return _from_4d(out, batched, nd)

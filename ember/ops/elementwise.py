@@ -523,7 +523,12 @@ class Tanh(Op):
     @staticmethod
     def fast_backward(ctx, g):
         out = ctx.saved_arrays[0]
-        return ((1 - out * out) * g,)
+        if out.ndim == 0:
+            return ((1 - out * out) * g,)
+        d = out * out  # 1 - tanh^2, in place: one temporary
+        xp_of(out).subtract(1, d, out=d)
+        d *= g
+        return (d,)
 
 
 class Sigmoid(Op):

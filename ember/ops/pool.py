@@ -173,6 +173,62 @@ class TiledGather(Op):
         return TiledScatter.apply(g, idx, shape, k), None, None
 
 
+def _tiled_sum(x, k, scale):
+    """scale * the sum of each tiling window (offset by offset: adds of strided views)."""
+    v = _windows(x, k, x.shape[2] // k[0], x.shape[3] // k[1])
+    offsets = [v[:, :, :, t // k[1], :, t % k[1]] for t in range(k[0] * k[1])]
+    out = offsets[0] + offsets[1] if len(offsets) > 1 else offsets[0].copy()
+    for o in offsets[2:]:
+        out += o
+    out *= scale
+    return out
+
+
+def _tiled_spread(g, shape, k, scale, order=None):
+    """The adjoint of _tiled_sum: scale * g[n, c, i, j] at every position of window (i, j),
+    in the memory order of the pooled input."""
+    xp = xp_of(g)
+    out = _zeros_laid_out(xp, shape, g.dtype, order)
+    v = _windows(out, k, g.shape[2], g.shape[3])
+    for t in range(k[0] * k[1]):
+        xp.multiply(g, scale, out=v[:, :, :, t // k[1], :, t % k[1]])
+    return out
+
+
+class TiledAvgPool(Op):
+    """scale * the sum over tiling windows (average pooling: scale = 1 / (kh kw)).
+    Backward: the gradient spread over each window (TiledSpread), laid out as the input."""
+
+    @staticmethod
+    def forward(ctx, x, k, scale):
+        ctx.meta = (x.shape, k, scale, _memory_order(x))
+        return _tiled_sum(x, k, scale)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, k, scale, order = ctx.meta
+        return TiledSpread.apply(g, shape, k, scale, order), None, None
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        shape, k, scale, order = ctx.meta
+        return _tiled_spread(g, shape, k, scale, order), None, None
+
+
+class TiledSpread(Op):
+    """The adjoint of TiledAvgPool. Backward: TiledAvgPool."""
+
+    @staticmethod
+    def forward(ctx, g, shape, k, scale, order):
+        ctx.meta = (k, scale)
+        return _tiled_spread(g, shape, k, scale, order)
+
+    @staticmethod
+    def backward(ctx, gg):
+        k, scale = ctx.meta
+        return TiledAvgPool.apply(gg, k, scale), None, None, None, None
+
+
 def _has_nan(a) -> bool:
     """NaN anywhere (one reduction; an inf - inf sum also says yes, which only costs speed)."""
     return a.dtype.kind in "fc" and bool(xp_of(a).isnan(a.sum()))
@@ -257,9 +313,9 @@ def _avg(name, input, kernel_size, stride, padding, ceil_mode, count_include_pad
     k, s, pad, d, (Ho, Wo) = _pool_geometry(name, x, kernel_size, stride, padding, 1,
                                             ceil_mode, nd)
     N, C, H, W = x.shape
-    if _tiles(k, s, pad, d):  # a reshape and a sum, no gathered copy
-        total = x[:, :, :Ho * k[0], :Wo * k[1]].reshape(N, C, Ho, k[0], Wo, k[1]).sum((3, 5))
-        return _from_4d(total * (1.0 / (divisor_override or k[0] * k[1])), batched, nd)
+    if _tiles(k, s, pad, d):  # sums of strided views, no gathered copy
+        scale = 1.0 / (divisor_override or k[0] * k[1])
+        return _from_4d(TiledAvgPool.apply(x, k, scale), batched, nd)
     cols = Im2Col.apply(x, k, s, pad, d, 0.0, False)
     total = cols.sum((2, 3))
     if divisor_override:

@@ -473,6 +473,8 @@ CNN_CASES = [
     row("max_pool1d", lambda m, x: F(m).max_pool1d(x, 3, stride=2, padding=1),
         [(N(2, 3, 9),)]),
     row("avg_pool2d", lambda m, x: F(m).avg_pool2d(x, 2), [(N(2, 3, 6, 7),)]),
+    row("avg_pool2d_grad", _twice(lambda m, x: F(m).avg_pool2d(x, (2, 3)) ** 2),
+        [(N(2, 2, 5, 7), N(2, 2, 2, 2))]),
     row("avg_pool2d_args", lambda m, x: F(m).avg_pool2d(x, 3, 2, 1, ceil_mode=True,
                                                         count_include_pad=False),
         [(N(2, 2, 7, 8),), (N(1, 1, 6, 6),)]),
