@@ -1,7 +1,8 @@
 """Convolutional speed and memory: ember vs PyTorch (CPU) on the same work, in one process.
 
 Workloads (forward + backward each step, the two libraries alternating in rounds):
-  lenet     LeNet-5 training step (SGD) at batch 128 on 1x28x28
+  lenet-max LeNet-5 as users write it: pad-2 5x5 convs, ReLU, 2x2 max pool, Adam, batch 128
+  lenet-avg the lectures' LeNet-5: tanh, 2x2 average pool, Adam, batch 128
   conv64    conv2d 3x3 at ResNet-18 shapes, batch 16: 64x56x56, 128x28x28, 256x14x14, 512x7x7
   resnet18  ResNet-18 (small input) training step at batch 64 on 3x32x32 (--full only)
 
@@ -36,12 +37,14 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-# A memory-measuring child imports only the library it measures.
+import ember  # noqa: E402
+import ember.bench  # noqa: E402  (the LeNet workloads, shared with `ember bench`)
+import ember.models  # noqa: E402
+
+# A memory-measuring child imports PyTorch only when it measures it (its peak is taken
+# relative to the state after the imports).
 _ONLY = ARGS.memory_of.split(":")[1] if ARGS.memory_of else None
-ember = torch = None
-if _ONLY != "torch":
-    import ember  # noqa: E402
-    import ember.models  # noqa: E402
+torch = None
 if _ONLY != "ember":
     try:
         import torch  # noqa: E402
@@ -52,25 +55,12 @@ if _ONLY != "ember":
 from _torch_models import torch_resnet18_small  # noqa: E402  (bench/, beside this file)
 
 
-def lenet(lib):
-    nn = lib.nn
-    lib.manual_seed(0)
-    if lib is ember:
-        model = ember.models.LeNet5()
-    else:
-        model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Conv2d(6, 16, 5),
-                              nn.Tanh(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(256, 120),
-                              nn.Tanh(), nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, 10))
-    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    rng = np.random.default_rng(0)
-    x = lib.tensor(rng.standard_normal((128, 1, 28, 28)).astype(np.float32))
-    y = lib.tensor(rng.integers(0, 10, 128))
+def lenet_max(lib):
+    return ember.bench.lenet(lib, "max")
 
-    def step():
-        opt.zero_grad()
-        lib.nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-    return step, 128
+
+def lenet_avg(lib):
+    return ember.bench.lenet(lib, "avg")
 
 
 def conv_layers(lib):
@@ -105,7 +95,8 @@ def resnet18(lib):
     return step, 64
 
 
-WORK = {"lenet": (lenet, 5), "conv64": (conv_layers, 2), "resnet18": (resnet18, 1)}
+WORK = {"lenet-max": (lenet_max, 5), "lenet-avg": (lenet_avg, 5), "conv64": (conv_layers, 2),
+        "resnet18": (resnet18, 1)}
 
 
 def _vm_hwm_kb():
@@ -136,7 +127,7 @@ def main():
         return
     print(f"threads={ARGS.threads} numpy={np.__version__} torch={torch.__version__} "
           f"load={os.getloadavg()[0]:.2f}")
-    names = ["lenet", "conv64"] + (["resnet18"] if ARGS.full else [])
+    names = ["lenet-max", "lenet-avg", "conv64"] + (["resnet18"] if ARGS.full else [])
     for name in names:
         make, inner = WORK[name]
         steps = {"ember": make(ember), "torch": make(torch)}
@@ -151,7 +142,7 @@ def main():
                     step()
                 rates[lib].append(inner * batch / (time.perf_counter() - t0))
         e, t = statistics.median(rates["ember"]), statistics.median(rates["torch"])
-        print(f"{name:9s} ember {e:9.1f} samples/s   torch {t:9.1f} samples/s   "
+        print(f"{name:10s} ember {e:9.1f} samples/s   torch {t:9.1f} samples/s   "
               f"ratio ember/torch (throughput) {e / t:5.2f}   peak RSS MB ember "
               f"{peak_rss_mb(name, 'ember')} torch {peak_rss_mb(name, 'torch')}")
     print(f"load after={os.getloadavg()[0]:.2f}")

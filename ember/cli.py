@@ -11,6 +11,7 @@
     ember sample runs/<run> --prompt "The " --temperature 0.8
     ember data fetch mnist [--force]
     ember models
+    ember bench [--threads 2] [--only lenet-max mlp]   # speed and memory against PyTorch
 
 Exit status: 0 done, 1 failed (one line on stderr saying what and where; ``--debug`` or
 ``EMBER_DEBUG=1`` shows the traceback), 2 bad arguments (refused before any data loads),
@@ -377,6 +378,13 @@ def cmd_sample(args):
     return charlm.sample(args)
 
 
+def cmd_bench(args):
+    from ember import bench  # noqa: PLC0415
+
+    return bench.run(args.only, threads=args.threads, rounds=args.rounds,
+                     memory=not args.no_memory)
+
+
 def cmd_models(args):
     for k, v in MODELS.items():
         print(f"{k:10s} {v}")
@@ -573,6 +581,20 @@ def make_parser():
                     help="charlm: which checkpoint (default: best)")
     sa.add_argument("--seed", type=NONNEG, default=0, help="seed of the samples")
     sa.set_defaults(func=cmd_sample)
+    from ember.bench import WORKLOADS  # noqa: PLC0415
+
+    b = command("bench", help="training-step speed and memory against PyTorch, on this "
+                "machine", description="Times each workload with ember and (where it is "
+                "installed) PyTorch in alternating rounds; prints samples/s, the ratio "
+                "ember/PyTorch and each one's peak memory growth. Workloads: " +
+                "; ".join(f"{k}: {v[2]}" for k, v in WORKLOADS.items()))
+    b.add_argument("--only", nargs="+", choices=list(WORKLOADS), default=None,
+                   metavar="NAME", help="these workloads (default: all)")
+    b.add_argument("--threads", type=POSITIVE, default=1, help="threads for both libraries")
+    b.add_argument("--rounds", type=POSITIVE, default=7, help="alternating rounds")
+    b.add_argument("--no-memory", action="store_true",
+                   help="skip the peak-memory measurement (a child process per library)")
+    b.set_defaults(func=cmd_bench)
     m = command("models", help="list the models `ember train` knows")
     m.set_defaults(func=cmd_models)
     return p
