@@ -217,12 +217,13 @@ def _measure_memory(name, lib_name, threads):
     print("nan" if before is None or after is None else f"{(after - before) / 1024:.1f}")
 
 
-def _torch(threads):
+def _torch(threads=None):
     try:
         import torch  # noqa: PLC0415
     except ImportError:
         return None
-    torch.set_num_threads(threads)
+    if threads:
+        torch.set_num_threads(threads)
     return torch
 
 
@@ -232,8 +233,21 @@ def run(names=None, threads=1, rounds=7, memory=True, out=None):
     import ember  # noqa: PLC0415
 
     out = out or sys.stdout
+    before = ember.get_num_threads()
+    torch = _torch(None)
+    torch_before = torch.get_num_threads() if torch is not None else None
     ember.set_num_threads(threads)
-    torch = _torch(threads)
+    if torch is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _table(ember, torch, names, threads, rounds, memory, out)
+    finally:  # the caller's thread settings back, whatever happened
+        ember.set_num_threads(before)
+        if torch is not None:
+            torch.set_num_threads(torch_before)
+
+
+def _table(ember, torch, names, threads, rounds, memory, out):
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"ember bench: {threads} thread(s), {rounds} alternating rounds, numpy "
           f"{np.__version__}, torch {torch.__version__ if torch else 'not installed'}, load "

@@ -12,7 +12,10 @@ from ember import bench, cli
 
 
 def test_bench_prints_a_row_per_workload(capsys):
-    rows = cli.run(["bench", "--only", "ops", "mlp", "--rounds", "1", "--no-memory"])
+    threads = ember.get_num_threads()
+    rows = cli.run(["bench", "--only", "ops", "mlp", "--rounds", "1", "--no-memory",
+                    "--threads", str(threads + 1)])
+    assert ember.get_num_threads() == threads  # the caller's setting is restored
     out = capsys.readouterr().out
     assert [r["name"] for r in rows] == ["ops", "mlp"] and "ember/s" in out
     for r in rows:
@@ -40,7 +43,7 @@ def test_workloads_are_the_same_network_in_both_libraries():
 
 
 def test_without_torch_only_embers_column(monkeypatch):
-    monkeypatch.setattr(bench, "_torch", lambda threads: None)
+    monkeypatch.setattr(bench, "_torch", lambda threads=None: None)
     buf = io.StringIO()
     (row,) = bench.run(["ops"], rounds=1, memory=False, out=buf)
     assert row["torch"] is None and "not installed" in buf.getvalue()

@@ -114,7 +114,8 @@ def _zeros_for(meta, like):
 
 
 def _run(roots, root_grads, retain_graph, create_graph, targets=None):
-    """Run backward from ``roots`` seeded with ``root_grads``.
+    """Run backward from ``roots`` seeded with ``root_grads`` (first order without hooks on
+    the way: ``_run_raw``, on raw arrays).
 
     Nodes run newest first (a max-heap on their creation number): every
     consumer of a node's output is newer than the node, so all gradient
@@ -124,6 +125,8 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
     (by id), the gradient reaching each non-leaf target, and the ids of arrays
     the engine does not own (never stored into ``.grad`` without a copy).
     """
+    if not create_graph and targets is None and not state.anomaly:
+        return _run_raw(roots, root_grads, retain_graph)
     buffers: dict[int, list] = {}
     leaf_grads: dict[int, list] = {}  # id -> [tensor, grad]
     borrowed: set[int] = set()
@@ -132,16 +135,10 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
     heap = []
     for t, g in zip(roots, root_grads):
         borrowed.add(id(g._data))
-        fn = t.grad_fn
-        if fn is None:
+        if t.grad_fn is None:
             _add_leaf(leaf_grads, t, g)
         else:
-            buf = buffers.get(id(fn))
-            if buf is None:
-                buf = buffers[id(fn)] = [None] * fn._n_out
-                heappush(heap, (-fn._seq, fn))
-            nr = t._out_nr
-            buf[nr] = g if buf[nr] is None else buf[nr] + g
+            _send(buffers, heap, t.grad_fn, t._out_nr, g)
     if targets is not None:
         target_nodes = {}
         for t in targets:
@@ -176,12 +173,7 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                     captured[id(t)] = g
                     if g is not None:
                         borrowed.add(id(g._data))
-            n_out = node._n_out
-            if n_out > 1 and node.materialize_grads:
-                for j in range(n_out):
-                    if buf[j] is None:
-                        ref = next(b for b in buf if b is not None)
-                        buf[j] = _zeros_for(node._out_meta[j], ref)
+            _materialize(node, buf, False)
             fn = node._fn
             fast = fn.fast_backward
             grads = None
@@ -199,17 +191,11 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                     for r in grads:
                         if isinstance(r, Tensor):
                             borrowed.add(id(r._data))
-            edges = node._edges
-            if len(grads) < len(edges):
-                raise RuntimeError(
-                    f"function {node.name()} returned an incorrect number of gradients "
-                    f"(expected {len(edges)}, got {len(grads)})")
+            edges = _checked_edges(node, grads)
             meta = node._in_meta
             for i, e in enumerate(edges):
-                if e is None:
-                    continue
                 g = grads[i]
-                if g is None:
+                if e is None or g is None:
                     continue
                 if type(g) is not Tensor:
                     g = _as_grad_tensor(g, node, i)
@@ -220,30 +206,139 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                     g = g.to(dt)
                 if anomaly:
                     _check_finite(node, i, g)
-                nxt, nr = e
-                if type(nxt) is Node:
-                    b = buffers.get(id(nxt))
-                    if b is None:
-                        b = buffers[id(nxt)] = [None] * nxt._n_out
-                        heappush(heap, (-nxt._seq, nxt))
-                    b[nr] = g if b[nr] is None else b[nr] + g
-                else:
-                    _add_leaf(leaf_grads, nxt, g)
+                _send_edge(buffers, heap, leaf_grads, e, g)
             if not retain_graph:
                 node._release()
-        # hooks on leaves run once, on the summed gradient
-        for entry in leaf_grads.values():
-            t, g = entry
-            if t._hooks:
-                for h in list(t._hooks):
-                    r = h(g)
-                    if r is not None:
-                        g = r
-                entry[1] = g
-                borrowed.add(id(g._data))
+        _leaf_hooks(leaf_grads, borrowed)
     finally:
         state.enabled = prev
     return leaf_grads, captured, borrowed
+
+
+def _run_raw(roots, root_grads, retain_graph):
+    """``_run`` for the common case — first order, no ``inputs=``, no anomaly mode — with
+    the gradients kept as raw arrays between nodes: no Tensor is made for an intermediate
+    gradient, and sums of contributions are plain array additions. Tensors appear only
+    where user code sees them (hooks, a backward without ``fast_backward``, the leaves)."""
+    buffers: dict[int, list] = {}
+    leaf_grads: dict[int, list] = {}  # id -> [tensor, raw grad]
+    borrowed: set[int] = set()
+    heap = []
+    for t, g in zip(roots, root_grads):
+        g = g._data
+        borrowed.add(id(g))
+        if t.grad_fn is None:
+            _add_leaf(leaf_grads, t, g)
+        else:
+            _send(buffers, heap, t.grad_fn, t._out_nr, g)
+    prev = state.enabled
+    state.enabled = False
+    try:
+        while heap:
+            node = heappop(heap)[1]
+            buf = buffers.pop(id(node))
+            if node._hooks:
+                for nr, hooks in node._hooks.items():
+                    if buf[nr] is None:
+                        continue
+                    g = _wrap(buf[nr], False, None, 0)
+                    for h in list(hooks):
+                        r = h(g)
+                        if r is not None:
+                            g = r
+                    buf[nr] = g._data
+                    borrowed.add(id(g._data))
+            _materialize(node, buf, True)
+            fn = node._fn
+            fast = fn.fast_backward
+            grads = fast(node, *buf) if fast is not None else None
+            if grads is None:
+                grads = fn.backward(node, *[None if b is None else _wrap(b, False, None, 0)
+                                            for b in buf])
+                if type(grads) is not tuple:
+                    grads = (grads,)
+                user = not issubclass(fn, Op)
+                out = []
+                for i, r in enumerate(grads):
+                    if r is not None:
+                        r = _as_grad_tensor(r, node, i)._data
+                        if user:  # a user's backward may return arrays it holds
+                            borrowed.add(id(r))
+                    out.append(r)
+                grads = out
+            edges = _checked_edges(node, grads)
+            meta = node._in_meta
+            for i, e in enumerate(edges):
+                g = grads[i]
+                if e is None or g is None:
+                    continue
+                if isinstance(g, np.generic):
+                    g = np.asarray(g)
+                shape, dt = meta[i]
+                if g.shape != shape:
+                    g = _unbroadcast(_wrap(g, False, None, 0), shape, node, i, False)._data
+                if g.dtype != dt:
+                    g = _wrap(g, False, None, 0).to(dt)._data
+                _send_edge(buffers, heap, leaf_grads, e, g)
+            if not retain_graph:
+                node._release()
+        for entry in leaf_grads.values():
+            entry[1] = _wrap(entry[1], False, None, 0)
+        _leaf_hooks(leaf_grads, borrowed)
+    finally:
+        state.enabled = prev
+    return leaf_grads, {}, borrowed
+
+
+def _materialize(node, buf, raw):
+    """Zeros for the outputs of a multi-output node that received no gradient (unless the
+    function turned that off); ``raw``: the buffer holds arrays, not Tensors."""
+    if node._n_out > 1 and node.materialize_grads:
+        for j in range(node._n_out):
+            if buf[j] is None:
+                ref = next(b for b in buf if b is not None)
+                z = _zeros_for(node._out_meta[j], _wrap(ref, False, None, 0) if raw else ref)
+                buf[j] = z._data if raw else z
+
+
+def _leaf_hooks(leaf_grads, borrowed):
+    """Hooks on leaves run once, on the summed gradient (a Tensor by now)."""
+    for entry in leaf_grads.values():
+        t, g = entry
+        if t._hooks:
+            for h in list(t._hooks):
+                r = h(g)
+                if r is not None:
+                    g = r
+            entry[1] = g
+            borrowed.add(id(g._data))
+
+
+def _send_edge(buffers, heap, leaf_grads, edge, g):
+    nxt, nr = edge
+    if type(nxt) is Node:
+        _send(buffers, heap, nxt, nr, g)
+    else:
+        _add_leaf(leaf_grads, nxt, g)
+
+
+def _send(buffers, heap, node, nr, g):
+    """Add ``g`` (a Tensor or a raw array) to ``node``'s buffer for output ``nr``,
+    queueing the node the first time it receives a gradient."""
+    b = buffers.get(id(node))
+    if b is None:
+        b = buffers[id(node)] = [None] * node._n_out
+        heappush(heap, (-node._seq, node))
+    b[nr] = g if b[nr] is None else b[nr] + g
+
+
+def _checked_edges(node, grads):
+    edges = node._edges
+    if len(grads) < len(edges):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(edges)}, got {len(grads)})")
+    return edges
 
 
 def _add_leaf(leaf_grads, t, g):
