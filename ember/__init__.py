@@ -31,6 +31,7 @@ from .utils import data as _data  # noqa: F401  (makes ember.utils.data importab
 from .serialization import load, save
 from . import compiler, jit, onnx
 from . import metrics
+from . import viz
 from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
 
 half, double, long, short = float16, float64, int64, int16

@@ -12,6 +12,7 @@
     ember data fetch mnist [--force]
     ember models
     ember bench [--threads 2] [--only lenet-max mlp]   # speed and memory against PyTorch
+    ember graph lenet5 [--layers] [--out lenet5.svg]   # the autograd graph / layer diagram
 
 Exit status: 0 done, 1 failed (one line on stderr saying what and where; ``--debug`` or
 ``EMBER_DEBUG=1`` shows the traceback), 2 bad arguments (refused before any data loads),
@@ -378,6 +379,42 @@ def cmd_sample(args):
     return charlm.sample(args)
 
 
+def cmd_graph(args):
+    """Draw a built-in model: its autograd graph for one input, or its layer diagram."""
+    import ember  # noqa: PLC0415
+
+    cfg = {"model": args.model, "dataset": "mnist", "hidden": [256, 128],
+           "activation": "relu", "dropout": 0.0}
+    model = build_model(cfg)
+    shape = args.input_shape or ((784,) if args.model in ("mlp", "logistic") else (1, 28, 28))
+    if args.layers:
+        g = ember.viz.draw_model(model, shape)
+    else:
+        model.eval()
+        out = model(ember.zeros((1,) + tuple(shape)))
+        g = ember.viz.draw_graph(out, dict(model.named_parameters()),
+                                 show_saved=args.show_saved)
+    out_path = args.out or f"{args.model}-{'layers' if args.layers else 'graph'}.svg"
+    try:
+        g.render(out_path)
+    except RuntimeError as exc:
+        raise SystemExit(f"ember: {one_line(exc).removeprefix('ember.viz: ')} (or give --out "
+                         "FILE.dot for the DOT text)") from None
+    print(f"{args.model}: {'layer diagram' if args.layers else 'autograd graph'} -> {out_path}")
+    return out_path
+
+
+def _shape_arg(text):
+    try:
+        dims = tuple(int(d) for d in text.split(","))
+    except ValueError:
+        dims = ()
+    if not dims or min(dims) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated sizes >= 1 like 1,28,28, "
+                                         f"got {text!r}")
+    return dims
+
+
 def cmd_bench(args):
     from ember import bench  # noqa: PLC0415
 
@@ -595,6 +632,19 @@ def make_parser():
     b.add_argument("--no-memory", action="store_true",
                    help="skip the peak-memory measurement (a child process per library)")
     b.set_defaults(func=cmd_bench)
+    gr = command("graph", help="draw a model's autograd graph or layer diagram (SVG/PNG "
+                 "through Graphviz, or DOT text)")
+    gr.add_argument("model", choices=list(CLASSIFIERS), help="a built-in classifier")
+    gr.add_argument("--input-shape", type=_shape_arg, default=None, metavar="C,H,W",
+                    help="one input's shape (default: 784 for mlp/logistic, else 1,28,28)")
+    gr.add_argument("--out", default=None, help="the file: .svg, .png, .pdf (Graphviz) or "
+                    ".dot (default: MODEL-graph.svg, MODEL-layers.svg)")
+    gr.add_argument("--layers", action="store_true",
+                    help="the layer diagram (modules as boxes, nested ones as clusters) "
+                    "instead of the autograd graph")
+    gr.add_argument("--show-saved", action="store_true",
+                    help="also the tensors each op keeps for its backward")
+    gr.set_defaults(func=cmd_graph)
     m = command("models", help="list the models `ember train` knows")
     m.set_defaults(func=cmd_models)
     return p

@@ -27,7 +27,7 @@ LAYERS = [
     ("optim", ["ember.optim", "ember.serialization"]),
     ("data", ["ember.utils", "ember.datasets", "ember.transforms"]),
     ("models", ["ember.models"]),
-    ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.cli"]),
+    ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.viz", "ember.cli"]),
 ]
 OPS_ORDER = ["creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
              "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
