@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 
-from .autograd.explain import forward_values, walk
+from .autograd.explain import forward_values, graph_nodes, walk
 from .autograd.function import _CONST, _IN, _OUT, Node
 from .serialization import atomic_write_bytes
 from .tensor import Tensor
@@ -95,7 +95,7 @@ def draw_graph(output, params: dict | None = None, show_saved: bool = False,
     if not roots:
         raise RuntimeError("draw_graph: the output has no graph behind it (no input requires "
                            "grad, or it was computed under no_grad)")
-    lines = [f"digraph ember {{", f"  rankdir={rankdir};",
+    lines = ["digraph ember {", f"  rankdir={rankdir};",
              '  node [shape=box, style="rounded,filled", fillcolor="#eeeeee", '
              'fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", '
              'fontsize=10];']
@@ -106,8 +106,6 @@ def draw_graph(output, params: dict | None = None, show_saved: bool = False,
             ids[id(obj)] = f"n{len(ids)}"
         return ids[id(obj)]
 
-    # output shapes: what each consumer recorded for that input; the outputs' own shapes
-    out_shape = {}
     values, grads = {}, {}
     if show_values:
         values = forward_values(roots)
@@ -120,18 +118,7 @@ def draw_graph(output, params: dict | None = None, show_saved: bool = False,
                     for e, g in r["downstream"]:
                         key = (id(e[0]), e[1])
                         grads[key] = g if key not in grads else grads[key] + g
-    order, seen, stack = [], set(), list(roots)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        order.append(node)
-        for i, e in enumerate(node._edges):
-            if e is not None:
-                out_shape[(id(e[0]), e[1])] = node._in_meta[i][0]
-                if type(e[0]) is Node:
-                    stack.append(e[0])
+    order, out_shape = graph_nodes(roots)
     leaves = {}
     for node in order:
         shapes = [out_shape.get((id(node), j)) for j in range(node._n_out)]

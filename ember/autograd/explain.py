@@ -17,11 +17,29 @@ from .engine import _unbroadcast
 from .function import _IN, _OUT, Node
 from .grad_mode import no_grad
 
-__all__ = ["explain", "walk"]
+__all__ = ["explain", "walk", "graph_nodes"]
 
 
 def _label(t: Tensor, names: dict) -> str:
     return names.get(id(t)) or f"leaf {tuple(t.shape)}"
+
+
+def graph_nodes(root_nodes):
+    """(nodes, shapes): every node reachable from ``root_nodes`` (each once, roots first)
+    and {(id(node or leaf), output number): shape} as the consumers recorded it."""
+    order, seen, shapes, stack = [], set(), {}, list(root_nodes)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        for i, e in enumerate(node._edges):
+            if e is not None:
+                shapes[(id(e[0]), e[1])] = node._in_meta[i][0]
+                if type(e[0]) is Node:
+                    stack.append(e[0])
+    return order, shapes
 
 
 def forward_values(root_nodes):
