@@ -7,7 +7,8 @@ median samples per second of each, their ratio (ember / PyTorch: above 1, ember 
 faster) and the memory a training step needs: in a fresh process per library, the
 workload is built and run once (optimizer state, one-time set-up), freed memory is
 returned to the system (glibc's malloc_trim, for both alike), then the peak resident
-memory of two more steps above the resident memory before them (Linux). PyTorch is optional: without it, only ember's column.
+memory of two more steps above the resident memory before them (Linux). PyTorch is
+optional: without it, only ember's column.
 
     ember bench                     # every workload, 1 thread
     ember bench --threads 2 --only lenet-max mlp
