@@ -13,6 +13,7 @@
     ember models
     ember bench [--threads 2] [--only lenet-max mlp]   # speed and memory against PyTorch
     ember graph lenet5 [--layers] [--out lenet5.svg]   # the autograd graph / layer diagram
+    ember train lenet5 --dashboard; ember dashboard runs/A runs/B   # live / side-by-side
 
 Exit status: 0 done, 1 failed (one line on stderr saying what and where; ``--debug`` or
 ``EMBER_DEBUG=1`` shows the traceback), 2 bad arguments (refused before any data loads),
@@ -59,7 +60,8 @@ CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "m
                "dropout", "weight_decay", "scheduler", "seed", "activation", "limit",
                "val_size", "early_stopping", "clip_grad_norm", "hidden")
 # What a resumed run may be given besides --epochs: nothing that changes the training.
-RESUME_FREE = {"resume", "epochs", "device", "data", "quiet", "debug", "test_limit"}
+RESUME_FREE = {"resume", "epochs", "device", "data", "quiet", "debug", "test_limit",
+               "dashboard", "port"}
 # ``ember train`` flags that a model family does not use (refused when given).
 UNUSED = {
     "classifier": {"latent", "score", "cell", "text", "seq_len", "embed", "layers"},
@@ -136,8 +138,8 @@ def _resume_config(args):
                            + (f" (the run has {cfg[dest]})" if dest in cfg else ""))
     if changed:
         _refuse("train", f"--resume {run} continues the same training, so it takes only "
-                         f"--epochs, --device, --data, --quiet and --test-limit; not "
-                         f"{'; '.join(changed)}")
+                         f"--epochs, --device, --data, --quiet, --test-limit, --dashboard and "
+                         f"--port; not {'; '.join(changed)}")
     state, _, _ = load_checkpoint(run, "last")
     done = int(state["epoch"])
     planned = int(cfg["epochs"])
@@ -166,24 +168,49 @@ def cmd_train(args):
         run = new_run_folder(os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}"))
         Status.run, Status.created = run, True
         Status.lock = lock_run(run)
+    server = None
     try:
         if not args.resume:
             write_config(run, cfg)
+        if args.dashboard:
+            from ember.train import dashboard  # noqa: PLC0415
+
+            server, url = dashboard.start([run], port=args.port)
+            print(f"dashboard: {url}", flush=True)
         if cfg["model"] == "charlm":
             from ember.train import charlm  # noqa: PLC0415
 
-            return charlm.train(args, cfg, run, device, bool(args.resume), planned)
-        if cfg["model"] in GENERATIVE:
+            result = charlm.train(args, cfg, run, device, bool(args.resume), planned)
+        elif cfg["model"] in GENERATIVE:
             from ember.train import generative  # noqa: PLC0415
 
-            return generative.train(args, cfg, run, device, bool(args.resume))
-        return _train_classifier(args, cfg, run, device, planned)
+            result = generative.train(args, cfg, run, device, bool(args.resume))
+        else:
+            result = _train_classifier(args, cfg, run, device, planned)
+        if server is not None:
+            _linger(url)
+        return result
     except BaseException:
         if Status.created and Status.saved_epoch is None:  # nothing trained was saved
             shutil.rmtree(run, ignore_errors=True)
         raise
     finally:
         Status.release()
+        if server is not None:
+            server.shutdown()
+
+
+def _linger(url):
+    """After training: keep the dashboard up until Ctrl-C (which then ends the command
+    normally: the run is complete)."""
+    import threading  # noqa: PLC0415
+
+    Status.phase = "while showing the dashboard"
+    print(f"training done; the dashboard stays at {url} — Ctrl-C to stop", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("dashboard stopped", flush=True)
 
 
 def _train_classifier(args, cfg, run, device, planned):
@@ -205,8 +232,13 @@ def _train_classifier(args, cfg, run, device, planned):
     opt = build_optimizer(cfg, model.parameters())
     steps = -(-len(xtr) // cfg["batch_size"])
     sched, per_batch = build_scheduler(cfg, opt, steps)
+    val = DataLoader(TensorDataset(xva, yva), batch_size=1000) if nval else None
     callbacks = [ProgressBar(quiet=args.quiet), MetricsLogger(run), Checkpoint(run),
                  run_status()]
+    if args.dashboard:
+        from ember.train.dashboard import DashboardLogger  # noqa: PLC0415
+
+        callbacks.append(DashboardLogger(run, val, num_classes=10))
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(patience=cfg["early_stopping"]))
     trainer = Trainer(model, opt, scheduler=sched, scheduler_per_batch=per_batch,
@@ -216,7 +248,6 @@ def _train_classifier(args, cfg, run, device, planned):
         resume_trainer(trainer, run, cfg, opt, sched, steps, planned)
     loader = DataLoader(TensorDataset(xtr, ytr), batch_size=cfg["batch_size"], shuffle=True,
                         generator=trainer.generator, pin_memory=device.type == "cuda")
-    val = DataLoader(TensorDataset(xva, yva), batch_size=1000) if nval else None
     if not args.quiet and not args.resume:
         from ember.train import summary  # noqa: PLC0415
 
@@ -415,6 +446,14 @@ def _shape_arg(text):
     return dims
 
 
+def cmd_dashboard(args):
+    from ember.train import dashboard  # noqa: PLC0415
+
+    for run in args.runs:
+        read_config(run)  # one line for a folder that is not a run
+    return dashboard.serve(args.runs, port=args.port)
+
+
 def cmd_bench(args):
     from ember import bench  # noqa: PLC0415
 
@@ -554,6 +593,12 @@ def make_parser():
     t.add_argument("--quiet", action="store_true", help="no progress bars")
     t.add_argument("--device", default="auto",
                    help="cpu, cuda or cuda:N (default: auto, the GPU where CuPy sees one)")
+    t.add_argument("--dashboard", action="store_true",
+                   help="serve a live dashboard of the run (curves, gradient norms, weight "
+                   "histograms, confusion matrix, samples) on 127.0.0.1, kept up after "
+                   "training until Ctrl-C")
+    t.add_argument("--port", type=NONNEG, default=8765,
+                   help="the dashboard's port (0 or a busy one: any free port)")
     gm = t.add_argument_group("autoencoder, vae, gan, dcgan, wgan-gp")
     gm.add_argument("--latent", type=POSITIVE, default=None,
                     help="code / noise size (default: 20 for vae, else 64)")
@@ -632,6 +677,12 @@ def make_parser():
     b.add_argument("--no-memory", action="store_true",
                    help="skip the peak-memory measurement (a child process per library)")
     b.set_defaults(func=cmd_bench)
+    da = command("dashboard", help="serve the dashboard of finished (or running) runs, side "
+                 "by side")
+    da.add_argument("runs", nargs="+", metavar="RUN", help="run folders")
+    da.add_argument("--port", type=NONNEG, default=8765,
+                    help="port on 127.0.0.1 (0 or a busy one: any free port)")
+    da.set_defaults(func=cmd_dashboard)
     gr = command("graph", help="draw a model's autograd graph or layer diagram (SVG/PNG "
                  "through Graphviz, or DOT text)")
     gr.add_argument("model", choices=list(CLASSIFIERS), help="a built-in classifier")

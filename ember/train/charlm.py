@@ -113,6 +113,10 @@ def train(args, cfg, run, device, resume, planned=None):
     sched, per_batch = build_scheduler(cfg, opt, len(loader))
     callbacks = [BitsPerChar(), ProgressBar(quiet=args.quiet), MetricsLogger(run),
                  Checkpoint(run), run_status()]
+    if getattr(args, "dashboard", False):
+        from .dashboard import DashboardLogger  # noqa: PLC0415
+
+        callbacks.append(DashboardLogger(run))
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(patience=cfg["early_stopping"]))
     trainer = Trainer(model, opt, scheduler=sched, scheduler_per_batch=per_batch,
