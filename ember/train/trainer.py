@@ -253,6 +253,7 @@ class Trainer:
         self.stop = False
         self.interrupted = False
         self.steps_per_epoch = 0
+        self.train_accuracy = None
 
     # -- loops -------------------------------------------------------------------
     def _call(self, name, *args):
@@ -290,8 +291,12 @@ class Trainer:
         return y.shape[0] if isinstance(y, Tensor) and y.ndim else 1
 
     def train_epoch(self, loader) -> float:
+        """One pass over ``loader``; returns the mean loss. With class-index targets it
+        also counts the training accuracy (of each batch's prediction before its update:
+        ``self.train_accuracy``, logged as ``train_accuracy``), else that is None."""
         self.model.train()
         total, n = 0.0, 0
+        correct, targets, classify = 0, 0, None
         self.batch = 0
         for batch in loader:
             x, y = self._split(batch)
@@ -308,11 +313,18 @@ class Trainer:
             v = loss.item()
             total += v * b
             n += b
+            if classify is None:
+                classify = isinstance(y, Tensor) and isinstance(out, Tensor) and \
+                    y._data.dtype.kind in "iu" and out._data.ndim == y._data.ndim + 1
+            if classify:  # on the raw arrays: a few microseconds a batch
+                correct += int((out._data.argmax(1) == y._data).sum())
+                targets += y._data.size
             self.batch += 1
             self._call("on_batch_end", v, b)
         if n == 0:
             raise ValueError("Trainer.fit: the training loader yielded no batches (an empty "
                              "dataset, or drop_last with fewer samples than a batch?)")
+        self.train_accuracy = correct / targets if classify else None
         return total / n
 
     def evaluate(self, loader, topk=(1,), progress: bool = False) -> dict:
@@ -422,6 +434,8 @@ class Trainer:
         self._call("on_epoch_start", self.epoch)
         t0 = time.time()
         logs = {"train_loss": self.train_epoch(train_loader)}
+        if self.train_accuracy is not None:
+            logs["train_accuracy"] = self.train_accuracy
         if val_loader is not None:
             v = self.evaluate(val_loader)
             logs.update({f"val_{k}": val for k, val in v.items()})
