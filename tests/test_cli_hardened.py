@@ -647,3 +647,22 @@ def test_a_run_in_training_cannot_be_resumed_twice(data, tmp_path, capsys):
     assert [r["epoch"] for r in _metrics(run)] == [1]
     cli.run(["train", "--resume", run, "--epochs", "2", "--quiet"])  # free again
     assert [r["epoch"] for r in _metrics(run)] == [1, 2]
+
+
+def test_a_new_metric_column_rewrites_the_csv(tmp_path):
+    """A run resumed by an ember that logs one more metric keeps a well-formed CSV."""
+    import csv
+
+    from ember.train.trainer import write_metrics
+
+    t, loader = _scripted(tmp_path, [1.0, 0.9, 0.8])
+    t.fit(loader, loader, epochs=2)
+    old = [{k: v for k, v in h.items() if k != "train_accuracy"} for h in t.history]
+    write_metrics(str(tmp_path), old)  # as an older version wrote them
+    t2, _ = _scripted(tmp_path, [1.0, 0.9, 0.8])
+    t2.load_checkpoint(str(tmp_path / "last.safetensors"))
+    t2.history = old
+    t2.fit(loader, loader, epochs=3)
+    rows = list(csv.DictReader(open(tmp_path / "metrics.csv")))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert rows[2]["train_accuracy"] != "" and rows[0]["train_accuracy"] == ""

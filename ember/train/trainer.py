@@ -116,10 +116,16 @@ class MetricsLogger(Callback):
     def on_epoch_end(self, trainer, epoch, logs):
         os.makedirs(self.folder, exist_ok=True)
         row = {"epoch": epoch, **logs}
-        with open(os.path.join(self.folder, "metrics.jsonl"), "a") as f:
-            f.write(json.dumps(row) + "\n")
         path = os.path.join(self.folder, "metrics.csv")
         new = not os.path.exists(path)
+        if not new and trainer is not None and trainer.history:
+            with open(path, newline="") as f:
+                header = next(csv.reader(f), [])
+            if header != list(row):  # a new column (e.g. a run resumed by a newer ember)
+                write_metrics(self.folder, trainer.history)
+                return
+        with open(os.path.join(self.folder, "metrics.jsonl"), "a") as f:
+            f.write(json.dumps(row) + "\n")
         with open(path, "a", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(row))
             if new:
