@@ -21,7 +21,7 @@ LAYERS = [
                  "ember.size", "ember.cuda", "ember.accelerator", "ember.backends",
                  "ember.compiler", "ember.jit", "ember.onnx"]),
     ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
-                         "ember.autograd"]),
+                         "ember.autograd", "ember.distributed"]),
     ("ops", ["ember.ops"]),
     ("nn", ["ember.nn"]),
     ("optim", ["ember.optim", "ember.serialization"]),

@@ -7,7 +7,7 @@ from ... import backend
 from ...tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler"]
+           "WeightedRandomSampler", "BatchSampler", "DistributedSampler"]
 
 
 class Sampler:
@@ -132,3 +132,58 @@ class BatchSampler(Sampler):
     def __len__(self):
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+class DistributedSampler(Sampler):
+    """Each of ``num_replicas`` processes visits its own share of the dataset, as
+    ``torch.utils.data.DistributedSampler``: the indices (a permutation seeded by
+    ``seed + epoch`` when ``shuffle``; call ``set_epoch`` each epoch) are padded by
+    repeating the first ones to a multiple of ``num_replicas`` (or truncated, with
+    ``drop_last``), and rank r takes every ``num_replicas``-th from position r. The
+    permutation is ember's (seeded the same way, but not PyTorch's random stream); without
+    shuffling the shares are PyTorch's exactly. ``num_replicas``/``rank`` default to the
+    process group's (``ember.distributed``)."""
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle: bool = True,
+                 seed: int = 0, drop_last: bool = False):
+        if num_replicas is None or rank is None:
+            from ... import distributed  # noqa: PLC0415
+
+            num_replicas = distributed.get_world_size() if num_replicas is None else \
+                num_replicas
+            rank = distributed.get_rank() if rank is None else rank
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
+                             f"[0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.shuffle, self.seed, self.drop_last, self.epoch = shuffle, seed, drop_last, 0
+        n = len(dataset)
+        if drop_last and n % num_replicas:
+            self.num_samples = -(-(n - num_replicas) // num_replicas)
+        else:
+            self.num_samples = -(-n // num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            g = backend.Generator().manual_seed(self.seed + self.epoch)
+            indices = g.rng.permutation(n).tolist()
+        else:
+            indices = list(range(n))
+        if not self.drop_last:
+            pad = self.total_size - len(indices)
+            if pad <= len(indices):
+                indices += indices[:pad]
+            else:
+                indices += (indices * -(-pad // len(indices)))[:pad]
+        else:
+            indices = indices[:self.total_size]
+        return iter(indices[self.rank:self.total_size:self.num_replicas])
+
+    def __len__(self):
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """A new shuffle for epoch ``epoch`` (the same on every rank)."""
+        self.epoch = epoch

@@ -1,0 +1,310 @@
+"""``torch.distributed``'s collectives over MPI (Open MPI, driven through mpi4py).
+
+Start the processes with an MPI launcher (``mpirun -n 4 python train.py``); each calls
+``init_process_group(backend="mpi")`` and learns its rank and the world size from MPI.
+Tensors travel as their arrays' buffers (MPI's typed point-to-point and collective
+calls), never pickled. ``async_op=True`` returns a work handle whose ``wait()`` completes
+the operation (MPI's non-blocking collectives).
+
+    import ember.distributed as dist
+    dist.init_process_group("mpi")
+    t = ember.ones(3) * dist.get_rank()
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)      # in place, on every rank
+
+mpi4py is an optional dependency (``pip install "ember[mpi]"`` on a machine with MPI,
+e.g. Debian's ``openmpi-bin libopenmpi-dev``).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["ReduceOp", "Work", "init_process_group", "destroy_process_group", "is_available",
+           "is_initialized", "is_mpi_available", "get_rank", "get_world_size", "get_backend",
+           "barrier", "broadcast", "all_reduce", "reduce", "all_gather",
+           "all_gather_into_tensor", "reduce_scatter_tensor", "gather", "scatter", "send",
+           "recv", "isend", "irecv"]
+
+
+class ReduceOp:
+    """The reductions of ``all_reduce``/``reduce``/``reduce_scatter_tensor``."""
+
+    SUM = "sum"
+    AVG = "avg"
+    PRODUCT = "product"
+    MIN = "min"
+    MAX = "max"
+
+
+_state = {"comm": None}
+
+
+def _mpi():
+    try:
+        from mpi4py import MPI  # noqa: PLC0415
+    except ImportError as exc:
+        raise RuntimeError("ember.distributed needs mpi4py and an MPI library: pip install "
+                           "'ember[mpi]' (with Debian's openmpi-bin and libopenmpi-dev) "
+                           f"({exc})") from None
+    return MPI
+
+
+def is_available() -> bool:
+    """Whether ember.distributed can run here (mpi4py importable)."""
+    try:
+        _mpi()
+        return True
+    except RuntimeError:
+        return False
+
+
+is_mpi_available = is_available
+
+
+def init_process_group(backend: str = "mpi", init_method=None, timeout=None,
+                       world_size: int = -1, rank: int = -1, store=None, group_name: str = "",
+                       pg_options=None, device_id=None) -> None:
+    """Join the job. ``backend`` must be ``"mpi"`` (the launcher sets rank and size; given
+    ``rank``/``world_size`` — or ``RANK``/``WORLD_SIZE`` in the environment, as
+    ``env://`` sets them — must agree with MPI's)."""
+    if backend not in ("mpi", None):
+        raise ValueError(f"init_process_group: ember runs on MPI; backend {backend!r} is not "
+                         "supported by ember (use backend='mpi' and an MPI launcher)")
+    if _state["comm"] is not None:
+        raise RuntimeError("init_process_group: the default process group is already "
+                           "initialized")
+    MPI = _mpi()
+    comm = MPI.COMM_WORLD
+    want_rank = rank if rank >= 0 else int(os.environ.get("RANK", comm.rank))
+    want_size = world_size if world_size > 0 else int(os.environ.get("WORLD_SIZE", comm.size))
+    if (want_rank, want_size) != (comm.rank, comm.size):
+        raise RuntimeError(f"init_process_group: rank {want_rank} of {want_size} was asked, "
+                           f"but the MPI launcher started this process as rank {comm.rank} "
+                           f"of {comm.size}")
+    _state["comm"] = comm
+
+
+def destroy_process_group(group=None) -> None:
+    _state["comm"] = None
+
+
+def is_initialized() -> bool:
+    return _state["comm"] is not None
+
+
+def _comm():
+    comm = _state["comm"]
+    if comm is None:
+        raise RuntimeError("Default process group has not been initialized, please make sure "
+                           "to call init_process_group.")
+    return comm
+
+
+def get_rank(group=None) -> int:
+    return _comm().rank
+
+
+def get_world_size(group=None) -> int:
+    return _comm().size
+
+
+def get_backend(group=None) -> str:
+    _comm()
+    return "mpi"
+
+
+class Work:
+    """The handle of an ``async_op=True`` operation: ``wait()`` completes it (and runs what
+    must follow, e.g. an average's division); ``is_completed()`` asks without waiting."""
+
+    def __init__(self, requests=(), then=None):
+        self._requests, self._then, self._done = list(requests), then, False
+
+    def wait(self, timeout=None) -> bool:
+        if not self._done:
+            for r in self._requests:
+                r.Wait()
+            if self._then is not None:
+                self._then()
+            self._done = True
+        return True
+
+    def is_completed(self) -> bool:
+        if self._done:
+            return True
+        if all(r.Test() for r in self._requests):
+            self.wait()
+        return self._done
+
+
+def _buf(t: Tensor, name: str):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
+    a = t._data
+    if not isinstance(a, np.ndarray):
+        a = a.get()  # a GPU tensor goes through the host
+    if not a.flags.c_contiguous:
+        raise ValueError(f"{name}: tensors must be contiguous (shape {list(t.shape)})")
+    return a
+
+
+def _store(t: Tensor, host: np.ndarray) -> None:
+    """Write a host result back into ``t`` (in place; a GPU tensor gets it copied over)."""
+    if t._data is not host:
+        if isinstance(t._data, np.ndarray):
+            t._data[...] = host
+        else:
+            t._data.set(host)
+    t._bump()
+
+
+def _op(op):
+    MPI = _mpi()
+    table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
+             ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}
+    if op not in table:
+        raise ValueError(f"unknown reduce op {op!r}: use ember.distributed.ReduceOp")
+    return table[op]
+
+
+def _reduced(tensor, out, op, n):
+    """Store a reduction's result in ``tensor``; AVG is the sum divided by the ranks."""
+    if op == ReduceOp.AVG:
+        out /= n
+    _store(tensor, out)
+
+
+def _finish(async_op, requests, then):
+    work = Work(requests, then)
+    if async_op:
+        return work
+    work.wait()
+    return None
+
+
+def barrier(group=None, async_op: bool = False, device_ids=None):
+    comm = _comm()
+    return _finish(async_op, [comm.Ibarrier()], None)
+
+
+def broadcast(tensor: Tensor, src: int, group=None, async_op: bool = False):
+    """``tensor`` on every rank becomes rank ``src``'s (in place)."""
+    comm = _comm()
+    a = _buf(tensor, "broadcast")
+    return _finish(async_op, [comm.Ibcast(a, root=src)], lambda: _store(tensor, a))
+
+
+def all_reduce(tensor: Tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
+    """``tensor`` on every rank becomes the reduction (``op``) over ranks (in place)."""
+    comm = _comm()
+    a = _buf(tensor, "all_reduce")
+    out = np.empty_like(a)
+    return _finish(async_op, [comm.Iallreduce(a, out, op=_op(op))],
+                   lambda: _reduced(tensor, out, op, comm.size))
+
+
+def reduce(tensor: Tensor, dst: int, op=ReduceOp.SUM, group=None, async_op: bool = False):
+    """Rank ``dst``'s ``tensor`` becomes the reduction over ranks (the others keep theirs)."""
+    comm = _comm()
+    a = _buf(tensor, "reduce")
+    out = np.empty_like(a) if comm.rank == dst else None
+    return _finish(async_op, [comm.Ireduce(a, out, op=_op(op), root=dst)],
+                   lambda: comm.rank == dst and _reduced(tensor, out, op, comm.size))
+
+
+def all_gather(tensor_list: list, tensor: Tensor, group=None, async_op: bool = False):
+    """``tensor_list[i]`` becomes rank i's ``tensor`` (same shapes on every rank)."""
+    comm = _comm()
+    if len(tensor_list) != comm.size:
+        raise ValueError(f"all_gather: tensor_list has {len(tensor_list)} tensors for a world "
+                         f"of {comm.size}")
+    a = _buf(tensor, "all_gather")
+    out = np.empty((comm.size,) + a.shape, dtype=a.dtype)
+
+    def then():
+        for i, t in enumerate(tensor_list):
+            _store(t, np.ascontiguousarray(out[i]).reshape(t._data.shape))
+    return _finish(async_op, [comm.Iallgather(a, out)], then)
+
+
+def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=None,
+                           async_op: bool = False):
+    """The ranks' ``input_tensor``s concatenated along dim 0 into ``output_tensor``."""
+    comm = _comm()
+    a = _buf(input_tensor, "all_gather_into_tensor")
+    out = _buf(output_tensor, "all_gather_into_tensor")
+    if out.size != a.size * comm.size:
+        raise ValueError(f"all_gather_into_tensor: output of {out.size} elements for "
+                         f"{comm.size} x {a.size}")
+    return _finish(async_op, [comm.Iallgather(a, out)], lambda: _store(output_tensor, out))
+
+
+def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=None,  # noqa: A002
+                          async_op: bool = False):
+    """Reduce ``input`` over ranks and give rank i the i-th of ``world_size`` equal chunks
+    along dim 0."""
+    comm = _comm()
+    a = _buf(input, "reduce_scatter_tensor")
+    out = _buf(output, "reduce_scatter_tensor")
+    if a.size != out.size * comm.size:
+        raise ValueError(f"reduce_scatter_tensor: input of {a.size} elements for "
+                         f"{comm.size} x {out.size}")
+    return _finish(async_op, [comm.Ireduce_scatter_block(a, out, op=_op(op))],
+                   lambda: _reduced(output, out, op, comm.size))
+
+
+def gather(tensor: Tensor, gather_list=None, dst: int = 0, group=None, async_op: bool = False):
+    """Rank ``dst``'s ``gather_list[i]`` becomes rank i's ``tensor``."""
+    comm = _comm()
+    a = _buf(tensor, "gather")
+    out = np.empty((comm.size,) + a.shape, dtype=a.dtype) if comm.rank == dst else None
+    if comm.rank == dst and (gather_list is None or len(gather_list) != comm.size):
+        raise ValueError(f"gather: rank {dst} needs a gather_list of {comm.size} tensors")
+
+    def then():
+        if comm.rank == dst:
+            for i, t in enumerate(gather_list):
+                _store(t, np.ascontiguousarray(out[i]))
+    return _finish(async_op, [comm.Igather(a, out, root=dst)], then)
+
+
+def scatter(tensor: Tensor, scatter_list=None, src: int = 0, group=None,
+            async_op: bool = False):
+    """``tensor`` on rank i becomes rank ``src``'s ``scatter_list[i]``."""
+    comm = _comm()
+    out = _buf(tensor, "scatter")
+    send = None
+    if comm.rank == src:
+        if scatter_list is None or len(scatter_list) != comm.size:
+            raise ValueError(f"scatter: rank {src} needs a scatter_list of {comm.size} tensors")
+        send = np.stack([_buf(t, "scatter") for t in scatter_list])
+    return _finish(async_op, [comm.Iscatter(send, out, root=src)], lambda: _store(tensor, out))
+
+
+def isend(tensor: Tensor, dst: int, group=None, tag: int = 0) -> Work:
+    comm = _comm()
+    return Work([comm.Isend(_buf(tensor, "send"), dest=dst, tag=tag)])
+
+
+def irecv(tensor: Tensor, src: int | None = None, group=None, tag: int = 0) -> Work:
+    comm = _comm()
+    a = _buf(tensor, "recv")
+    src = _mpi().ANY_SOURCE if src is None else src
+    return Work([comm.Irecv(a, source=src, tag=tag)], lambda: _store(tensor, a))
+
+
+def send(tensor: Tensor, dst: int, group=None, tag: int = 0) -> None:
+    isend(tensor, dst, group, tag).wait()
+
+
+def recv(tensor: Tensor, src: int | None = None, group=None, tag: int = 0) -> int:
+    """Receive into ``tensor`` (from any rank when ``src`` is None); returns the sender."""
+    MPI = _mpi()
+    a = _buf(tensor, "recv")
+    status = MPI.Status()
+    _comm().Recv(a, source=MPI.ANY_SOURCE if src is None else src, tag=tag, status=status)
+    _store(tensor, a)
+    return status.Get_source()

@@ -1,0 +1,67 @@
+"""ember.distributed under a real MPI launcher (Open MPI's mpirun, 2 and 3 ranks), and the
+DistributedSampler against PyTorch's."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import ember
+import ember.distributed as dist
+from ember.utils.data import DistributedSampler
+
+MPIRUN = shutil.which("mpirun")
+WORKER = os.path.join(os.path.dirname(__file__), "_worker.py")
+
+
+def _mpirun(n, script, out):
+    if MPIRUN is None:
+        pytest.skip("no mpirun here (.ci/run installs Debian's openmpi-bin)")
+    if not dist.is_available():
+        pytest.skip("mpi4py cannot load an MPI library here (pip install 'ember[mpi]')")
+    flags = ["--oversubscribe"] + (["--allow-run-as-root"] if os.geteuid() == 0 else [])
+    env = dict(os.environ, PYTHONPATH=os.getcwd(), OMPI_MCA_btl="self,vader,tcp",
+               OMPI_MCA_plm_rsh_agent="false", EMBER_TEST_OUT=str(out))
+    return subprocess.run([MPIRUN, *flags, "-n", str(n), sys.executable, script],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_collectives_against_numpy(n, tmp_path):
+    r = _mpirun(n, WORKER, tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sorted(os.listdir(tmp_path)) == [f"rank{k}" for k in range(n)]
+    assert all((tmp_path / f"rank{k}").read_text() == "OK" for k in range(n))
+
+
+def test_sampler_partitions_like_pytorch():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DistributedSampler as TorchSampler
+
+    for size, n, drop in [(11, 3, False), (11, 3, True), (10, 4, False), (2, 5, False)]:
+        for k in range(n):
+            mine = list(DistributedSampler(list(range(size)), n, k, shuffle=False,
+                                           drop_last=drop))
+            theirs = list(TorchSampler(list(range(size)), n, k, shuffle=False, drop_last=drop))
+            assert mine == theirs, (size, n, drop, k)
+    assert torch.__version__
+    # shuffled: ember's permutation, PyTorch's padding and striding: every index, one padded
+    shares = [list(DistributedSampler(list(range(11)), 3, k, seed=5)) for k in range(3)]
+    assert set(sum(shares, [])) == set(range(11)) and len(sum(shares, [])) == 12
+    s = DistributedSampler(list(range(11)), 3, 0, seed=5)
+    first = list(s)
+    s.set_epoch(1)
+    assert list(s) != first and len(s) == 4
+
+
+def test_without_a_process_group_the_errors_say_what_to_do():
+    with pytest.raises(RuntimeError, match="init_process_group"):
+        dist.get_rank()
+    with pytest.raises(ValueError, match="backend 'nccl' is not supported by ember"):
+        dist.init_process_group("nccl")
+    with pytest.raises(ValueError, match="Invalid rank 3"):
+        DistributedSampler(list(range(4)), num_replicas=2, rank=3)
+    assert ember.distributed is dist
