@@ -24,9 +24,12 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or \
 
 
 def _browser(url, *args):
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-                           "--virtual-time-budget=5000", *args, url], capture_output=True,
-                          text=True, timeout=180)
+    r = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-dev-shm-usage", "--virtual-time-budget=5000", *args, url],
+                       capture_output=True, text=True, timeout=180)
+    if r.returncode != 0 and not r.stdout:
+        pytest.skip(f"chromium is installed but could not run here: {r.stderr.strip()[-300:]}")
+    return r
 
 
 @pytest.fixture
