@@ -32,6 +32,8 @@ def _mpirun(n, script, out):
 @pytest.mark.parametrize("n", [2, 3])
 def test_collectives_against_numpy(n, tmp_path):
     r = _mpirun(n, WORKER, tmp_path)
+    if r.returncode != 0 and "Traceback" not in r.stderr and not os.listdir(tmp_path):
+        pytest.skip(f"mpirun could not start a job here: {r.stderr.strip()[-300:]}")
     assert r.returncode == 0, r.stdout + r.stderr
     assert sorted(os.listdir(tmp_path)) == [f"rank{k}" for k in range(n)]
     assert all((tmp_path / f"rank{k}").read_text() == "OK" for k in range(n))
