@@ -18,7 +18,7 @@ from ..tensor import Tensor, _to_array, _wrap
 from .function import Node, Op
 from .grad_mode import state
 
-__all__ = ["backward", "grad"]
+__all__ = ["backward", "grad", "queue_callback"]
 
 
 def _needed_nodes(roots, target_ids):
@@ -414,6 +414,22 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             continue
         if t.requires_grad:
             _accumulate(t, g, create_graph, borrowed)
+    _run_callbacks()
+
+
+_callbacks: list = []
+
+
+def queue_callback(fn) -> None:
+    """Run ``fn()`` once the current ``backward()`` has written every ``.grad`` (PyTorch's
+    ``Variable._execution_engine.queue_callback``; queue it from a hook during backward —
+    DistributedDataParallel averages the gradients over processes this way)."""
+    _callbacks.append(fn)
+
+
+def _run_callbacks():
+    while _callbacks:
+        _callbacks.pop(0)()
 
 
 def _accumulate(t, g, create_graph, borrowed):

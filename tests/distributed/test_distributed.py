@@ -15,6 +15,7 @@ from ember.utils.data import DistributedSampler
 
 MPIRUN = shutil.which("mpirun")
 WORKER = os.path.join(os.path.dirname(__file__), "_worker.py")
+DDP_WORKER = os.path.join(os.path.dirname(__file__), "_ddp_worker.py")
 
 
 def _mpirun(n, script, out):
@@ -26,12 +27,15 @@ def _mpirun(n, script, out):
     env = dict(os.environ, PYTHONPATH=os.getcwd(), OMPI_MCA_btl="self,vader,tcp",
                OMPI_MCA_plm_rsh_agent="false", EMBER_TEST_OUT=str(out))
     return subprocess.run([MPIRUN, *flags, "-n", str(n), sys.executable, script],
-                          capture_output=True, text=True, timeout=300, env=env)
+                          capture_output=True, text=True, timeout=120, env=env)
 
 
-@pytest.mark.parametrize("n", [2, 3])
-def test_collectives_against_numpy(n, tmp_path):
-    r = _mpirun(n, WORKER, tmp_path)
+@pytest.mark.parametrize("n,script", [(2, WORKER), (3, WORKER), (2, DDP_WORKER),
+                                      (3, DDP_WORKER)], ids=["collectives-2", "collectives-3",
+                                                             "ddp-2", "ddp-3"])
+def test_under_mpirun(n, script, tmp_path):
+    """Collectives against NumPy; DDP against one process on the global batch."""
+    r = _mpirun(n, script, tmp_path)
     if r.returncode != 0 and "Traceback" not in r.stderr and not os.listdir(tmp_path):
         pytest.skip(f"mpirun could not start a job here: {r.stderr.strip()[-300:]}")
     assert r.returncode == 0, r.stdout + r.stderr
