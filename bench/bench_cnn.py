@@ -64,19 +64,7 @@ def lenet_avg(lib):
 
 
 def conv_layers(lib):
-    rng = np.random.default_rng(0)
-    work = []
-    for c, s in [(64, 56), (128, 28), (256, 14), (512, 7)]:
-        x = lib.tensor(rng.standard_normal((16, c, s, s)).astype(np.float32), requires_grad=True)
-        w = lib.tensor((rng.standard_normal((c, c, 3, 3)) * 0.05).astype(np.float32),
-                       requires_grad=True)
-        work.append((x, w))
-
-    def step():
-        for x, w in work:
-            lib.nn.functional.conv2d(x, w, padding=1).sum().backward()
-            x.grad = w.grad = None
-    return step, 16
+    return ember.bench.conv(lib)
 
 
 def resnet18(lib):
@@ -87,12 +75,7 @@ def resnet18(lib):
     rng = np.random.default_rng(0)
     x = lib.tensor(rng.standard_normal((64, 3, 32, 32)).astype(np.float32))
     y = lib.tensor(rng.integers(0, 10, 64))
-
-    def step():
-        opt.zero_grad()
-        lib.nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-    return step, 64
+    return ember.bench.train_step(lib, model, opt, x, y), 64
 
 
 WORK = {"lenet-max": (lenet_max, 5), "lenet-avg": (lenet_avg, 5), "conv64": (conv_layers, 2),

@@ -24,6 +24,7 @@ import numpy as np
 
 import ember
 import ember.models
+from ember.bench import train_step
 
 try:
     import torch
@@ -60,7 +61,7 @@ def mlp(lib, dev, batch=128):
     rng = np.random.default_rng(0)
     x = lib.tensor(rng.standard_normal((batch, 784)).astype(np.float32), device=dev)
     y = lib.tensor(rng.integers(0, 10, batch), device=dev)
-    return _step(lib, model, opt, x, y), batch
+    return train_step(lib, model, opt, x, y), batch
 
 
 def lenet(lib, dev):
@@ -74,7 +75,7 @@ def lenet(lib, dev):
     rng = np.random.default_rng(0)
     x = lib.tensor(rng.standard_normal((128, 1, 28, 28)).astype(np.float32), device=dev)
     y = lib.tensor(rng.integers(0, 10, 128), device=dev)
-    return _step(lib, model, opt, x, y), 128
+    return train_step(lib, model, opt, x, y), 128
 
 
 def resnet18(lib, dev):
@@ -86,15 +87,7 @@ def resnet18(lib, dev):
     rng = np.random.default_rng(0)
     x = lib.tensor(rng.standard_normal((64, 3, 32, 32)).astype(np.float32), device=dev)
     y = lib.tensor(rng.integers(0, 10, 64), device=dev)
-    return _step(lib, model, opt, x, y), 64
-
-
-def _step(lib, model, opt, x, y):
-    def step():
-        opt.zero_grad()
-        lib.nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-    return step
+    return train_step(lib, model, opt, x, y), 64
 
 
 WORK = {"mlp": lambda lib, dev: mlp(lib, dev), "mlp1024": lambda lib, dev: mlp(lib, dev, 1024),

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-__all__ = ["WORKLOADS", "resnet18_small", "run"]
+__all__ = ["WORKLOADS", "resnet18_small", "run", "train_step"]
 
 
 def _data(lib, n, shape, classes=10):
@@ -32,7 +32,9 @@ def _data(lib, n, shape, classes=10):
     return x, lib.tensor(rng.integers(0, classes, n))
 
 
-def _train_step(lib, model, opt, x, y):
+def train_step(lib, model, opt, x, y):
+    """A training step: zero the gradients, cross-entropy of model(x) against y, backward,
+    optimizer step (the benchmarks' unit of work)."""
     def step():
         opt.zero_grad()
         lib.nn.functional.cross_entropy(model(x), y).backward()
@@ -47,7 +49,7 @@ def mlp(lib):
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
                           nn.Linear(128, 10))
     x, y = _data(lib, 128, (784,))
-    return _train_step(lib, model, lib.optim.Adam(model.parameters(), lr=1e-3), x, y), 128
+    return train_step(lib, model, lib.optim.Adam(model.parameters(), lr=1e-3), x, y), 128
 
 
 def lenet(lib, variant):
@@ -62,7 +64,7 @@ def lenet(lib, variant):
                           act(), pool(2), nn.Flatten(), nn.Linear(400, 120), act(),
                           nn.Linear(120, 84), act(), nn.Linear(84, 10))
     x, y = _data(lib, 128, (1, 28, 28))
-    return _train_step(lib, model, lib.optim.Adam(model.parameters(), lr=1e-3), x, y), 128
+    return train_step(lib, model, lib.optim.Adam(model.parameters(), lr=1e-3), x, y), 128
 
 
 def conv(lib):
@@ -120,7 +122,7 @@ def resnet18(lib):
     model = resnet18_small(lib)
     x, y = _data(lib, 64, (3, 32, 32))
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    return _train_step(lib, model, opt, x, y), 64
+    return train_step(lib, model, opt, x, y), 64
 
 
 def ops(lib):
@@ -197,9 +199,8 @@ def _memory_child(name, lib_name, threads):
 
 
 def _measure_memory(name, lib_name, threads):
-    import importlib  # noqa: PLC0415
-
     import gc  # noqa: PLC0415
+    import importlib  # noqa: PLC0415
 
     lib = importlib.import_module(lib_name)
     if lib_name == "torch":

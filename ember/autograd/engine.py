@@ -401,7 +401,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     targets = _as_list(inputs)
     if targets is not None and not targets:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    leaf_grads, captured, borrowed = _run(tensors, grads, retain_graph, create_graph, targets)
+    try:
+        leaf_grads, captured, borrowed = _run(tensors, grads, retain_graph, create_graph,
+                                              targets)
+    except BaseException:
+        _callbacks.clear()  # what a failed backward queued must not run after the next one
+        raise
     if targets is not None:
         for t in targets:
             if t.grad_fn is not None:

@@ -302,3 +302,29 @@ def test_gradient_penalty_pattern():
 
     assert ember.autograd.gradcheck(pen, (ember.tensor(rng.standard_normal((5, 1)),
                                                        requires_grad=True),))
+
+
+def test_queue_callback_runs_after_the_grads_are_written_and_not_after_a_failure():
+    from ember.autograd.engine import queue_callback
+
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    w.register_hook(lambda g: queue_callback(lambda: seen.append(w.grad.tolist())) or g)
+    (w * 3).sum().backward()
+    assert seen == [[3.0, 3.0]]
+
+    class Boom(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            queue_callback(lambda: seen.append("stale"))
+            raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        Boom.apply(w).sum().backward()
+    w.grad = None
+    (w * 2).sum().backward()
+    assert seen == [[3.0, 3.0], [2.0, 2.0]]  # the failed pass's callback never ran
