@@ -16,7 +16,10 @@ e.g. Debian's ``openmpi-bin libopenmpi-dev``).
 """
 from __future__ import annotations
 
+import datetime
 import os
+import sys
+import time
 
 import numpy as np
 
@@ -39,7 +42,8 @@ class ReduceOp:
     MAX = "max"
 
 
-_state = {"comm": None}
+_DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)  # PyTorch's default_pg_timeout
+_state = {"comm": None, "timeout": _DEFAULT_TIMEOUT.total_seconds(), "hook": None}
 
 
 def _mpi():
@@ -69,7 +73,13 @@ def init_process_group(backend: str = "mpi", init_method=None, timeout=None,
                        pg_options=None, device_id=None) -> None:
     """Join the job. ``backend`` must be ``"mpi"`` (the launcher sets rank and size; given
     ``rank``/``world_size`` — or ``RANK``/``WORLD_SIZE`` in the environment, as
-    ``env://`` sets them — must agree with MPI's)."""
+    ``env://`` sets them — must agree with MPI's).
+
+    Faults end the whole job instead of leaving processes waiting: an operation that does
+    not complete within ``timeout`` (a ``datetime.timedelta``, 30 minutes by default, as
+    PyTorch's) raises a RuntimeError naming it, and an exception that nothing catches in
+    any process prints its traceback and aborts every process (``MPI_Abort``). A process
+    killed outright is noticed by the launcher, which stops the others."""
     if backend not in ("mpi", None):
         raise ValueError(f"init_process_group: ember runs on MPI; backend {backend!r} is not "
                          "supported by ember (use backend='mpi' and an MPI launcher)")
@@ -84,11 +94,36 @@ def init_process_group(backend: str = "mpi", init_method=None, timeout=None,
         raise RuntimeError(f"init_process_group: rank {want_rank} of {want_size} was asked, "
                            f"but the MPI launcher started this process as rank {comm.rank} "
                            f"of {comm.size}")
+    if timeout is not None:
+        seconds = timeout.total_seconds() if hasattr(timeout, "total_seconds") else timeout
+        if not seconds > 0:
+            raise ValueError(f"init_process_group: timeout must be positive, got {timeout}")
+        _state["timeout"] = float(seconds)
     _state["comm"] = comm
+    if comm.size > 1 and _state["hook"] is None:
+        _state["hook"] = sys.excepthook
+        sys.excepthook = _abort_on_uncaught
+
+
+def _abort_on_uncaught(kind, value, tb):
+    """An exception nothing caught: report it, then stop every process of the job (one
+    process leaving would keep the others waiting in their next collective for good)."""
+    prev = _state["hook"] or sys.__excepthook__
+    prev(kind, value, tb)
+    comm = _state["comm"]
+    if comm is None or kind is SystemExit:
+        return
+    sys.stderr.write(f"ember.distributed: rank {comm.rank} of {comm.size} stopped on "
+                     f"{kind.__name__}; aborting the whole job\n")
+    sys.stderr.flush()
+    comm.Abort(1)
 
 
 def destroy_process_group(group=None) -> None:
     _state["comm"] = None
+    _state["timeout"] = _DEFAULT_TIMEOUT.total_seconds()
+    if _state["hook"] is not None:
+        sys.excepthook, _state["hook"] = _state["hook"], None
 
 
 def is_initialized() -> bool:
@@ -120,24 +155,81 @@ class Work:
     """The handle of an ``async_op=True`` operation: ``wait()`` completes it (and runs what
     must follow, e.g. an average's division); ``is_completed()`` asks without waiting."""
 
-    def __init__(self, requests=(), then=None):
+    def __init__(self, requests=(), then=None, what="operation", keep=(), pooled=()):
         self._requests, self._then, self._done = list(requests), then, False
+        self._what = what
+        # the arrays MPI reads and writes until the operation completes (mpi4py's requests
+        # do not hold them), and those of them to reuse afterwards
+        self._keep, self._pooled = keep, pooled
 
     def wait(self, timeout=None) -> bool:
+        """Complete the operation; a RuntimeError if it takes longer than ``timeout``
+        (a ``datetime.timedelta``; by default the process group's)."""
         if not self._done:
-            for r in self._requests:
-                r.Wait()
+            if timeout is not None and hasattr(timeout, "total_seconds"):
+                timeout = timeout.total_seconds()
+            _wait_all(self._requests, self._what,
+                      _state["timeout"] if timeout is None else timeout)
             if self._then is not None:
                 self._then()
             self._done = True
+            for a in self._pooled:
+                _release(a)
+            self._keep = self._pooled = ()
         return True
 
     def is_completed(self) -> bool:
         if self._done:
             return True
-        if all(r.Test() for r in self._requests):
+        if _mpi().Request.Testall(self._requests):
             self.wait()
         return self._done
+
+
+def _wait_all(requests, what, seconds, status=None):
+    """Wait for MPI requests: asking MPI (which moves the operation on) in a tight loop
+    for the first 50 ms, then with growing pauses up to 2 ms, which leave the core to
+    other processes; past ``seconds``, a RuntimeError instead of waiting for good
+    (``status``: one request's MPI status, filled in)."""
+    if status is not None:
+        def Testall(reqs):
+            return reqs[0].Test(status)
+    else:
+        Testall = _mpi().Request.Testall
+    if Testall(requests):
+        return
+    now = time.monotonic()
+    spin, deadline, pause = now + 0.05, now + seconds, 0.0
+    while not Testall(requests):
+        now = time.monotonic()
+        if now > deadline:
+            comm = _state["comm"]
+            where = f"rank {comm.rank} of {comm.size}" if comm is not None else "this process"
+            raise RuntimeError(
+                f"ember.distributed: {what} on {where} did not complete within "
+                f"{datetime.timedelta(seconds=round(seconds, 3))} (init_process_group's "
+                "timeout): another process has stopped, is stuck, or is running a "
+                "different collective")
+        if now > spin:
+            pause = min(2 * pause or 1e-5, 2e-3)
+            time.sleep(pause)
+
+
+_free: dict = {}  # (dtype, shape) -> receive buffers to reuse
+
+
+def _scratch(shape, dtype) -> np.ndarray:
+    """A receive buffer, reused across calls: a fresh one would cost the page faults of
+    first touch (as long as the transfer itself for a megabyte between two processes)."""
+    pool = _free.get((np.dtype(dtype).str, tuple(shape)))
+    return pool.pop() if pool else np.empty(shape, dtype)
+
+
+def _release(a) -> None:
+    if isinstance(a, np.ndarray):
+        pool = _free.setdefault((a.dtype.str, a.shape), [])
+        if len(pool) < 4:
+            pool.append(a)
 
 
 def _buf(t: Tensor, name: str):
@@ -177,8 +269,8 @@ def _reduced(tensor, out, op, n):
     _store(tensor, out)
 
 
-def _finish(async_op, requests, then):
-    work = Work(requests, then)
+def _finish(async_op, requests, then, what, keep=(), pooled=()):
+    work = Work(requests, then, what, keep, pooled)
     if async_op:
         return work
     work.wait()
@@ -187,23 +279,24 @@ def _finish(async_op, requests, then):
 
 def barrier(group=None, async_op: bool = False, device_ids=None):
     comm = _comm()
-    return _finish(async_op, [comm.Ibarrier()], None)
+    return _finish(async_op, [comm.Ibarrier()], None, "barrier")
 
 
 def broadcast(tensor: Tensor, src: int, group=None, async_op: bool = False):
     """``tensor`` on every rank becomes rank ``src``'s (in place)."""
     comm = _comm()
     a = _buf(tensor, "broadcast")
-    return _finish(async_op, [comm.Ibcast(a, root=src)], lambda: _store(tensor, a))
+    return _finish(async_op, [comm.Ibcast(a, root=src)], lambda: _store(tensor, a),
+                   "broadcast", (a,))
 
 
 def all_reduce(tensor: Tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     """``tensor`` on every rank becomes the reduction (``op``) over ranks (in place)."""
     comm = _comm()
     a = _buf(tensor, "all_reduce")
-    out = np.empty_like(a)
+    out = _scratch(a.shape, a.dtype)
     return _finish(async_op, [comm.Iallreduce(a, out, op=_op(op))],
-                   lambda: _reduced(tensor, out, op, comm.size))
+                   lambda: _reduced(tensor, out, op, comm.size), "all_reduce", (a, out), (out,))
 
 
 def reduce(tensor: Tensor, dst: int, op=ReduceOp.SUM, group=None, async_op: bool = False):
@@ -212,7 +305,8 @@ def reduce(tensor: Tensor, dst: int, op=ReduceOp.SUM, group=None, async_op: bool
     a = _buf(tensor, "reduce")
     out = np.empty_like(a) if comm.rank == dst else None
     return _finish(async_op, [comm.Ireduce(a, out, op=_op(op), root=dst)],
-                   lambda: comm.rank == dst and _reduced(tensor, out, op, comm.size))
+                   lambda: comm.rank == dst and _reduced(tensor, out, op, comm.size), "reduce",
+                   (a, out))
 
 
 def all_gather(tensor_list: list, tensor: Tensor, group=None, async_op: bool = False):
@@ -227,7 +321,7 @@ def all_gather(tensor_list: list, tensor: Tensor, group=None, async_op: bool = F
     def then():
         for i, t in enumerate(tensor_list):
             _store(t, np.ascontiguousarray(out[i]).reshape(t._data.shape))
-    return _finish(async_op, [comm.Iallgather(a, out)], then)
+    return _finish(async_op, [comm.Iallgather(a, out)], then, "all_gather", (a, out))
 
 
 def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=None,
@@ -239,7 +333,8 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
     if out.size != a.size * comm.size:
         raise ValueError(f"all_gather_into_tensor: output of {out.size} elements for "
                          f"{comm.size} x {a.size}")
-    return _finish(async_op, [comm.Iallgather(a, out)], lambda: _store(output_tensor, out))
+    return _finish(async_op, [comm.Iallgather(a, out)], lambda: _store(output_tensor, out),
+                   "all_gather_into_tensor", (a, out))
 
 
 def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=None,  # noqa: A002
@@ -253,7 +348,8 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=
         raise ValueError(f"reduce_scatter_tensor: input of {a.size} elements for "
                          f"{comm.size} x {out.size}")
     return _finish(async_op, [comm.Ireduce_scatter_block(a, out, op=_op(op))],
-                   lambda: _reduced(output, out, op, comm.size))
+                   lambda: _reduced(output, out, op, comm.size), "reduce_scatter_tensor",
+                   (a, out))
 
 
 def gather(tensor: Tensor, gather_list=None, dst: int = 0, group=None, async_op: bool = False):
@@ -268,7 +364,7 @@ def gather(tensor: Tensor, gather_list=None, dst: int = 0, group=None, async_op:
         if comm.rank == dst:
             for i, t in enumerate(gather_list):
                 _store(t, np.ascontiguousarray(out[i]))
-    return _finish(async_op, [comm.Igather(a, out, root=dst)], then)
+    return _finish(async_op, [comm.Igather(a, out, root=dst)], then, "gather", (a, out))
 
 
 def scatter(tensor: Tensor, scatter_list=None, src: int = 0, group=None,
@@ -281,19 +377,21 @@ def scatter(tensor: Tensor, scatter_list=None, src: int = 0, group=None,
         if scatter_list is None or len(scatter_list) != comm.size:
             raise ValueError(f"scatter: rank {src} needs a scatter_list of {comm.size} tensors")
         send = np.stack([_buf(t, "scatter") for t in scatter_list])
-    return _finish(async_op, [comm.Iscatter(send, out, root=src)], lambda: _store(tensor, out))
+    return _finish(async_op, [comm.Iscatter(send, out, root=src)],
+                   lambda: _store(tensor, out), "scatter", (send, out))
 
 
 def isend(tensor: Tensor, dst: int, group=None, tag: int = 0) -> Work:
     comm = _comm()
-    return Work([comm.Isend(_buf(tensor, "send"), dest=dst, tag=tag)])
+    a = _buf(tensor, "send")
+    return Work([comm.Isend(a, dest=dst, tag=tag)], None, f"send to {dst}", (a,))
 
 
 def irecv(tensor: Tensor, src: int | None = None, group=None, tag: int = 0) -> Work:
     comm = _comm()
     a = _buf(tensor, "recv")
     src = _mpi().ANY_SOURCE if src is None else src
-    return Work([comm.Irecv(a, source=src, tag=tag)], lambda: _store(tensor, a))
+    return Work([comm.Irecv(a, source=src, tag=tag)], lambda: _store(tensor, a), "recv", (a,))
 
 
 def send(tensor: Tensor, dst: int, group=None, tag: int = 0) -> None:
@@ -305,6 +403,7 @@ def recv(tensor: Tensor, src: int | None = None, group=None, tag: int = 0) -> in
     MPI = _mpi()
     a = _buf(tensor, "recv")
     status = MPI.Status()
-    _comm().Recv(a, source=MPI.ANY_SOURCE if src is None else src, tag=tag, status=status)
+    req = _comm().Irecv(a, source=MPI.ANY_SOURCE if src is None else src, tag=tag)
+    _wait_all([req], "recv", _state["timeout"], status)
     _store(tensor, a)
     return status.Get_source()

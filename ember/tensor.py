@@ -88,6 +88,7 @@ class Tensor:
     _vc = None  # version counter cell [n], shared by views; created on first need
     _base = None  # the tensor this one is a view of
     _hooks = None
+    _post_acc_hooks = None  # hook(tensor) after .grad is accumulated (leaves only)
     _retains_grad = False
 
     def __init__(self, *args, device=None):
@@ -306,6 +307,22 @@ class Tensor:
         self.grad_fn._add_hook(self._out_nr, hook)
         return _HookHandle(self.grad_fn._hooks[self._out_nr], hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` once this leaf's ``.grad`` has been accumulated in a backward
+        pass — as soon as its gradient is complete, while backward goes on with the rest of
+        the graph (DistributedDataParallel starts averaging a bucket this way). The hook
+        returns nothing; it may read and change ``self`` and ``self.grad``. Returns a handle
+        whose ``remove()`` unregisters it."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = []
+        self._post_acc_hooks.append(hook)
+        return _PostHookHandle(self._post_acc_hooks, hook)
+
     def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf in ``.grad`` after backward."""
         if not self.requires_grad:
@@ -423,7 +440,7 @@ class Tensor:
         import copy  # noqa: PLC0415
 
         for k, v in self.__dict__.items():
-            if k not in ("_vc", "_base", "_hooks", "_grad"):
+            if k not in ("_vc", "_base", "_hooks", "_post_acc_hooks", "_grad"):
                 t.__dict__[k] = copy.deepcopy(v, memo)
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
@@ -520,4 +537,21 @@ class _HookHandle:
         try:
             self._hooks.remove(self._hook)
         except ValueError:
-            pass
+            return False
+        return True
+
+
+class _PostHookHandle(_HookHandle):
+    """Also keeps the engine's count of post-accumulate-grad hooks (while there are none,
+    backward skips counting the edges into each leaf)."""
+
+    def __init__(self, hooks, hook):
+        from .autograd.engine import _post_hooks  # noqa: PLC0415
+
+        super().__init__(hooks, hook)
+        self._count = _post_hooks
+        _post_hooks[0] += 1
+
+    def remove(self):
+        if super().remove():
+            self._count[0] -= 1

@@ -20,6 +20,10 @@ from .grad_mode import state
 
 __all__ = ["backward", "grad", "queue_callback"]
 
+# How many post-accumulate-grad hooks exist (Tensor.register_post_accumulate_grad_hook):
+# while there are none, backward does not count the edges into each leaf.
+_post_hooks = [0]
+
 
 def _needed_nodes(roots, target_ids):
     """Ids of the nodes through which some target is reached (for ``grad(inputs=...)``).
@@ -231,6 +235,7 @@ def _run_raw(roots, root_grads, retain_graph):
             _add_leaf(leaf_grads, t, g)
         else:
             _send(buffers, heap, t.grad_fn, t._out_nr, g)
+    pending = _pending_leaves([n for _, n in heap]) if _post_hooks[0] else None
     prev = state.enabled
     state.enabled = False
     try:
@@ -280,6 +285,8 @@ def _run_raw(roots, root_grads, retain_graph):
                 if g.dtype != dt:
                     g = _wrap(g, False, None, 0).to(dt)._data
                 _send_edge(buffers, heap, leaf_grads, e, g)
+                if pending and id(e[0]) in pending:
+                    _leaf_arrived(pending, leaf_grads, e[0], borrowed)
             if not retain_graph:
                 node._release()
         for entry in leaf_grads.values():
@@ -288,6 +295,49 @@ def _run_raw(roots, root_grads, retain_graph):
     finally:
         state.enabled = prev
     return leaf_grads, {}, borrowed
+
+
+def _pending_leaves(nodes):
+    """For each leaf with post-accumulate-grad hooks that this backward reaches, how many
+    edges lead into it: its ``.grad`` is final (and its hooks may run, before backward
+    ends) once that many gradients have arrived."""
+    pending: dict[int, int] = {}
+    seen = {id(n) for n in nodes}
+    stack = list(nodes)
+    while stack:
+        for e in stack.pop()._edges:
+            if e is None:
+                continue
+            nxt = e[0]
+            if type(nxt) is Node:
+                if id(nxt) not in seen:
+                    seen.add(id(nxt))
+                    stack.append(nxt)
+            elif nxt._post_acc_hooks:
+                pending[id(nxt)] = pending.get(id(nxt), 0) + 1
+    return pending
+
+
+def _leaf_arrived(pending, leaf_grads, t, borrowed):
+    """One more gradient reached leaf ``t``; after the last, accumulate it into ``.grad``
+    now (hooks first) and run its post-accumulate-grad hooks, while backward goes on."""
+    key = id(t)
+    pending[key] -= 1
+    if pending[key]:
+        return
+    del pending[key]
+    _, g = leaf_grads.pop(key)
+    entry = {key: [t, _wrap(g, False, None, 0)]}
+    _leaf_hooks(entry, borrowed)
+    if t.requires_grad:
+        _accumulate(t, entry[key][1], False, borrowed)
+        _post_accumulate(t)
+
+
+def _post_accumulate(t):
+    if t._post_acc_hooks:
+        for h in list(t._post_acc_hooks):
+            h(t)
 
 
 def _materialize(node, buf, raw):
@@ -419,6 +469,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             continue
         if t.requires_grad:
             _accumulate(t, g, create_graph, borrowed)
+            _post_accumulate(t)
     _run_callbacks()
 
 

@@ -328,3 +328,80 @@ def test_queue_callback_runs_after_the_grads_are_written_and_not_after_a_failure
     w.grad = None
     (w * 2).sum().backward()
     assert seen == [[3.0, 3.0], [2.0, 2.0]]  # the failed pass's callback never ran
+
+
+def _post_hook_trace(lib):
+    """Two layers; each weight's post-accumulate hook records what it sees, and a Function
+    between the layers records when backward passes it."""
+    torch_like = lib is torch
+    w1 = lib.tensor([[1.0, -2.0], [0.5, 3.0]], dtype=lib.float64, requires_grad=True)
+    w2 = lib.tensor([[2.0, 1.0], [-1.0, 4.0]], dtype=lib.float64, requires_grad=True)
+    x = lib.tensor([[1.0, 2.0], [3.0, -1.0]], dtype=lib.float64)
+    seen = []
+    for name, w in (("w1", w1), ("w2", w2)):
+        w.register_post_accumulate_grad_hook(
+            lambda p, name=name: seen.append((name, p.grad.detach().clone().tolist())))
+    w1.register_hook(lambda g: seen.append(("w1 hook", g.tolist())) or g * 2)
+
+    base = torch.autograd.Function if torch_like else ember.autograd.Function
+
+    class Mark(base):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(("between",))
+            return g
+
+    h = Mark.apply(x @ w1).tanh()
+    loss = ((h @ w2) ** 2).sum() + (w2 * w2).sum()  # w2 reached along two paths
+    loss.backward()
+    return seen, w1.grad.tolist(), w2.grad.tolist()
+
+
+@needs_torch
+def test_post_accumulate_grad_hooks_run_when_each_grad_is_final_like_torch():
+    got, want = _post_hook_trace(ember), _post_hook_trace(torch)
+    assert [e[0] for e in got[0]] == [e[0] for e in want[0]] == ["w2", "between", "w1 hook",
+                                                                "w1"]
+    for (_, *a), (_, *b) in zip(got[0], want[0]):
+        np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float),
+                                   rtol=1e-12)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+    np.testing.assert_allclose(got[2], want[2], rtol=1e-12)
+
+
+def test_post_accumulate_grad_hook_sees_the_accumulated_grad_and_can_be_removed():
+    from ember.autograd import engine
+
+    before = engine._post_hooks[0]
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.tolist()))
+    (w * 3).sum().backward()
+    (w * 2).sum().backward()  # accumulates: the hook sees the sum
+    w.sum().backward(create_graph=True)  # the recording path runs it too (after the pass)
+    assert seen == [[3.0, 3.0], [5.0, 5.0], [6.0, 6.0]]
+    w.grad = None
+    ember.autograd.grad((w * 4).sum(), w)  # autograd.grad writes no .grad: no hook
+    (w * 4).sum().backward(inputs=[w])
+    assert seen[-1] == [4.0, 4.0] and len(seen) == 4
+    handle.remove()
+    handle.remove()
+    assert engine._post_hooks[0] == before
+    (w * 1).sum().backward()
+    assert len(seen) == 4
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (w * 2).register_post_accumulate_grad_hook(lambda p: None)
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        ember.zeros(2).register_post_accumulate_grad_hook(lambda p: None)
+
+
+def test_post_accumulate_grad_hook_may_update_the_parameter_in_backward():
+    """PyTorch's documented use: an optimizer step fused into backward."""
+    v = ember.tensor([0.0, 0.0, 0.0], requires_grad=True)
+    v.register_post_accumulate_grad_hook(lambda p: p.data.add_(p.grad, alpha=-0.01))
+    v.backward(ember.tensor([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(v.detach().numpy(), [-0.01, -0.02, -0.03])

@@ -31,11 +31,16 @@ def main():
     x = ember.tensor(rng.standard_normal((4 * n, 5)))
     y = ember.tensor(rng.integers(0, 3, 4 * n))
     mine = slice(4 * r, 4 * r + 4)
-    for make in (lambda ps: ember.optim.SGD(ps, lr=0.1, momentum=0.9),
-                 lambda ps: ember.optim.Adam(ps, lr=0.01)):
+    for make, cap in ((lambda ps: ember.optim.SGD(ps, lr=0.1, momentum=0.9), 25),
+                      (lambda ps: ember.optim.Adam(ps, lr=0.01), 25),
+                      (lambda ps: ember.optim.Adam(ps, lr=0.01), 1e-4)):
         ref = model(100)  # one process on the whole batch, from rank 0's init
-        ddp = DDP(model(100 + r))  # different inits: rank 0's is broadcast
+        ddp = DDP(model(100 + r), bucket_cap_mb=cap)  # different inits: rank 0's is broadcast
         close(ddp.module, ref)
+        # when the first layer's weight gradient arrives, the buckets of the layer above
+        # are already under way (1e-4 MB: a bucket per parameter) or not (25 MB: one bucket)
+        started = []
+        ddp.module[0].weight.register_hook(lambda g: started.append(len(ddp._started)))
         o_ref, o = make(ref.parameters()), make(ddp.parameters())
         for _ in range(5):
             o_ref.zero_grad()
@@ -45,6 +50,7 @@ def main():
             nn.functional.cross_entropy(ddp(x[mine]), y[mine]).backward()
             o.step()
         close(ddp.module, ref)
+        assert started == [2 if cap < 1 else 0] * 5, started  # (bias2, weight2)
     # no_sync: the second backward averages the sum of both
     ref, ddp = model(0), DDP(model(0))
     half = [slice(2 * r, 2 * r + 2), slice(2 * n + 2 * r, 2 * n + 2 * r + 2)]

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -16,16 +17,17 @@ from ember.utils.data import DistributedSampler
 MPIRUN = shutil.which("mpirun")
 WORKER = os.path.join(os.path.dirname(__file__), "_worker.py")
 DDP_WORKER = os.path.join(os.path.dirname(__file__), "_ddp_worker.py")
+FAULT_WORKER = os.path.join(os.path.dirname(__file__), "_fault_worker.py")
 
 
-def _mpirun(n, script, out):
+def _mpirun(n, script, out, **env):
     if MPIRUN is None:
         pytest.skip("no mpirun here (.ci/run installs Debian's openmpi-bin)")
     if not dist.is_available():
         pytest.skip("mpi4py cannot load an MPI library here (pip install 'ember[mpi]')")
     flags = ["--oversubscribe"] + (["--allow-run-as-root"] if os.geteuid() == 0 else [])
     env = dict(os.environ, PYTHONPATH=os.getcwd(), OMPI_MCA_btl="self,vader,tcp",
-               OMPI_MCA_plm_rsh_agent="false", EMBER_TEST_OUT=str(out))
+               OMPI_MCA_plm_rsh_agent="false", EMBER_TEST_OUT=str(out), **env)
     return subprocess.run([MPIRUN, *flags, "-n", str(n), sys.executable, script],
                           capture_output=True, text=True, timeout=120, env=env)
 
@@ -41,6 +43,25 @@ def test_under_mpirun(n, script, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert sorted(os.listdir(tmp_path)) == [f"rank{k}" for k in range(n)]
     assert all((tmp_path / f"rank{k}").read_text() == "OK" for k in range(n))
+
+
+@pytest.mark.parametrize("fault,says", [
+    ("raise", "rank 1 of 2 stopped on ValueError; aborting the whole job"),
+    ("kill", "exited on signal 9"),
+    ("stuck", "all_reduce on rank 0 of 2 did not complete within 0:00:03")])
+def test_a_failing_rank_ends_the_job(fault, says, tmp_path):
+    """Rank 1 raises, is killed, or hangs while rank 0 waits in an all-reduce: the job ends
+    with an error status and a message naming what happened, in seconds (the "stuck" case
+    through init_process_group's timeout of 3 s), instead of hanging."""
+    start = time.monotonic()
+    r = _mpirun(2, FAULT_WORKER, tmp_path, EMBER_FAULT=fault)
+    took = time.monotonic() - start
+    if r.returncode != 0 and "Traceback" not in r.stderr and fault != "kill" \
+            and says not in r.stdout + r.stderr:
+        pytest.skip(f"mpirun could not start a job here: {r.stderr.strip()[-300:]}")
+    assert r.returncode != 0
+    assert says in r.stdout + r.stderr, r.stdout + r.stderr
+    assert took < 30, took
 
 
 def test_sampler_partitions_like_pytorch():

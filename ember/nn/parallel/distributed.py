@@ -4,6 +4,7 @@ processes, so every replica takes the same optimizer step."""
 from __future__ import annotations
 
 import contextlib
+import time
 
 import numpy as np
 
@@ -17,17 +18,19 @@ class DistributedDataParallel(Module):
 
     At construction every parameter and buffer is broadcast from rank 0 (so the replicas
     start equal); ``broadcast_buffers`` repeats that for buffers at each forward (batch
-    norm's running statistics). After each ``backward()`` outside ``no_sync()``, every
-    parameter's ``.grad`` is averaged over the processes with all-reduces of flat buckets
-    of about ``bucket_cap_mb`` MB, in reverse registration order, all started before the
-    first is awaited. (The averaging runs when backward has finished: ember does not yet
-    overlap it with the backward computation.) Averaging the whole ``.grad`` makes
-    ``no_sync()`` accumulation exact: the next synchronised backward averages the sum.
-    A parameter that a backward did not reach is an error unless
-    ``find_unused_parameters=True`` (then it contributes its ``.grad`` as it stands, zero
-    where it has none, and gets the average wherever some process had a gradient). The
-    wrapper adds the ``module.`` prefix to state-dict keys, as PyTorch's does: save
-    ``ddp.module``'s state dict, or strip the prefix, to load it into an unwrapped model.
+    norm's running statistics). During each ``backward()`` outside ``no_sync()``, the
+    parameters' ``.grad`` are averaged over the processes in flat buckets of about
+    ``bucket_cap_mb`` MB, in reverse registration order: a bucket's all-reduce starts as
+    soon as the last of its gradients is final (a post-accumulate-grad hook), while backward
+    goes on with the layers below; buckets start in order, so every process issues the same
+    collectives in the same order. Once backward has finished, the averages are written
+    into ``.grad``. Averaging the whole ``.grad`` makes ``no_sync()`` accumulation exact:
+    the next synchronised backward averages the sum. A parameter that a backward did not
+    reach is an error unless ``find_unused_parameters=True`` (then it contributes its
+    ``.grad`` as it stands, zero where it has none, and gets the average wherever some
+    process had a gradient). The wrapper adds the ``module.`` prefix to state-dict keys, as
+    PyTorch's does: save ``ddp.module``'s state dict, or strip the prefix, to load it into an
+    unwrapped model.
     """
 
     def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0,
@@ -40,23 +43,33 @@ class DistributedDataParallel(Module):
         if not dist.is_initialized():
             raise RuntimeError("DistributedDataParallel: call ember.distributed."
                                "init_process_group('mpi') first (under mpirun)")
+        if not bucket_cap_mb > 0:
+            raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be > 0, got "
+                             f"{bucket_cap_mb}")
         self.module = module
         self.broadcast_buffers = broadcast_buffers
         self.find_unused_parameters = find_unused_parameters
         self.bucket_cap_mb = bucket_cap_mb
         self.require_backward_grad_sync = True
-        self._queued = False
         params = [p for p in module.parameters() if p.requires_grad]
         self._buckets = _buckets(params[::-1], int(bucket_cap_mb * 2 ** 20))
+        self._bucket_of = {id(p): i for i, b in enumerate(self._buckets) for p in b}
+        self._flats: list = [None] * len(self._buckets)
         for t in list(module.parameters()) + list(module.buffers()):
             dist.broadcast(t, src=0)
-        self._fired: set = set()  # parameters whose gradient this backward computed
+        self._reset()
+        self.comm_wait_seconds = 0.0  # time backward's end spent waiting for the averages
         for p in params:
-            p.register_hook(lambda g, p=p: self._hook(p, g))
+            p.register_post_accumulate_grad_hook(self._grad_ready)
+
+    def _reset(self):
+        self._queued = False
+        self._fired: set = set()  # parameters whose gradient this backward computed
+        self._ready = [0] * len(self._buckets)
+        self._started: list = []  # (work, flat tensor) of the buckets started, in order
 
     def forward(self, *inputs, **kwargs):
-        self._queued = False  # (a backward that failed half-way left nothing queued)
-        self._fired = set()
+        self._reset()  # (a backward that failed half-way leaves nothing behind)
         if self.broadcast_buffers:
             from ... import distributed as dist  # noqa: PLC0415
 
@@ -74,32 +87,56 @@ class DistributedDataParallel(Module):
         finally:
             self.require_backward_grad_sync = prev
 
-    def _hook(self, p, grad):
-        if self.require_backward_grad_sync:
-            self._fired.add(id(p))
-            if not self._queued:
-                self._queued = True
-                queue_callback(self._average)
-        return grad
+    def _grad_ready(self, p):
+        """``p.grad`` is final for this backward: start every bucket, in order, whose
+        gradients are now all final; let MPI progress the ones under way."""
+        if not self.require_backward_grad_sync:
+            return
+        if not self._queued:
+            self._queued = True
+            queue_callback(self._average)
+        self._fired.add(id(p))
+        b = self._bucket_of[id(p)]
+        self._ready[b] += 1
+        started = self._started
+        while (len(started) < len(self._buckets)
+               and self._ready[len(started)] == len(self._buckets[len(started)])):
+            self._start(len(started))
+        for work, _ in started:  # MPI moves non-blocking collectives on inside its calls
+            work.is_completed()
 
-    def _average(self):
+    def _start(self, i):
         from ... import distributed as dist  # noqa: PLC0415
 
-        self._queued = False
-        fired, self._fired = self._fired, set()
+        bucket = self._buckets[i]
+        t = self._flats[i]
+        if t is None:  # one flat buffer per bucket, kept: [gradients..., reached flags]
+            n = sum(p.numel() for p in bucket) + len(bucket)
+            t = self._flats[i] = _wrap(np.empty(n, bucket[0]._data.dtype), False, None, 0)
+        flat, offset = t._data, 0
+        for p in bucket:
+            k = p.numel()
+            if p.grad is None:
+                flat[offset:offset + k] = 0
+            else:
+                flat[offset:offset + k] = p.grad._data.reshape(-1)
+            offset += k
+        flat[offset:] = [id(p) in self._fired for p in bucket]
+        self._started.append((dist.all_reduce(t, dist.ReduceOp.SUM, async_op=True), t))
+
+    def _average(self):
+        """After backward: start the buckets not started yet (some parameter unused), wait
+        for all, write the averages into ``.grad``."""
+        from ... import distributed as dist  # noqa: PLC0415
+
+        t0 = time.perf_counter()
+        while len(self._started) < len(self._buckets):
+            self._start(len(self._started))
+        started, fired = self._started, self._fired
+        self._reset()
         n = dist.get_world_size()
-        works, flats = [], []
-        for bucket in self._buckets:  # start every bucket, then wait: the sends overlap
-            dtype = bucket[0]._data.dtype
-            flat = np.concatenate(
-                [(p.grad._data if p.grad is not None else np.zeros(p.shape, dtype)).ravel()
-                 for p in bucket]
-                + [np.array([id(p) in fired for p in bucket], dtype=dtype)])
-            t = _wrap(flat, False, None, 0)
-            works.append(dist.all_reduce(t, dist.ReduceOp.SUM, async_op=True))
-            flats.append(t)
         unused = []
-        for bucket, work, t in zip(self._buckets, works, flats):
+        for bucket, (work, t) in zip(self._buckets, started):
             work.wait()  # every process takes part, whatever it finds afterwards
             flat, offset = t._data, 0
             reached = flat[-len(bucket):]
@@ -115,19 +152,21 @@ class DistributedDataParallel(Module):
                         p.grad._data[...] = avg
                         p.grad._bump()
                 offset += k
+        self.comm_wait_seconds += time.perf_counter() - t0
         if unused and not self.find_unused_parameters:  # the same verdict on every process
             names = {id(p): k for k, p in self.module.named_parameters()}
             raise RuntimeError(
                 "DistributedDataParallel: some process's backward did not reach parameters "
                 f"{[names.get(id(p), '?') for p in unused]}; pass find_unused_parameters=True "
                 "if the model does not use them all")
+        del fired
 
 
 def _buckets(params, cap_bytes):
     out, cur, size = [], [], 0
     for p in params:
         nbytes = p.numel() * p._data.itemsize
-        if cur and size + nbytes > cap_bytes:
+        if cur and (size + nbytes > cap_bytes or p._data.dtype != cur[0]._data.dtype):
             out.append(cur)
             cur, size = [], 0
         cur.append(p)
