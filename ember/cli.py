@@ -14,6 +14,7 @@
     ember bench [--threads 2] [--only lenet-max mlp]   # speed and memory against PyTorch
     ember graph lenet5 [--layers] [--out lenet5.svg]   # the autograd graph / layer diagram
     ember train lenet5 --dashboard; ember dashboard runs/A runs/B   # live / side-by-side
+    ember train lenet5 --nproc 2       # data-parallel over 2 processes (MPI; or mpirun -n 2)
 
 Exit status: 0 done, 1 failed (one line on stderr saying what and where; ``--debug`` or
 ``EMBER_DEBUG=1`` shows the traceback), 2 bad arguments (refused before any data loads),
@@ -32,13 +33,32 @@ import sys
 
 import numpy as np
 
-from ember.train.recipes import (DATASETS, STATS, build_model, build_optimizer,  # noqa: F401
-                                 build_scheduler, device_name, reschedule, resolve_device,
-                                 tensors)
+from ember.train import parallel
+from ember.train.recipes import (  # noqa: F401
+    DATASETS,
+    STATS,
+    build_model,
+    build_optimizer,
+    build_scheduler,
+    device_name,
+    reschedule,
+    resolve_device,
+    tensors,
+)
 from ember.train.recipes import dataset as _dataset  # (a module global: tests replace it)
-from ember.train.runs import (Status, checkpoint_label, fit_with_notes, load_checkpoint,
-                              lock_run, new_run_folder, one_line, read_config, resume_trainer,
-                              run_status, write_config)
+from ember.train.runs import (
+    Status,
+    checkpoint_label,
+    fit_with_notes,
+    load_checkpoint,
+    lock_run,
+    new_run_folder,
+    one_line,
+    read_config,
+    resume_trainer,
+    run_status,
+    write_config,
+)
 
 MODELS = {
     "mlp": "multilayer perceptron (--hidden 256,128, --activation, --dropout)",
@@ -61,7 +81,7 @@ CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "m
                "val_size", "early_stopping", "clip_grad_norm", "hidden")
 # What a resumed run may be given besides --epochs: nothing that changes the training.
 RESUME_FREE = {"resume", "epochs", "device", "data", "quiet", "debug", "test_limit",
-               "dashboard", "port"}
+               "dashboard", "port", "nproc"}
 # ``ember train`` flags that a model family does not use (refused when given).
 UNUSED = {
     "classifier": {"latent", "score", "cell", "text", "seq_len", "embed", "layers"},
@@ -153,21 +173,65 @@ def _resume_config(args):
     return cfg, done, planned
 
 
+def _check_world(args, world):
+    """``ember train`` in an MPI job of ``world`` processes: what it can and cannot do."""
+    if "nproc" in args.given and args.nproc != world:
+        _refuse("train", f"--nproc {args.nproc}, but the MPI launcher started {world} "
+                         "processes")
+    if not args.resume and args.model not in CLASSIFIERS:
+        _refuse("train", f"{args.model} trains in one process; several processes (--nproc, "
+                         f"mpirun) train the classifiers: {', '.join(CLASSIFIERS)}")
+    if not args.resume and args.batch_size % world:
+        _refuse("train", f"--batch-size {args.batch_size} is the global batch, split evenly "
+                         f"over the {world} processes: give a multiple of {world}")
+
+
+def _check_run_world(run, cfg, world):
+    trained = int(cfg.get("nproc", 1))
+    if trained != world:
+        _refuse("train", f"--resume {run}: the run was trained with {trained} process"
+                         f"{'es' if trained > 1 else ''}, this job has {world}; resume it "
+                         f"with the same number (--nproc {trained})")
+
+
 def cmd_train(args):
+    world = parallel.launched_size()
+    if world == 1 and args.nproc > 1:  # start the MPI job, which runs this command again
+        _check_world(args, args.nproc)
+        raise SystemExit(parallel.launch(args.argv, args.nproc))
+    rank = 0
+    if world > 1:
+        _check_world(args, world)
+        rank, world = parallel.join()
+        if rank:  # rank 0 alone reports; the others' errors still reach stderr
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
     device = resolve_device(args.device)  # before anything is written: no run for a bad one
     Status.reset()
-    if args.resume:
-        read_config(args.resume)  # (a one-line error for a folder that is not a run)
-        Status.lock = lock_run(args.resume)
-        cfg, done, planned = _resume_config(args)
-        run = args.resume
-        Status.run, Status.saved_epoch = run, done
-    else:
-        cfg, planned = _new_config(args), args.epochs
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        run = new_run_folder(os.path.join(args.out, f"{stamp}-{cfg['model']}-{cfg['dataset']}"))
-        Status.run, Status.created = run, True
-        Status.lock = lock_run(run)
+    Status.nproc = world
+    if rank:
+        run, cfg, planned = _from_rank0(None)
+        return _train_classifier(args, cfg, run, device, planned, rank, world)
+    try:
+        if args.resume:
+            read_config(args.resume)  # (a one-line error for a folder that is not a run)
+            Status.lock = lock_run(args.resume)
+            cfg, done, planned = _resume_config(args)
+            _check_run_world(args.resume, cfg, world)
+            run = args.resume
+            Status.run, Status.saved_epoch = run, done
+        else:
+            cfg, planned = _new_config(args), args.epochs
+            cfg["nproc"] = world
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            run = new_run_folder(os.path.join(args.out,
+                                              f"{stamp}-{cfg['model']}-{cfg['dataset']}"))
+            Status.run, Status.created = run, True
+            Status.lock = lock_run(run)
+    except SystemExit:
+        Status.release()
+        raise
+    if world > 1:
+        _from_rank0((run, cfg, planned))
     server = None
     try:
         if not args.resume:
@@ -186,7 +250,7 @@ def cmd_train(args):
 
             result = generative.train(args, cfg, run, device, bool(args.resume))
         else:
-            result = _train_classifier(args, cfg, run, device, planned)
+            result = _train_classifier(args, cfg, run, device, planned, rank, world)
         if server is not None:
             _linger(url)
         return result
@@ -198,6 +262,15 @@ def cmd_train(args):
         Status.release()
         if server is not None:
             server.shutdown()
+
+
+def _from_rank0(what):
+    """Rank 0's ``(run folder, config, epochs planned)``, on every process of the job."""
+    import ember.distributed as dist  # noqa: PLC0415
+
+    box = [what]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
 
 
 def _linger(url):
@@ -213,10 +286,10 @@ def _linger(url):
         print("dashboard stopped", flush=True)
 
 
-def _train_classifier(args, cfg, run, device, planned):
+def _train_classifier(args, cfg, run, device, planned, rank=0, world=1):
     import ember  # noqa: PLC0415
     from ember.train import Checkpoint, EarlyStopping, MetricsLogger, ProgressBar, Trainer  # noqa
-    from ember.utils.data import DataLoader, TensorDataset  # noqa: PLC0415
+    from ember.utils.data import DataLoader, DistributedSampler, Subset, TensorDataset  # noqa
 
     Status.phase = "while loading the data"
     ember.manual_seed(cfg["seed"])
@@ -229,16 +302,32 @@ def _train_classifier(args, cfg, run, device, planned):
         raise SystemExit(f"ember: --early-stopping needs validation images, but {len(x)} "
                          "training images leave none (a fifth at most is held out)")
     model = build_model(cfg).to(device)
+    if world > 1:  # rank 0's initial weights on every process; gradients averaged
+        from ember.nn.parallel import DistributedDataParallel  # noqa: PLC0415
+
+        model = DistributedDataParallel(model)
     opt = build_optimizer(cfg, model.parameters())
-    steps = -(-len(xtr) // cfg["batch_size"])
+    sampler = None
+    if world > 1:  # each process its share of every (global) batch, reshuffled each epoch
+        sampler = DistributedSampler(TensorDataset(xtr, ytr), world, rank, shuffle=True,
+                                     seed=cfg["seed"])
+        steps = -(-len(sampler) // (cfg["batch_size"] // world))
+    else:
+        steps = -(-len(xtr) // cfg["batch_size"])
     sched, per_batch = build_scheduler(cfg, opt, steps)
     val = DataLoader(TensorDataset(xva, yva), batch_size=1000) if nval else None
-    callbacks = [ProgressBar(quiet=args.quiet), MetricsLogger(run), Checkpoint(run),
-                 run_status()]
-    if args.dashboard:
-        from ember.train.dashboard import DashboardLogger  # noqa: PLC0415
+    if val is not None and world > 1:  # each process evaluates its part of the images
+        val_all = val
+        val = DataLoader(Subset(val.dataset, parallel.shard(nval, rank, world)),
+                         batch_size=1000)
+    callbacks = [run_status()]
+    if rank == 0:
+        callbacks += [ProgressBar(quiet=args.quiet), MetricsLogger(run), Checkpoint(run)]
+        if args.dashboard:
+            from ember.train.dashboard import DashboardLogger  # noqa: PLC0415
 
-        callbacks.append(DashboardLogger(run, val, num_classes=10))
+            callbacks.append(DashboardLogger(run, val_all if world > 1 and nval else val,
+                                             num_classes=10))
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(patience=cfg["early_stopping"]))
     trainer = Trainer(model, opt, scheduler=sched, scheduler_per_batch=per_batch,
@@ -246,15 +335,22 @@ def _train_classifier(args, cfg, run, device, planned):
                       device=device)
     if args.resume:
         resume_trainer(trainer, run, cfg, opt, sched, steps, planned)
-    loader = DataLoader(TensorDataset(xtr, ytr), batch_size=cfg["batch_size"], shuffle=True,
-                        generator=trainer.generator, pin_memory=device.type == "cuda")
+    if sampler is not None:
+        loader = DataLoader(TensorDataset(xtr, ytr), batch_size=cfg["batch_size"] // world,
+                            sampler=sampler)
+    else:
+        loader = DataLoader(TensorDataset(xtr, ytr), batch_size=cfg["batch_size"], shuffle=True,
+                            generator=trainer.generator, pin_memory=device.type == "cuda")
     if not args.quiet and not args.resume:
         from ember.train import summary  # noqa: PLC0415
 
-        print(summary(model, tuple(xtr.shape[1:])))
+        print(summary(trainer.net, tuple(xtr.shape[1:])))
+    on = device_name(device) + (f", {world} processes (MPI)" if world > 1 else "")
     print(f"ember: training {cfg['model']} on {cfg['dataset']} ({len(xtr)} images, "
-          f"{nval} for validation) on {device_name(device)} -> {run}")
+          f"{nval} for validation) on {on} -> {run}")
     fit_with_notes(trainer, loader, val, cfg, run)
+    if rank:
+        return run
     test = _test_report(trainer, cfg, args, run)
     print(f"test error {1 - test['accuracy']:.2%} (loss {test['loss']:.4f}) on "
           f"{test['images']:,} test images, {test['label']}; run folder {run}")
@@ -280,7 +376,7 @@ def _test_report(trainer, cfg, args, run):
     from ember.train import plots  # noqa: PLC0415
 
     state, name, _ = load_checkpoint(run, "best")
-    trainer.model.load_state_dict(state["model"])
+    trainer.net.load_state_dict(state["model"])
     limit = args.test_limit or cfg["limit"]
     res, out, truth, ds = _evaluate_test(trainer, cfg, args.data, limit, args.quiet)
     res.update(checkpoint=name, epoch=int(state["epoch"]),
@@ -599,6 +695,10 @@ def make_parser():
                    "training until Ctrl-C")
     t.add_argument("--port", type=NONNEG, default=8765,
                    help="the dashboard's port (0 or a busy one: any free port)")
+    t.add_argument("--nproc", type=POSITIVE, default=1,
+                   help="train the classifier data-parallel on this many processes of "
+                   "this machine (an MPI job: needs Open MPI and ember[mpi]); --batch-size "
+                   "stays the global batch. Under `mpirun -n N ember train` it is N")
     gm = t.add_argument_group("autoencoder, vae, gan, dcgan, wgan-gp")
     gm.add_argument("--latent", type=POSITIVE, default=None,
                     help="code / noise size (default: 20 for vae, else 64)")
@@ -723,6 +823,7 @@ def run(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = make_parser().parse_args(argv)
     if args.command == "train":
+        args.argv = argv
         args.given = _given(argv)
         args.hidden_text = ",".join(map(str, args.hidden))
         if args.model == "charlm" and "hidden" not in args.given:
@@ -753,12 +854,31 @@ def _interrupted() -> str:
     if Status.phase == "while evaluating the test set":
         return (f"ember: interrupted while evaluating the test set; {run} holds the trained "
                 f"model (epoch {epoch}): `ember evaluate {run}` scores it")
+    more = f" --nproc {Status.nproc}" if Status.nproc > 1 else ""
     return (f"ember: interrupted {Status.phase}; {run} keeps epoch {epoch}: "
-            f"`ember train --resume {run}` continues from there")
+            f"`ember train --resume {run}{more}` continues from there")
 
 
 def main(argv=None) -> int:
     """The console script: 0 done, 1 failed, 2 bad arguments, 130 interrupted."""
+    try:
+        code = _main(argv)
+    except SystemExit as exc:
+        c = exc.code  # (in an MPI job: say it, then end every process)
+        parallel.abort(1 if isinstance(c, str) else int(c or 0),
+                       c if isinstance(c, str) else None)
+        raise
+    parallel.abort(code)  # in an MPI job, the others must not wait for a failed process
+    return code
+
+
+def _rank() -> int:
+    import ember.distributed as dist  # noqa: PLC0415
+
+    return dist.get_rank() if dist.is_initialized() else 0
+
+
+def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("EMBER_DEBUG", "") not in ("", "0")
     Status.reset()
@@ -767,7 +887,8 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         if debug:
             raise
-        print(_interrupted(), file=sys.stderr)
+        if _rank() == 0:  # (every process of a job is interrupted; one says so)
+            print(_interrupted(), file=sys.stderr)
         return 130
     except SystemExit as exc:
         if debug and isinstance(exc.code, str):  # a one-line error: show what lies under it
@@ -778,7 +899,8 @@ def main(argv=None) -> int:
     except Exception as exc:  # noqa: BLE001 - the command line's one-line report
         if debug:
             raise
-        print(f"ember: {describe(exc)} (--debug shows the traceback)", file=sys.stderr)
+        where = f" (rank {_rank()})" if _rank() else ""
+        print(f"ember{where}: {describe(exc)} (--debug shows the traceback)", file=sys.stderr)
         return 1
     return 0
 

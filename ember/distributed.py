@@ -29,7 +29,7 @@ __all__ = ["ReduceOp", "Work", "init_process_group", "destroy_process_group", "i
            "is_initialized", "is_mpi_available", "get_rank", "get_world_size", "get_backend",
            "barrier", "broadcast", "all_reduce", "reduce", "all_gather",
            "all_gather_into_tensor", "reduce_scatter_tensor", "gather", "scatter", "send",
-           "recv", "isend", "irecv"]
+           "recv", "isend", "irecv", "broadcast_object_list"]
 
 
 class ReduceOp:
@@ -407,3 +407,25 @@ def recv(tensor: Tensor, src: int | None = None, group=None, tag: int = 0) -> in
     _wait_all([req], "recv", _state["timeout"], status)
     _store(tensor, a)
     return status.Get_source()
+
+
+def broadcast_object_list(object_list: list, src: int = 0, group=None, device=None) -> None:
+    """``object_list``'s items on every rank become rank ``src``'s (in place). Objects go
+    through pickle, as PyTorch's do: send only what you trust (tensors travel as buffers in
+    ``broadcast``)."""
+    import pickle  # noqa: PLC0415
+
+    comm = _comm()
+    data = None
+    if comm.rank == src:
+        data = np.frombuffer(pickle.dumps(list(object_list)), np.uint8).copy()
+    size = np.array([0 if data is None else data.size], np.int64)
+    Work([comm.Ibcast(size, root=src)], None, "broadcast_object_list", (size,)).wait()
+    if data is None:
+        data = np.empty(int(size[0]), np.uint8)
+    Work([comm.Ibcast(data, root=src)], None, "broadcast_object_list", (data,)).wait()
+    got = pickle.loads(data.tobytes())  # noqa: S301 - the job's own rank src sent it
+    if len(got) != len(object_list):
+        raise ValueError(f"broadcast_object_list: rank {src} sent {len(got)} objects for a "
+                         f"list of {len(object_list)}")
+    object_list[:] = got

@@ -55,7 +55,7 @@ class DashboardLogger(Callback):
 
     def on_batch_end(self, trainer, step_loss, batch_size):
         self._count += 1
-        for name, p in trainer.model.named_parameters():
+        for name, p in trainer.net.named_parameters():
             if p.grad is not None:
                 g = p.grad._data
                 self._sums[name] = self._sums.get(name, 0.0) + float((g * g).sum()) ** 0.5
@@ -64,7 +64,7 @@ class DashboardLogger(Callback):
         row = {"epoch": epoch,
                "grad_norms": {k: v / max(self._count, 1) for k, v in self._sums.items()},
                "weights": {}}
-        for name, p in trainer.model.named_parameters():
+        for name, p in trainer.net.named_parameters():
             if p.ndim < 2:  # biases and norm scales: the weight matrices tell the story
                 continue
             counts, edges = np.histogram(p.detach().cpu().numpy(), bins=self.bins)

@@ -22,6 +22,7 @@ class Status:
     saved_epoch: int | None = None
     phase = "while starting"
     lock = None  # the run folder's lock file, held while the command runs
+    nproc = 1  # processes of the training (a resume needs as many)
 
     @classmethod
     def release(cls):
@@ -33,7 +34,7 @@ class Status:
     def reset(cls):
         cls.release()
         cls.run, cls.created, cls.saved_epoch, cls.phase = None, False, None, "while starting"
-        cls.lock = None
+        cls.lock, cls.nproc = None, 1
 
 
 def new_run_folder(base: str) -> str:

@@ -231,6 +231,14 @@ class Trainer:
     ``targets``, ``label``, ``labels`` or ``y``, and the rest is the input (one
     entry: ``model(x)``; several: ``model(**rest)``).
 
+    A model wrapped in ``nn.parallel.DistributedDataParallel`` trains on every process of
+    an MPI job: give each process its share of the data (a ``DistributedSampler``, whose
+    ``set_epoch`` the Trainer calls each epoch). The logged training loss and accuracy are
+    then averaged over the processes, and so is the validation (each process evaluating its
+    own part of ``val_loader``, weighted by its size), so every process takes the same
+    decisions (early stopping, plateau schedules). Evaluation and checkpoints use the bare
+    model (``trainer.net``): checkpoints load into an unwrapped model.
+
     Ctrl-C during ``fit`` abandons the current epoch: callbacks get
     ``on_interrupt``, ``self.epoch`` stays the last complete epoch (the one the
     checkpoints on disk hold; the model in memory keeps the partial epoch's
@@ -260,6 +268,26 @@ class Trainer:
         self.interrupted = False
         self.steps_per_epoch = 0
         self.train_accuracy = None
+        self._validating = False
+
+    @property
+    def net(self) -> nn.Module:
+        """The model without its ``DistributedDataParallel`` wrapper, if it has one."""
+        from ..nn.parallel import DistributedDataParallel  # noqa: PLC0415
+
+        m = self.model
+        return m.module if isinstance(m, DistributedDataParallel) else m
+
+    def _sum_over_ranks(self, values):
+        """``values`` summed over the processes when the model is distributed (else as
+        they are): one all-reduce of a float64 vector."""
+        if self.net is self.model:
+            return values
+        from .. import distributed as dist  # noqa: PLC0415
+
+        t = Tensor(np.array(values, dtype=np.float64))
+        dist.all_reduce(t)
+        return [float(v) for v in t._data]
 
     # -- loops -------------------------------------------------------------------
     def _call(self, name, *args):
@@ -289,8 +317,9 @@ class Trainer:
                          f"{type(batch).__name__}"
                          f"{f' of {len(batch)} items' if isinstance(batch, (tuple, list)) else ''}")
 
-    def _forward(self, x):
-        return self.model(**x) if isinstance(x, dict) else self.model(x)
+    def _forward(self, x, net=None):
+        net = self.model if net is None else net
+        return net(**x) if isinstance(x, dict) else net(x)
 
     @staticmethod
     def _batch_size(y):
@@ -330,6 +359,7 @@ class Trainer:
         if n == 0:
             raise ValueError("Trainer.fit: the training loader yielded no batches (an empty "
                              "dataset, or drop_last with fewer samples than a batch?)")
+        total, n, correct, targets = self._sum_over_ranks([total, n, correct, targets])
         self.train_accuracy = correct / targets if classify else None
         return total / n
 
@@ -337,12 +367,14 @@ class Trainer:
         """Mean loss over ``loader``, in eval mode and without a graph; with class-index
         targets (integer) also the top-k accuracies (``accuracy``, ``top5_accuracy``...).
         ``progress`` shows a progress bar."""
-        return self.evaluate_outputs(loader, topk, progress)[0]
+        return self.evaluate_outputs(loader, topk, progress, self._validating)[0]
 
-    def evaluate_outputs(self, loader, topk=(1,), progress: bool = False):
+    def evaluate_outputs(self, loader, topk=(1,), progress: bool = False, _ranks=False):
         """``evaluate``'s metrics and the stacked outputs and targets (on the host): one
-        pass for everything computed from predictions (confusion matrix, errors...)."""
-        self.model.eval()
+        pass for everything computed from predictions (confusion matrix, errors...).
+        (``_ranks``: the metrics of every process's ``loader`` together, in ``fit``.)"""
+        net = self.net
+        net.eval()
         total, n, targets = 0.0, 0, 0
         correct = {k: 0 for k in topk}
         classify = None
@@ -357,7 +389,7 @@ class Trainer:
             with no_grad():
                 for batch in loader:
                     x, y = self._split(batch)
-                    out = self._forward(x)
+                    out = self._forward(x, net)
                     b = self._batch_size(y)
                     total += self.loss_fn(out, y).item() * b
                     n += b
@@ -377,20 +409,30 @@ class Trainer:
         finally:
             if bar is not None:
                 bar.close()
-        if n == 0:
+        if n == 0 and not _ranks:
             raise ValueError("Trainer.evaluate: the loader yielded no batches (an empty "
                              "dataset?)")
+        if _ranks:
+            total, n, targets, *hits = self._sum_over_ranks(
+                [total, n, targets] + [correct[k] for k in topk])
+            correct = dict(zip(topk, hits))
+            classify = classify or (classify is None and targets > 0)
+            if n == 0:
+                raise ValueError("Trainer.evaluate: no process's loader yielded a batch")
         res = {"loss": total / n}
         if classify:
             for k in topk:
                 res["accuracy" if k == 1 else f"top{k}_accuracy"] = correct[k] / targets
+        if not outs:  # (this process's part of a distributed validation was empty)
+            return res, np.zeros((0,)), np.zeros((0,))
         return res, np.concatenate(outs), np.concatenate(ys)
 
     def predict(self, loader):
         """Stacked model outputs over ``loader`` (batches of ``x``, ``(x, y)`` or dicts)."""
         from .. import ops  # noqa: PLC0415
 
-        self.model.eval()
+        net = self.net
+        net.eval()
         outs = []
         with no_grad():
             for batch in loader:
@@ -399,17 +441,18 @@ class Trainer:
                     x = self._split(batch)[0]
                 else:
                     x = self._to_device(batch[0] if isinstance(batch, (tuple, list)) else batch)
-                outs.append(self._forward(x))
+                outs.append(self._forward(x, net))
         return ops.cat(outs)
 
     def confusion_matrix(self, loader, num_classes: int) -> np.ndarray:
         """counts[true, predicted] over ``loader``."""
         m = np.zeros((num_classes, num_classes), dtype=np.int64)
-        self.model.eval()
+        net = self.net
+        net.eval()
         with no_grad():
             for batch in loader:
                 x, y = self._split(batch)
-                pred = self._forward(x).argmax(1).cpu().numpy()
+                pred = self._forward(x, net).argmax(1).cpu().numpy()
                 np.add.at(m, (y.cpu().numpy(), pred), 1)
         return m
 
@@ -437,13 +480,20 @@ class Trainer:
             # epoch's GPU stream is seeded from (seed, epoch): a resumed run draws the
             # same dropout masks as an uninterrupted one.
             backend.generator_for(self.device).manual_seed(self.seed * 1_000_003 + self.epoch)
+        sampler = getattr(train_loader, "sampler", None)
+        if hasattr(sampler, "set_epoch"):  # DistributedSampler: a new shuffle each epoch
+            sampler.set_epoch(self.epoch)
         self._call("on_epoch_start", self.epoch)
         t0 = time.time()
         logs = {"train_loss": self.train_epoch(train_loader)}
         if self.train_accuracy is not None:
             logs["train_accuracy"] = self.train_accuracy
         if val_loader is not None:
-            v = self.evaluate(val_loader)
+            self._validating = True  # (a distributed model: every process's part together)
+            try:
+                v = self.evaluate(val_loader)
+            finally:
+                self._validating = False
             logs.update({f"val_{k}": val for k, val in v.items()})
         logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
         logs["seconds"] = round(time.time() - t0, 3)
@@ -460,7 +510,7 @@ class Trainer:
     # -- checkpoints -----------------------------------------------------------------
     def save_checkpoint(self, path: str) -> None:
         """Model, optimizer, scheduler, epoch, history and RNG states, written atomically."""
-        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+        state = {"model": self.net.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "epoch": self.epoch, "history": self.history, "stopped": self.stop,
                  "callbacks": self._callback_states(),
                  "rng": {"default": backend.get_rng_state(),
@@ -484,7 +534,7 @@ class Trainer:
     def load_checkpoint(self, path: str) -> None:
         """Restore everything ``save_checkpoint`` wrote, so training continues identically."""
         state = load(path)
-        self.model.load_state_dict(state["model"])
+        self.net.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and "scheduler" in state:
             self.scheduler.load_state_dict(state["scheduler"])

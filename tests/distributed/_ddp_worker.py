@@ -40,7 +40,8 @@ def main():
         # when the first layer's weight gradient arrives, the buckets of the layer above
         # are already under way (1e-4 MB: a bucket per parameter) or not (25 MB: one bucket)
         started = []
-        ddp.module[0].weight.register_hook(lambda g: started.append(len(ddp._started)))
+        ddp.module[0].weight.register_hook(
+            lambda g, started=started, ddp=ddp: started.append(len(ddp._started)))
         o_ref, o = make(ref.parameters()), make(ddp.parameters())
         for _ in range(5):
             o_ref.zero_grad()
