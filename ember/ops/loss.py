@@ -81,6 +81,17 @@ def _class_targets(name, input, target, weight, ignore_index):
     return x, ysafe, (wv * keep).astype(x._data.dtype, copy=False), keep
 
 
+def _softmax_minus_onehot(x: Tensor, y) -> Tensor:
+    """softmax(x) - onehot(y) over rows, recorded (the cross-entropy's gradient, for a
+    backward that is itself differentiated)."""
+    from .activation import softmax  # noqa: PLC0415
+
+    xp = xp_of(x._data)
+    onehot = xp.zeros(x.shape, dtype=x._data.dtype)
+    onehot[xp.arange(x.shape[0]), y] = 1
+    return softmax(x, 1) - _wrap(onehot, False, None, 0)
+
+
 class CrossEntropy(Op):
     """Softmax cross-entropy with class indices, fused: -w_y log_softmax(x)_y.
 
@@ -104,14 +115,9 @@ class CrossEntropy(Op):
 
     @staticmethod
     def backward(ctx, g):
-        from .activation import softmax  # noqa: PLC0415
-
         x, = ctx.saved_tensors
-        xp = xp_of(x._data)
-        onehot = xp.zeros(x.shape, dtype=x._data.dtype)
-        onehot[xp.arange(x.shape[0]), ctx.y] = 1
         scale = (g * _wrap(ctx.w, False, None, 0)).unsqueeze(1)
-        return (softmax(x, 1) - _wrap(onehot, False, None, 0)) * scale, None, None
+        return _softmax_minus_onehot(x, ctx.y) * scale, None, None
 
     @staticmethod
     def fast_backward(ctx, g):
@@ -123,6 +129,40 @@ class CrossEntropy(Op):
         p[xp.arange(x.shape[0]), ctx.y] -= 1
         p *= (g * ctx.w)[:, None]
         return p, None, None
+
+
+class CrossEntropyMean(Op):
+    """``CrossEntropy`` in its most common use, fused with its mean: (N, C) scores, (N,)
+    class indices, no weights, no ignored target — one graph node, no per-sample weights.
+    Forward: mean over rows of logsumexp(x) - x_y. Backward: (softmax(x) - onehot(y)) g / N.
+    Shape: x (N, C), y (N,) -> () scalar."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = xp_of(x)
+        m = x.max(axis=1, keepdims=True)
+        s = x - m
+        lse = xp.log(xp.exp(s).sum(axis=1))
+        picked = s[xp.arange(x.shape[0]), y]
+        ctx.save_for_backward(x)
+        ctx.y = y
+        return xp.asarray((lse - picked).mean(dtype=x.dtype), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return _softmax_minus_onehot(x, ctx.y) * (g / x.shape[0]), None
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        x, = ctx.saved_arrays
+        xp = xp_of(x)
+        p = x - x.max(axis=1, keepdims=True)
+        xp.exp(p, out=p)
+        p /= p.sum(axis=1, keepdims=True)
+        p[xp.arange(x.shape[0]), ctx.y] -= 1
+        p *= g / x.shape[0]
+        return p, None
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -156,6 +196,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             t = t * weight.reshape(wshape)
         loss = -(logp * t).sum(1 if input.ndim > 1 else 0)
         return _reduce(loss, reduction, "cross_entropy")
+    if (reduction == "mean" and weight is None and not label_smoothing and input.ndim == 2
+            and target.ndim == 1 and input.shape[0] and target.shape[0] == input.shape[0]
+            and type(target._data) is type(input._data)):
+        _check_targets("cross_entropy", target, c, ignore_index)
+        y = target._data
+        if ignore_index is None or not (y == ignore_index).any():
+            return CrossEntropyMean.apply(input, y)
     x, ysafe, wv, keep = _class_targets("cross_entropy", input, target, weight, ignore_index)
     per = CrossEntropy.apply(x, ysafe, wv)
     if label_smoothing:

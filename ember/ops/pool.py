@@ -83,13 +83,15 @@ def _tiled_gather(y, idx, k):
     return out
 
 
-def _zeros_laid_out(xp, shape, dtype, order):
+def _zeros_laid_out(xp, shape, dtype, order, fill=True):
     """Zeros of ``shape`` whose memory runs in axis ``order`` (outermost first): a gradient
-    laid out as its input was (a convolution's output is (C, H, W, N) in memory)."""
+    laid out as its input was (a convolution's output is (C, H, W, N) in memory).
+    ``fill=False``: uninitialised, for a caller that writes every element."""
+    make = xp.zeros if fill else xp.empty
     if order is None:
-        return xp.zeros(shape, dtype=dtype)
+        return make(shape, dtype=dtype)
     inverse = sorted(range(len(order)), key=order.__getitem__)
-    return xp.zeros(tuple(shape[a] for a in order), dtype=dtype).transpose(inverse)
+    return make(tuple(shape[a] for a in order), dtype=dtype).transpose(inverse)
 
 
 def _memory_order(a):
@@ -99,8 +101,10 @@ def _memory_order(a):
 def _tiled_scatter(g, idx, shape, k, order=None):
     """The adjoint of _tiled_gather: g[n, c, i, j] placed at offset idx of window (i, j)."""
     xp = xp_of(g)
-    out = _zeros_laid_out(xp, shape, g.dtype, order)
-    v = _windows(out, k, idx.shape[2], idx.shape[3])
+    Ho, Wo = idx.shape[2], idx.shape[3]
+    covered = shape[2] == Ho * k[0] and shape[3] == Wo * k[1]  # the windows write every element
+    out = _zeros_laid_out(xp, shape, g.dtype, order, fill=not covered)
+    v = _windows(out, k, Ho, Wo)
     for t in range(k[0] * k[1]):  # (a product with the mask: no masked copy, which is slow)
         xp.multiply(g, idx == t, out=v[:, :, :, t // k[1], :, t % k[1]])
     return out

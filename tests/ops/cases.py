@@ -329,6 +329,9 @@ NN_CASES = [
         [(N(5, 4), I(4, 5))]),
     row("cross_entropy_weight_ignore", lambda m, x, y, w: F(m).cross_entropy(
         x, y.masked_fill(y == 1, -100), weight=w), [(N(6, 4), I(4, 6), P(4, grad=False))]),
+    row("cross_entropy_ignore", lambda m, x, y: (  # the default -100, and a class index
+        F(m).cross_entropy(x, y.masked_fill(y == 1, -100)),
+        F(m).cross_entropy(x, y, ignore_index=2)), [(N(6, 4), I(4, 6))]),
     row("cross_entropy_spatial", lambda m, x, y: F(m).cross_entropy(x, y),
         [(N(2, 3, 4, 5), I(3, 2, 4, 5)), (N(2, 3, 4), I(3, 2, 4))]),
     row("cross_entropy_unbatched", lambda m, x: F(m).cross_entropy(x, m.tensor(2)),

@@ -134,3 +134,33 @@ def test_closure():
 
     assert opt.step(closure).item() == 4.0
     assert p.item() == 1.0
+
+
+@pytest.mark.parametrize("cls,kw", [("Adam", {}), ("Adam", {"amsgrad": True}),
+                                    ("AdamW", {"weight_decay": 0.1})])
+def test_adam_on_a_tensor_larger_than_its_cache_chunks_equals_torch(cls, kw, monkeypatch):
+    """Adam updates large tensors piece by piece (the pieces stay in cache): the same
+    arithmetic as PyTorch's, bit for bit the same as updating the whole tensor at once."""
+    from ember.optim import _algos
+
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((300, 700)).astype(np.float32)  # 210,000 > one 65,536 chunk
+    grads = [rng.standard_normal(w0.shape).astype(np.float32) for _ in range(4)]
+
+    def run(chunk):
+        monkeypatch.setattr(_algos, "_CHUNK", chunk)
+        p = ember.tensor(w0.copy(), requires_grad=True)
+        opt = getattr(eo, cls)([p], lr=1e-2, **kw)
+        for g in grads:
+            p.grad = ember.tensor(g)
+            opt.step()
+        return p.detach().numpy()
+
+    chunked, whole = run(1 << 16), run(1 << 30)
+    np.testing.assert_array_equal(chunked, whole)
+    tp = torch.tensor(w0.copy(), requires_grad=True)
+    topt = getattr(torch.optim, cls)([tp], lr=1e-2, **kw)
+    for g in grads:
+        tp.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_allclose(chunked, tp.detach().numpy(), rtol=1e-6, atol=1e-7)
