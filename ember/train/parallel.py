@@ -54,15 +54,25 @@ def launch(argv: list[str], nproc: int) -> int:
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", str(max(1, cores // nproc)))
     cmd += [sys.executable, "-m", "ember.cli", *argv]
-    # Ctrl-C reaches every process of the terminal's group: the ranks stop themselves (rank
-    # 0 says what the run folder keeps); this process waits for mpirun, then exits 130.
-    interrupted = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+    # mpirun runs in a session of its own: Ctrl-C (SIGINT) and SIGTERM reach this process,
+    # which passes them on to mpirun; mpirun stops the ranks, rank 0 says what the run
+    # folder keeps, and this process exits 130 after an interrupt.
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    got = []
+
+    def forward(signum, frame):
+        got.append(signum)
+        proc.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        code = subprocess.call(cmd, env=env)
+        code = proc.wait()
     finally:
-        signal.signal(signal.SIGINT, previous)
-    return 130 if interrupted or code == -signal.SIGINT else code
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if signal.SIGINT in got:
+        return 130
+    return 128 + got[0] if got else code
 
 
 def join():

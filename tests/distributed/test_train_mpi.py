@@ -113,7 +113,10 @@ def test_mpirun_ember_train_is_the_same_job(data, tmp_path):
     assert (run / "test.json").exists() and len(_rows(str(run))) == 1
 
 
-def test_ctrl_c_stops_every_process_and_says_how_to_resume(data, tmp_path):
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_every_process_and_says_how_to_resume(how, data, tmp_path):
+    """Ctrl-C (SIGINT to the terminal's process group) or SIGTERM to `ember train --nproc`
+    alone: every rank stops, none is left running, rank 0 says how to resume."""
     _needs_mpi()
     out = tmp_path / "runs"
     p = subprocess.Popen([sys.executable, "-m", "ember.cli", "train", "--nproc", "2",
@@ -129,13 +132,24 @@ def test_ctrl_c_stops_every_process_and_says_how_to_resume(data, tmp_path):
     if p.poll() is not None:
         o, e = p.communicate()
         pytest.skip(f"the job ended before it could be interrupted: {e.strip()[-300:]}")
-    os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: every process of the group
+    if how == "ctrl-c":
+        os.killpg(p.pid, signal.SIGINT)  # as a terminal's: every process of the group
+    else:
+        os.kill(p.pid, signal.SIGTERM)  # as a job scheduler's: the launcher alone
     o, e = p.communicate(timeout=60)
-    assert p.returncode == 130, o + e
+    assert p.returncode == (130 if how == "ctrl-c" else 128 + signal.SIGTERM), o + e
     (run,) = list(out.iterdir())
     assert f"`ember train --resume {run} --nproc 2` continues from there" in e, e
     assert e.count("ember: interrupted") == 1
     assert (run / "last.safetensors").exists()
+    if shutil.which("pgrep"):  # no rank left running (their command lines name --out)
+        left = None
+        for _ in range(50):
+            left = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True)
+            if left.returncode == 1:
+                break
+            time.sleep(0.2)
+        assert left.returncode == 1, f"processes left running: {left.stdout}"
 
 
 @pytest.mark.parametrize("argv,says", [
