@@ -70,7 +70,8 @@ class RecurrentLayer(Op):
         dt = xp_all.dtype
         seq = xp_all[::-1] if reverse else xp_all
         masks = _active(lengths, t_max, reverse, xp, dt)
-        w_t = xp.ascontiguousarray(w_hh.T)  # one copy: the per-step GEMMs run faster on it
+        # one copy: the per-step GEMMs run faster on it (the LSTM's are gate-major instead)
+        w_t = xp.ascontiguousarray(w_hh.T) if mode != "lstm" else None
         hs = xp.empty((t_max + 1,) + h0.shape, dtype=dt)  # states before/after each step
         hs[0] = h0
         save = {}
@@ -80,37 +81,41 @@ class RecurrentLayer(Op):
             if mode == "lstm":
                 if b_hh is not None and mode != "gru":
                     seq = seq + b_hh  # once for all steps
-                acts = xp.empty((t_max, batch, 4 * hid), dtype=dt)
+                # Gate-major: each step's gates are (4, B, H), every gate one contiguous
+                # block (the elementwise passes run on contiguous arrays, not on strided
+                # column slices of (B, 4H)); the four gate GEMMs are one stacked matmul.
+                w_g = xp.ascontiguousarray(w_hh.reshape(4, hid, -1).transpose(0, 2, 1))
+                acts = xp.empty((t_max, 4, batch, hid), dtype=dt)
                 cs = xp.empty((t_max + 1, batch, hid), dtype=dt)
                 tcs = xp.empty((t_max, batch, hid), dtype=dt)  # tanh(c_t), for backward
                 cs[0] = c0
                 raw = xp.empty((t_max, batch, hid), dtype=dt) if w_hr is not None else None
                 w_rt = w_hr.T if w_hr is not None else None
-                gscale = xp.ones(4 * hid, dtype=dt)
-                gscale[2 * hid:3 * hid] = 2  # tanh(x) = 2 sigmoid(2x) - 1: one exp, all gates
+                gscale = xp.ones((4, 1, 1), dtype=dt)
+                gscale[2] = 2  # tanh(x) = 2 sigmoid(2x) - 1: one exp, all gates
                 tmp = xp.empty((batch, hid), dtype=dt)
                 for k in range(t_max):
                     a = acts[k]
-                    xp.matmul(hs[k], w_t, out=a)
-                    a += seq[k]
+                    xp.matmul(hs[k], w_g, out=a)
+                    a += seq[k].reshape(batch, 4, hid).transpose(1, 0, 2)
                     a *= gscale
                     xp.negative(a, out=a)
                     xp.exp(a, out=a)
                     a += 1
                     xp.reciprocal(a, out=a)
-                    ag = a[:, 2 * hid:3 * hid]
+                    ag = a[2]
                     ag *= 2
                     ag -= 1
                     c_new, h_new = cs[k + 1], hs[k + 1]
-                    xp.multiply(a[:, hid:2 * hid], cs[k], out=c_new)
-                    xp.multiply(a[:, :hid], ag, out=tmp)
+                    xp.multiply(a[1], cs[k], out=c_new)
+                    xp.multiply(a[0], ag, out=tmp)
                     c_new += tmp
                     xp.tanh(c_new, out=tcs[k])
                     if raw is not None:
-                        xp.multiply(a[:, 3 * hid:], tcs[k], out=raw[k])
+                        xp.multiply(a[3], tcs[k], out=raw[k])
                         xp.matmul(raw[k], w_rt, out=h_new)
                     else:
-                        xp.multiply(a[:, 3 * hid:], tcs[k], out=h_new)
+                        xp.multiply(a[3], tcs[k], out=h_new)
                     if masks is not None:
                         _blend(c_new, cs[k], masks[k])
                         _blend(h_new, hs[k], masks[k])
@@ -220,12 +225,12 @@ class RecurrentLayer(Op):
             keep_c = xp.empty_like(dc) if masks is not None else None
             d_proj = xp.empty_like(hs[1:]) if raw is not None else None
             dhr = xp.empty((batch, hid), dtype=dt) if raw is not None else None
+            dg4 = xp.empty((4, batch, hid), dtype=dt)  # a step's gate gradients, gate-major
             for k in range(t_max - 1, -1, -1):
                 if masks is not None:  # off rows carry dc through unchanged too
                     xp.multiply(dc, offs[k], out=keep_c)
                 m = step_in(k)
-                a = acts[k]
-                i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+                i, f, g, o = acts[k]
                 tc = tcs[k]
                 if raw is not None:
                     d_proj[k] = dh
@@ -233,7 +238,6 @@ class RecurrentLayer(Op):
                     dho = dhr
                 else:
                     dho = dh
-                dg = dgate[k]
                 xp.multiply(tc, tc, out=t1)  # dc += dh o (1 - tanh(c)^2)
                 xp.subtract(1, t1, out=t1)
                 t1 *= o
@@ -241,8 +245,7 @@ class RecurrentLayer(Op):
                 dc += t1
                 if m is not None:
                     dc *= m
-                d_i, d_f, d_g, d_o = (dg[:, :hid], dg[:, hid:2 * hid], dg[:, 2 * hid:3 * hid],
-                                      dg[:, 3 * hid:])
+                d_i, d_f, d_g, d_o = dg4
                 xp.subtract(1, i, out=t2)
                 xp.multiply(dc, g, out=d_i)
                 d_i *= i
@@ -260,6 +263,8 @@ class RecurrentLayer(Op):
                 d_o *= o
                 d_o *= t2
                 dc *= f
+                dg = dgate[k]  # (B, 4H), the layout of the input projection's gradient
+                dg.reshape(batch, 4, hid)[...] = dg4.transpose(1, 0, 2)
                 xp.matmul(dg, w_hh, out=dh)
                 if m is not None:
                     dh += keep
