@@ -251,8 +251,10 @@ def cmd_train(args):
             result = generative.train(args, cfg, run, device, bool(args.resume))
         else:
             result = _train_classifier(args, cfg, run, device, planned, rank, world)
-        if server is not None:
+        if server is not None and world == 1:
             _linger(url)
+        elif server is not None:  # (an MPI job ends when training does: mpirun is waiting)
+            print(f"training done; `ember dashboard {run}` shows the run again", flush=True)
         return result
     except BaseException:
         if Status.created and Status.saved_epoch is None:  # nothing trained was saved
@@ -692,7 +694,7 @@ def make_parser():
     t.add_argument("--dashboard", action="store_true",
                    help="serve a live dashboard of the run (curves, gradient norms, weight "
                    "histograms, confusion matrix, samples) on 127.0.0.1, kept up after "
-                   "training until Ctrl-C")
+                   "training until Ctrl-C (with --nproc: until training ends)")
     t.add_argument("--port", type=NONNEG, default=8765,
                    help="the dashboard's port (0 or a busy one: any free port)")
     t.add_argument("--nproc", type=POSITIVE, default=1,

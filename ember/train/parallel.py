@@ -70,9 +70,9 @@ def launch(argv: list[str], nproc: int) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if signal.SIGINT in got:
-        return 130
-    return 128 + got[0] if got else code
+    if code == 0 or not got:  # (Ctrl-C that only closed the dashboard ends normally)
+        return code
+    return 130 if signal.SIGINT in got else 128 + got[0]
 
 
 def join():
