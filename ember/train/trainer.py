@@ -16,7 +16,7 @@ import numpy as np
 from .. import backend, nn
 from .._grad_mode import no_grad
 from ..serialization import load, save
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 
 __all__ = ["Trainer", "Callback", "ProgressBar", "MetricsLogger", "Checkpoint", "EarlyStopping"]
 
@@ -285,7 +285,7 @@ class Trainer:
             return values
         from .. import distributed as dist  # noqa: PLC0415
 
-        t = Tensor(np.array(values, dtype=np.float64))
+        t = _wrap(np.array(values, dtype=np.float64), False, None, 0)  # (Tensor() is float32)
         dist.all_reduce(t)
         return [float(v) for v in t._data]
 

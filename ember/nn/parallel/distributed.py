@@ -132,7 +132,7 @@ class DistributedDataParallel(Module):
         t0 = time.perf_counter()
         while len(self._started) < len(self._buckets):
             self._start(len(self._started))
-        started, fired = self._started, self._fired
+        started = self._started
         self._reset()
         n = dist.get_world_size()
         unused = []
@@ -159,7 +159,6 @@ class DistributedDataParallel(Module):
                 "DistributedDataParallel: some process's backward did not reach parameters "
                 f"{[names.get(id(p), '?') for p in unused]}; pass find_unused_parameters=True "
                 "if the model does not use them all")
-        del fired
 
 
 def _buckets(params, cap_bytes):
