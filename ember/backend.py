@@ -643,9 +643,37 @@ def set_num_threads(n: int) -> None:
 
 def get_num_threads() -> int:
     """The threads the CPU's BLAS pool uses (as set by ``set_num_threads``)."""
-    if _threads:
-        return _threads[0]
-    from threadpoolctl import threadpool_info  # noqa: PLC0415
+    lib = _blas_lib()
+    if lib is not None:
+        return max(1, int(lib.get_num_threads() or 1))
+    return _threads[0] if _threads else 1
 
-    counts = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
-    return max(counts) if counts else 1
+
+_blas: list = []  # threadpoolctl's handle on NumPy's BLAS (or None), found once
+
+# OpenBLAS cores with small-matrix sgemm kernels (no packing of the operands): a per-step
+# product with a few rows runs up to twice as fast when split into blocks they take
+_SMALL_GEMM_CORES = frozenset({"SkylakeX", "Cooperlake", "SapphireRapids"})
+
+
+def _blas_lib():
+    if not _blas:
+        lib = None
+        try:
+            from threadpoolctl import ThreadpoolController  # noqa: PLC0415
+
+            libs = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
+            lib = libs[0] if libs else None
+        except Exception:  # noqa: BLE001 - an unknown BLAS: no tuning, one thread assumed
+            lib = None
+        _blas.append(lib)
+    return _blas[0]
+
+
+def blas_small_gemm() -> bool:
+    """Whether NumPy's BLAS runs single-threaded on an OpenBLAS core with small-matrix
+    sgemm kernels (then the recurrent layers split their per-step products into blocks)."""
+    lib = _blas_lib()
+    return (lib is not None and lib.internal_api == "openblas"
+            and getattr(lib, "architecture", None) in _SMALL_GEMM_CORES
+            and lib.get_num_threads() == 1)

@@ -256,3 +256,68 @@ def test_dropout_between_layers_in_training():
     assert not np.allclose(b.detach().numpy(), c.detach().numpy())
     m.eval()
     np.testing.assert_array_equal(m(x)[0].detach().numpy(), a.detach().numpy())
+
+
+def _split_in(blocks):
+    """A stand-in for ``_row_chunks`` that always splits the per-step products."""
+    def chunks(xp, rows, k, batch, dtype):
+        return next(n for n in (blocks, 2, 1) if rows % n == 0)
+    return chunks
+
+
+@pytest.mark.parametrize("kw,packed", [({}, False), (dict(proj_size=2, num_layers=2), False),
+                                       (dict(bidirectional=True), True)],
+                         ids=["plain", "proj", "bidirectional-packed"])
+def test_lstm_per_step_products_split_in_row_blocks_match_pytorch(monkeypatch, kw, packed):
+    """The LSTM's per-step products run in row blocks on single-threaded OpenBLAS cores with
+    small-matrix kernels; forced here, every output and gradient still equals PyTorch's."""
+    monkeypatch.setattr(ember.ops.rnn, "_row_chunks", _split_in(4))
+    rng = np.random.default_rng(4)
+    tm, em = _pair("LSTM", kw)
+    lengths = [6, 2, 4]
+
+    def pack(lib, x):
+        utils = rnn_utils_t if lib is torch else rnn_utils_e
+        return utils.pack_padded_sequence(x, lengths, enforce_sorted=False)
+
+    _compare(tm, em, rng.standard_normal((6, 3, 5)), _states("LSTM", kw, 3, rng), "LSTM",
+             pack if packed else None)
+
+
+def test_row_block_rule(monkeypatch):
+    from ember import backend
+    from ember.ops.rnn import _row_chunks
+
+    monkeypatch.setattr(backend, "blas_small_gemm", lambda: True)
+    f32 = np.float32
+    # blocks of at most 2^19 multiply-adds and at least 32 rows, else one product
+    assert _row_chunks(np, 1024, 256, 32, f32) == 16  # forward at batch 32: 64-row blocks
+    assert _row_chunks(np, 1024, 256, 8, f32) == 4
+    assert _row_chunks(np, 256, 1024, 32, f32) == 1  # 16-row blocks would be slower
+    assert _row_chunks(np, 1024, 256, 128, f32) == 1
+    assert _row_chunks(np, 1024, 256, 32, np.float64) == 1
+    monkeypatch.setattr(backend, "blas_small_gemm", lambda: False)
+    assert _row_chunks(np, 1024, 256, 32, f32) == 1
+
+
+def test_lstm_float32_row_blocks_agree_with_one_product(monkeypatch):
+    from ember import backend
+
+    rng = np.random.default_rng(5)
+    lstm = ember.nn.LSTM(16, 256)
+    x = ember.tensor(rng.standard_normal((3, 32, 16)).astype(np.float32), requires_grad=True)
+
+    def run():
+        x.grad = None
+        lstm.zero_grad()
+        out, (h, c) = lstm(x)
+        (out.sum() + c.sum()).backward()
+        return [out.detach().numpy(), c.detach().numpy(), x.grad.numpy(),
+                lstm.weight_hh_l0.grad.numpy()]
+
+    monkeypatch.setattr(backend, "blas_small_gemm", lambda: False)
+    one = run()
+    monkeypatch.setattr(backend, "blas_small_gemm", lambda: True)
+    assert ember.ops.rnn._row_chunks(np, 1024, 256, 32, np.float32) == 16
+    for a, b in zip(run(), one):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
