@@ -46,3 +46,13 @@ def alternate(steps: dict, rounds: int, inner: int, warmup: int = 2) -> dict:
         for name in (names if r % 2 == 0 else names[::-1]):
             times[name].append(time_steps(steps[name], inner))
     return times
+
+
+def vm_hwm_kb() -> int:
+    """This process's peak resident set (VmHWM; unlike ru_maxrss it is not inherited
+    across exec from the parent)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0

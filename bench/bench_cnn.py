@@ -52,7 +52,8 @@ if _ONLY != "ember":
         sys.exit("bench_cnn: PyTorch is needed as the reference (pip install torch==2.13.0)")
     torch.set_num_threads(ARGS.threads)
 
-from _torch_models import torch_resnet18_small  # noqa: E402  (bench/, beside this file)
+from _common import vm_hwm_kb  # noqa: E402  (bench/, beside this file)
+from _torch_models import torch_resnet18_small  # noqa: E402
 
 
 def lenet_max(lib):
@@ -82,16 +83,6 @@ WORK = {"lenet-max": (lenet_max, 5), "lenet-avg": (lenet_avg, 5), "conv64": (con
         "resnet18": (resnet18, 1)}
 
 
-def _vm_hwm_kb():
-    """This process's peak resident set (VmHWM; unlike ru_maxrss it is not inherited
-    across exec from the parent)."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 def peak_rss_mb(name, lib):
     """Peak RSS of a fresh process that builds the workload and runs two steps."""
     out = subprocess.run([sys.executable, __file__, "--threads", str(ARGS.threads),
@@ -102,11 +93,11 @@ def peak_rss_mb(name, lib):
 def main():
     if ARGS.memory_of:
         name, lib = ARGS.memory_of.split(":")
-        base = _vm_hwm_kb()
+        base = vm_hwm_kb()
         step, _ = WORK[name][0](ember if lib == "ember" else torch)  # build the workload
         step()
         step()
-        print(f"{(_vm_hwm_kb() - base) / 1024:.0f}")
+        print(f"{(vm_hwm_kb() - base) / 1024:.0f}")
         return
     print(f"threads={ARGS.threads} numpy={np.__version__} torch={torch.__version__} "
           f"load={os.getloadavg()[0]:.2f}")

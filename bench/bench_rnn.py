@@ -8,14 +8,17 @@ alternate in short rounds; the script prints medians (ms per step), the ratio em
 
     python bench/bench_rnn.py --threads 1
     python bench/bench_rnn.py --threads 2 --cell gru
+    python bench/bench_rnn.py --memory      # also the peak memory of each, fresh processes
 """
 from __future__ import annotations
 
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 
-from _common import alternate, import_torch, pin_threads  # bench/, beside this file
+from _common import alternate, import_torch, pin_threads, vm_hwm_kb  # bench/, beside this file
 
 
 def _parse():
@@ -24,6 +27,9 @@ def _parse():
     p.add_argument("--rounds", type=int, default=7, help="alternating rounds")
     p.add_argument("--steps", type=int, default=3, help="training steps per round")
     p.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
+    p.add_argument("--memory", action="store_true",
+                   help="also each library's peak memory growth over 3 steps (fresh processes)")
+    p.add_argument("--memory-of", default=None, help=argparse.SUPPRESS)
     return p.parse_args()
 
 
@@ -68,7 +74,23 @@ def make_step(m):
     return step
 
 
+def peak_growth_mb(lib):
+    """Peak RSS growth of a fresh process that builds the model and runs 3 steps, over its
+    state after the imports."""
+    out = subprocess.run([sys.executable, __file__, "--threads", str(ARGS.threads), "--cell",
+                          ARGS.cell, "--memory-of", lib], capture_output=True, text=True,
+                         check=False)
+    return out.stdout.strip().splitlines()[-1] if out.returncode == 0 else "n/a"
+
+
 def main():
+    if ARGS.memory_of:
+        base = vm_hwm_kb()
+        step = make_step(ember if ARGS.memory_of == "ember" else torch)
+        for _ in range(3):
+            step()
+        print(f"{(vm_hwm_kb() - base) / 1024:.0f}")
+        return
     print(f"threads={ARGS.threads} cell={ARGS.cell} numpy={np.__version__} "
           f"torch={torch.__version__} load={os.getloadavg()[0]:.2f}")
     times = alternate({"ember": make_step(ember), "torch": make_step(torch)}, ARGS.rounds,
@@ -77,6 +99,9 @@ def main():
     print(f"{ARGS.cell}-lm ember {e * 1e3:8.1f} ms/step   torch {t * 1e3:8.1f} ms/step   "
           f"ratio ember/torch (time) {e / t:5.2f}   (worst round ember "
           f"{max(times['ember']) * 1e3:.1f}, torch {max(times['torch']) * 1e3:.1f})")
+    if ARGS.memory:
+        print(f"peak memory growth over 3 steps: ember {peak_growth_mb('ember')} MB, "
+              f"torch {peak_growth_mb('torch')} MB")
     print(f"load after={os.getloadavg()[0]:.2f}")
 
 
