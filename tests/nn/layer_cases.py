@@ -7,6 +7,9 @@ CUDA device against the CPU); kept free of torch so the latter runs without it.
 """
 from __future__ import annotations
 
+import importlib
+import pathlib
+
 import pytest
 
 
@@ -148,3 +151,9 @@ def layer_inputs(rng, shapes, kind):
     if kind == "pos":
         return [rng.uniform(0.5, 2.0, s) for s in shapes]
     return [rng.standard_normal(s) for s in shapes]
+
+
+# Each family of layers may keep its rows in a file of its own, ``layer_cases_<family>.py``
+# beside this one, defining ``LAYERS`` with ``L``; they join the table here.
+for _path in sorted(pathlib.Path(__file__).parent.glob("layer_cases_*.py")):
+    LAYERS = LAYERS + list(importlib.import_module(f"{__package__}.{_path.stem}").LAYERS)

@@ -7,6 +7,9 @@ non-contiguous (transposed) input and broadcast pairs.
 """
 from __future__ import annotations
 
+import importlib
+import pathlib
+
 import ember
 
 from ..opcheck import A0, B, C, I, N, OpCase, P, PR, T, U, torch
@@ -608,10 +611,18 @@ for _mode, _gates in [("rnn_tanh", 1), ("rnn_relu", 1), ("lstm", 4), ("gru", 3)]
                              gradcheck=_mode != "rnn_relu"))
 
 CASES = CASES + NN_CASES + CNN_CASES + RNN_CASES
-REGISTRY = {c.name: c for c in CASES}
-assert len(REGISTRY) == len(CASES), "duplicate case names"
 
 # Ops checked elsewhere, with the reason (the meta-test accepts only these).
 EXEMPT = {
     "ToDevice": "needs a GPU: tests/test_cuda.py covers it where CuPy and a GPU exist",
 }
+
+# Each op family may keep its rows in a file of its own, ``cases_<family>.py`` beside this one,
+# defining ``CASES`` (and, where needed, ``EXEMPT``) with the helpers above; they join here.
+for _path in sorted(pathlib.Path(__file__).parent.glob("cases_*.py")):
+    _family = importlib.import_module(f"{__package__}.{_path.stem}")
+    CASES = CASES + list(_family.CASES)
+    EXEMPT.update(getattr(_family, "EXEMPT", {}))
+
+REGISTRY = {c.name: c for c in CASES}
+assert len(REGISTRY) == len(CASES), "duplicate case names"
