@@ -6,6 +6,8 @@ lists them): ``backend`` (arrays, devices, dtypes, RNG), ``tensor`` +
 differentiable function), ``nn``, ``optim``, data, models, training. This
 module re-exports the public names and holds no logic.
 """
+import sys as _sys
+
 from . import backend
 from .backend import (Generator, bfloat16, bool_ as bool, device, dtype, float16, float32, float64,  # noqa: A004
                       get_default_dtype, get_rng_state, initial_seed, int8, int16, int32, int64,
@@ -26,7 +28,8 @@ from . import accelerator, backends, cuda
 from . import nn, optim
 from . import models
 from . import utils
-from . import datasets, transforms
+from . import datasets, vision
+from .vision import transforms
 from .utils import data as _data  # noqa: F401  (makes ember.utils.data importable)
 from .serialization import load, save
 from . import compiler, jit, onnx
@@ -53,3 +56,6 @@ def is_floating_point(t: Tensor) -> bool:
 
 
 __version__ = "0.1.0"
+
+# ``import ember.transforms`` finds the package that ``ember.transforms`` names.
+_sys.modules[__name__ + ".transforms"] = transforms

@@ -22,3 +22,68 @@ def _real_gpu() -> bool:
 
 if "EMBER_STANDIN_CUDA" not in os.environ and not _real_gpu():
     os.environ["EMBER_STANDIN_CUDA"] = "1"
+
+
+# torchvision as a second oracle. PyPI's torchvision wheels are built against PyPI's CUDA
+# torch; beside the CPU torch the test extras install, their compiled operators do not load
+# and ``import torchvision`` stops at the Python-side registration of those operators
+# ("operator torchvision::nms does not exist"). Declaring the operators' schemas first lets
+# the pure-Python parts (transforms, models, utils, datasets, box arithmetic) import and run;
+# the compiled kernels (nms, roi_align, ...) stay absent and tests that need them say so.
+_TORCHVISION_SCHEMAS = [
+    "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+    "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+    "roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+    "SymInt pooled_width, int sampling_ratio, bool aligned) -> Tensor",
+    "_roi_align_backward(Tensor grad, Tensor rois, float spatial_scale, SymInt pooled_height, "
+    "SymInt pooled_width, SymInt batch_size, SymInt channels, SymInt height, SymInt width, "
+    "int sampling_ratio, bool aligned) -> Tensor",
+    "ps_roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+    "SymInt pooled_width, int sampling_ratio) -> (Tensor, Tensor)",
+    "_ps_roi_align_backward(Tensor grad, Tensor rois, Tensor channel_mapping, "
+    "float spatial_scale, SymInt pooled_height, SymInt pooled_width, int sampling_ratio, "
+    "SymInt batch_size, SymInt channels, SymInt height, SymInt width) -> Tensor",
+    "roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+    "SymInt pooled_width) -> (Tensor, Tensor)",
+    "_roi_pool_backward(Tensor grad, Tensor rois, Tensor argmax, float spatial_scale, "
+    "SymInt pooled_height, SymInt pooled_width, SymInt batch_size, SymInt channels, "
+    "SymInt height, SymInt width) -> Tensor",
+    "ps_roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+    "SymInt pooled_width) -> (Tensor, Tensor)",
+    "_ps_roi_pool_backward(Tensor grad, Tensor rois, Tensor channel_mapping, "
+    "float spatial_scale, SymInt pooled_height, SymInt pooled_width, SymInt batch_size, "
+    "SymInt channels, SymInt height, SymInt width) -> Tensor",
+    "deform_conv2d(Tensor input, Tensor weight, Tensor offset, Tensor mask, Tensor bias, "
+    "SymInt stride_h, SymInt stride_w, SymInt pad_h, SymInt pad_w, SymInt dilation_h, "
+    "SymInt dilation_w, SymInt groups, SymInt offset_groups, bool use_mask) -> Tensor",
+    "_deform_conv2d_backward(Tensor grad, Tensor input, Tensor weight, Tensor offset, "
+    "Tensor mask, Tensor bias, SymInt stride_h, SymInt stride_w, SymInt pad_h, SymInt pad_w, "
+    "SymInt dilation_h, SymInt dilation_w, SymInt groups, SymInt offset_groups, "
+    "bool use_mask) -> (Tensor, Tensor, Tensor, Tensor, Tensor)",
+]
+_torchvision_library = None  # kept alive: the schemas live as long as this object
+
+
+def _make_torchvision_importable() -> None:
+    global _torchvision_library
+    import importlib.util  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    if importlib.util.find_spec("torchvision") is None or importlib.util.find_spec("torch") is None:
+        return
+    try:
+        import torchvision  # noqa: F401, PLC0415
+        return
+    except RuntimeError:
+        pass
+    for name in [n for n in sys.modules if n == "torchvision" or n.startswith("torchvision.")]:
+        del sys.modules[name]
+    import torch  # noqa: PLC0415
+
+    _torchvision_library = torch.library.Library("torchvision", "DEF")
+    for schema in _TORCHVISION_SCHEMAS:
+        _torchvision_library.define(schema)
+    import torchvision  # noqa: F401, PLC0415
+
+
+_make_torchvision_importable()

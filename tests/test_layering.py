@@ -25,8 +25,9 @@ LAYERS = [
     ("ops", ["ember.ops"]),
     ("nn", ["ember.nn"]),
     ("optim", ["ember.optim", "ember.serialization"]),
-    ("data", ["ember.utils", "ember.datasets", "ember.transforms"]),
-    ("models", ["ember.models"]),
+    ("data", ["ember.utils", "ember.datasets", "ember.vision.datasets", "ember.vision.transforms",
+              "ember.vision.utils"]),
+    ("models", ["ember.models", "ember.vision"]),
     ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.viz", "ember.cli"]),
 ]
 OPS_ORDER = ["creation", "_util", "elementwise", "shape", "index", "reduce", "activation",

@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend, models, nn, ops
 from .._grad_mode import no_grad
 from ..serialization import save
-from ..utils.image import save_image
+from ..vision.utils import save_image
 
 __all__ = ["GENERATIVE", "train", "sample"]
 

@@ -2,7 +2,7 @@
 
 With ``--lib ember`` every ``ember`` module is registered under the same name with ``torch``
 in place of ``ember`` (``torch.nn.functional`` is ``ember.nn.functional``...), and
-``torchvision``'s datasets, transforms and models are ember's, before the program runs.
+``torchvision`` is ``ember.vision`` (its datasets, transforms, models and utils), before the program runs.
 Nothing else changes: the program's text is PyTorch's.
 
     python tests/compat/programs/_run.py --lib ember tests/compat/programs/vae.py [args...]
@@ -11,7 +11,6 @@ import importlib
 import pkgutil
 import runpy
 import sys
-import types
 
 
 def install_ember_as_torch():
@@ -24,13 +23,9 @@ def install_ember_as_torch():
     for name, mod in list(sys.modules.items()):
         if name == "ember" or name.startswith("ember."):
             sys.modules["torch" + name[len("ember"):]] = mod
-    vision = types.ModuleType("torchvision")
-    vision.datasets, vision.transforms, vision.models = ember.datasets, ember.transforms, \
-        ember.models
-    vision.utils = ember.utils  # make_grid, save_image
-    for sub in ("datasets", "transforms", "models", "utils"):
-        sys.modules[f"torchvision.{sub}"] = getattr(vision, sub)
-    sys.modules["torchvision"] = vision
+    for name, mod in list(sys.modules.items()):
+        if name == "ember.vision" or name.startswith("ember.vision."):
+            sys.modules["torchvision" + name[len("ember.vision"):]] = mod
 
 
 if __name__ == "__main__":

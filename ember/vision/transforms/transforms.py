@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend
-from .ops.creation import tensor as _tensor
-from .tensor import Tensor, _wrap
+from ... import backend
+from ...ops.creation import tensor as _tensor
+from ...tensor import Tensor, _wrap
 
 __all__ = ["Compose", "ToTensor", "Normalize", "Lambda", "RandomCrop", "RandomHorizontalFlip"]
 
@@ -101,7 +101,7 @@ class RandomCrop:
         self.pad_if_needed, self.padding_mode = pad_if_needed, padding_mode
 
     def __call__(self, img: Tensor) -> Tensor:
-        from .ops.shape import pad as _pad  # noqa: PLC0415
+        from ...ops.shape import pad as _pad  # noqa: PLC0415
 
         t = img if isinstance(img, Tensor) else _wrap(np.asarray(img), False, None, 0)
         if self.padding:
@@ -171,7 +171,7 @@ def rotate(img: Tensor, angle: float, fill: float = 0.0) -> Tensor:
     inside = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
     src = img[..., np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)]
     mask = _wrap(backend.xp(img._data).asarray(inside), False, None, 0)
-    from .ops.elementwise import where  # noqa: PLC0415
+    from ...ops.elementwise import where  # noqa: PLC0415
 
     return where(mask, src, _tensor(fill, dtype=img.dtype))
 
@@ -201,7 +201,7 @@ class RandomErasing:
                 i, j = int(rng.integers(0, h - eh + 1)), int(rng.integers(0, w - ew + 1))
                 mask = np.zeros((h, w), dtype=bool)
                 mask[i:i + eh, j:j + ew] = True
-                from .ops.elementwise import where  # noqa: PLC0415
+                from ...ops.elementwise import where  # noqa: PLC0415
 
                 m = _wrap(backend.xp(img._data).asarray(mask), False, None, 0)
                 return where(m, _tensor(self.value, dtype=img.dtype), img)
@@ -213,7 +213,7 @@ class RandomErasing:
 
 def batch_random_crop(x: Tensor, size, padding: int = 0, generator=None) -> Tensor:
     """A different random crop for every image of an (N, C, H, W) batch, in one gather."""
-    from .ops.shape import pad as _pad  # noqa: PLC0415
+    from ...ops.shape import pad as _pad  # noqa: PLC0415
 
     th, tw = (size, size) if isinstance(size, int) else tuple(size)
     if padding:
@@ -232,7 +232,7 @@ def batch_random_crop(x: Tensor, size, padding: int = 0, generator=None) -> Tens
 
 def batch_random_horizontal_flip(x: Tensor, p: float = 0.5, generator=None) -> Tensor:
     """Mirror each image of an (N, ..., W) batch with probability ``p``, in one pass."""
-    from .ops.elementwise import where  # noqa: PLC0415
+    from ...ops.elementwise import where  # noqa: PLC0415
 
     flip = _rng(generator).random(x.shape[0]) < p
     m = _wrap(flip.reshape((-1,) + (1,) * (x.ndim - 1)), False, None, 0)

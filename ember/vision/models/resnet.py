@@ -1,7 +1,7 @@
 """ResNet 18/34/50 with BasicBlock and Bottleneck, and a standalone ResidualBlock."""
 from __future__ import annotations
 
-from .. import nn
+from ... import nn
 from ._weights import builder
 
 

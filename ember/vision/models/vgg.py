@@ -1,7 +1,7 @@
 """VGG 11/13/16/19, with and without batch norm."""
 from __future__ import annotations
 
-from .. import nn
+from ... import nn
 from ._weights import builder
 
 _CFGS = {

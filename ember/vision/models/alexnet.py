@@ -1,7 +1,7 @@
 """AlexNet."""
 from __future__ import annotations
 
-from .. import nn
+from ... import nn
 from ._weights import builder
 
 

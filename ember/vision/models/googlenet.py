@@ -1,7 +1,7 @@
 """GoogLeNet built from Inception modules."""
 from __future__ import annotations
 
-from .. import nn, ops
+from ... import nn, ops
 from ._weights import builder
 
 
