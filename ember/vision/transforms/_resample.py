@@ -164,16 +164,36 @@ def resize(img: Tensor, size, interpolation: str = "bilinear", antialias=True) -
 # ---------------------------------------------------------------------------- grid sampling
 
 
+def _fma(a, b, c, ft):
+    """a * b + c rounded once to ``ft`` (a fused multiply-add, as the matrix products behind
+    PyTorch's affine grids compute on FMA hardware): the float64 sum is rounded to odd, then
+    to float32, which rounds correctly; float64 grids are computed plainly."""
+    if ft != np.float32:
+        return (a * b + c).astype(ft)
+    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    p = a * b  # exact: 24 + 24 bits
+    s = p + c
+    back = s - c
+    err = (p - back) + (c - (s - back))  # s + err == p + c exactly
+    even = (s.view(np.int64) & 1) == 0
+    s = np.where((err != 0) & even, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+    return s.astype(np.float32)
+
+
+def _plane(xs, ys, a, b, c, ft):
+    """x a + y b + c over the grid, accumulated as a matrix product of (x, y, 1) rows."""
+    return (_fma(ys, b, (xs * a).astype(ft), ft) + ft(c)).astype(ft)
+
+
 def affine_grid(matrix, w: int, h: int, ow: int, oh: int, ft):
     """Normalised source coordinates (gx, gy), each (oh, ow), of the output pixels under the
     inverse affine ``matrix`` (6 numbers, pixel units about the image centre)."""
     theta = np.asarray(matrix, dtype=ft).reshape(2, 3)
-    rescaled = theta / np.asarray([[0.5 * w], [0.5 * h]], dtype=ft)
+    r = (theta / np.asarray([[0.5 * w], [0.5 * h]], dtype=ft)).astype(ft)
     xs = (np.arange(ow, dtype=ft) - ft(ow * 0.5) + ft(0.5))[None, :]
     ys = (np.arange(oh, dtype=ft) - ft(oh * 0.5) + ft(0.5))[:, None]
-    gx = xs * rescaled[0, 0] + ys * rescaled[0, 1] + rescaled[0, 2]
-    gy = xs * rescaled[1, 0] + ys * rescaled[1, 1] + rescaled[1, 2]
-    return gx.astype(ft), gy.astype(ft)
+    xs, ys = np.broadcast_arrays(xs, ys)
+    return _plane(xs, ys, *r[0], ft), _plane(xs, ys, *r[1], ft)
 
 
 def perspective_grid(coeffs, ow: int, oh: int, ft):
@@ -182,10 +202,11 @@ def perspective_grid(coeffs, ow: int, oh: int, ft):
     a, b, c, d, e, f, g, hh = (ft(v) for v in coeffs)
     xs = (np.arange(ow, dtype=ft) + ft(0.5))[None, :]
     ys = (np.arange(oh, dtype=ft) + ft(0.5))[:, None]
+    xs, ys = np.broadcast_arrays(xs, ys)
     sx, sy = ft(0.5 * ow), ft(0.5 * oh)
-    den = xs * g + ys * hh + ft(1)
-    gx = (xs * (a / sx) + ys * (b / sx) + c / sx) / den - ft(1)
-    gy = (xs * (d / sy) + ys * (e / sy) + f / sy) / den - ft(1)
+    den = _plane(xs, ys, g, hh, ft(1), ft)
+    gx = _plane(xs, ys, a / sx, b / sx, c / sx, ft) / den - ft(1)
+    gy = _plane(xs, ys, d / sy, e / sy, f / sy, ft) / den - ft(1)
     return gx.astype(ft), gy.astype(ft)
 
 
