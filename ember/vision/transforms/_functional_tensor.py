@@ -41,7 +41,7 @@ def _max_value(dtype) -> int:
 
 
 def _assert_image_tensor(img: Tensor) -> None:
-    if img.ndim < 2:
+    if img._data.ndim < 2:
         raise TypeError("Tensor is not a torch image.")
 
 
@@ -52,19 +52,20 @@ def _assert_3d(img: Tensor) -> None:
 
 
 def get_dimensions(img: Tensor) -> list[int]:
-    _assert_image_tensor(img)
-    channels = 1 if img.ndim == 2 else img.shape[-3]
-    return [channels, img.shape[-2], img.shape[-1]]
+    shape = img._data.shape
+    if len(shape) < 2:
+        raise TypeError("Tensor is not a torch image.")
+    return [1 if len(shape) == 2 else shape[-3], shape[-2], shape[-1]]
 
 
 def get_image_size(img: Tensor) -> list[int]:
     _assert_image_tensor(img)
-    return [img.shape[-1], img.shape[-2]]
+    return [img._data.shape[-1], img._data.shape[-2]]
 
 
 def get_image_num_channels(img: Tensor) -> int:
     _assert_image_tensor(img)
-    return 1 if img.ndim == 2 else img.shape[-3]
+    return 1 if img.ndim == 2 else img._data.shape[-3]
 
 
 def _assert_channels(img: Tensor, permitted) -> None:
@@ -446,6 +447,10 @@ def normalize(tensor: Tensor, mean, std, inplace: bool = False) -> Tensor:
         s = s.reshape(-1, 1, 1)
     if inplace:
         return tensor.sub_(_wrap(m, False, None, 0)).div_(_wrap(s, False, None, 0))
+    if not tensor.requires_grad:  # no graph to record: one pass over the raw array
+        out = tensor._data - m
+        out /= s
+        return _wrap(out, False, None, 0)
     return (tensor - _wrap(m, False, None, 0)) / _wrap(s, False, None, 0)
 
 

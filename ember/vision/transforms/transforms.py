@@ -70,6 +70,9 @@ class ToTensor:
     """A PIL image or an (H, W[, C]) ndarray (ember: or tensor) -> (C, H, W) tensor, uint8 data
     scaled to float [0, 1]; see :func:`functional.to_tensor`."""
 
+    def __init__(self) -> None:
+        pass
+
     def __call__(self, pic):
         return F.to_tensor(pic)
 
@@ -79,6 +82,9 @@ class ToTensor:
 
 class PILToTensor:
     """A PIL image -> (C, H, W) tensor of the image's dtype, values unchanged."""
+
+    def __init__(self) -> None:
+        pass
 
     def __call__(self, pic):
         return F.pil_to_tensor(pic)
