@@ -61,8 +61,10 @@ def as_array(x) -> np.ndarray:
 
 def assert_same_image(ours, theirs, tol: float = 0.0):
     """Same kind, size and mode; pixels equal, or within ``tol`` (uint8: grey levels)."""
-    if hasattr(theirs, "mode") and hasattr(theirs, "size"):
-        assert hasattr(ours, "mode"), f"expected a PIL image, got {type(ours).__name__}"
+    from PIL import Image
+
+    if isinstance(theirs, Image.Image):
+        assert isinstance(ours, Image.Image), f"expected a PIL image, got {type(ours).__name__}"
         assert (ours.mode, ours.size) == (theirs.mode, theirs.size)
     a, b = as_array(ours), as_array(theirs)
     assert a.shape == b.shape, (a.shape, b.shape)
