@@ -416,3 +416,28 @@ def test_no_warnings_on_the_usual_paths():
         EF.resize(EF.rotate(e, 10.0), [8, 8])
         EF.autocontrast(ember.zeros(3, 4, 4))  # a flat image: no division warning
         EF.to_tensor(pil(8, 8))
+
+
+DEVICE_OPS = [
+    lambda x: EF.resize(x, [11, 14]),
+    lambda x: EF.resize(x, [11, 14], EF.InterpolationMode.NEAREST),
+    lambda x: EF.rotate(x, 20.0, EF.InterpolationMode.BILINEAR, fill=[1.0, 2.0, 3.0]),
+    lambda x: EF.perspective(x, [[0, 0], [10, 0], [10, 10], [0, 10]],
+                             [[1, 1], [9, 0], [10, 9], [0, 10]]),
+    lambda x: EF.pad(x, 2, padding_mode="symmetric"),
+    lambda x: EF.pad(x, 2, padding_mode="reflect"),
+    lambda x: EF.adjust_hue(x, 0.2), lambda x: EF.adjust_sharpness(x, 2.0),
+    lambda x: EF.adjust_contrast(x, 0.5), EF.autocontrast, EF.equalize,
+    lambda x: EF.posterize(x, 3), lambda x: EF.gaussian_blur(x, 5), EF.rgb_to_grayscale,
+    EF.invert, lambda x: EF.solarize(x, 100), EF.convert_image_dtype,
+    lambda x: EF.normalize(EF.convert_image_dtype(x), [0.5] * 3, [0.2] * 3),
+]
+
+
+@pytest.mark.skipif(not ember.cuda.is_available(), reason="no CUDA device (nor the stand-in)")
+def test_tensor_ops_on_the_device():
+    a = chw(23, 29, 3)
+    for fn in DEVICE_OPS:
+        on_device = fn(ember.tensor(a, device="cuda"))
+        assert on_device.device.type == "cuda"
+        np.testing.assert_array_equal(on_device.cpu().numpy(), fn(ember.tensor(a)).numpy())

@@ -211,17 +211,17 @@ def perspective_grid(coeffs, ow: int, oh: int, ft):
 
 
 def _linspace32(start: float, end: float, steps: int) -> np.ndarray:
-    """float32 linspace computed as PyTorch's CPU kernel does (from both ends)."""
+    """float32 linspace as PyTorch's CPU kernel computes it: from the start for the first
+    half, from the end for the second, each point one fused multiply-add."""
     f = np.float32
     s, e = f(start), f(end)
     if steps == 1:
         return np.asarray([s], f)
     step = (e - s) / f(steps - 1)
     i = np.arange(steps)
-    half = steps // 2
-    lo = s + step * i.astype(f)
-    hi = e - step * (steps - i - 1).astype(f)
-    return np.where(i < half, lo, hi).astype(f)
+    lo = _fma(np.full(steps, step, f), i.astype(f), np.full(steps, s, f), f)
+    hi = _fma(np.full(steps, -step, f), (steps - i - 1).astype(f), np.full(steps, e, f), f)
+    return np.where(i < steps // 2, lo, hi).astype(f)
 
 
 def identity_grid(h: int, w: int):
