@@ -441,3 +441,21 @@ def test_tensor_ops_on_the_device():
         on_device = fn(ember.tensor(a, device="cuda"))
         assert on_device.device.type == "cuda"
         np.testing.assert_array_equal(on_device.cpu().numpy(), fn(ember.tensor(a)).numpy())
+
+
+@pytest.mark.parametrize("shape", [(9, 8), (2, 2, 3, 9, 8)])
+def test_two_and_five_dimensional_images(shape):
+    """ember takes (H, W) and 5-D images in these ops (torchvision raises): each image of a
+    5-D batch is transformed like a 3-D one, an (H, W) one like (1, H, W)."""
+    x = ember.rand(*shape, dtype=ember.float64)
+    flat = x.reshape(-1, 1 if len(shape) == 2 else 3, 9, 8)
+    quad = ([[0, 0], [7, 0], [7, 8], [0, 8]], [[1, 0], [7, 1], [6, 8], [0, 7]])
+    for fn in (lambda t: EF.resize(t, [4, 5]), lambda t: EF.rotate(t, 10.0),
+               lambda t: EF.affine(t, 10.0, [1, 0], 1.0, 0.0),
+               lambda t: EF.perspective(t, *quad), lambda t: EF.gaussian_blur(t, 3),
+               lambda t: EF.adjust_sharpness(t, 2.0), lambda t: EF.pad(t, 2, padding_mode="edge"),
+               lambda t: EF.pad(t, 2, padding_mode="reflect")):
+        out = fn(x)
+        want = fn(flat)
+        np.testing.assert_allclose(out.numpy().reshape(want.shape), want.numpy(), atol=1e-12)
+        assert tuple(out.shape[:-2]) == tuple(shape[:-2])
