@@ -320,17 +320,27 @@ def gaussian_blur(img: Tensor, kernel_size, sigma) -> Tensor:
     ft = dtype.type if dtype.kind == "f" else np.float32
     kx = _gaussian_kernel1d(kernel_size[0], sigma[0], ft)
     ky = _gaussian_kernel1d(kernel_size[1], sigma[1], ft)
-    kernel = (ky[:, None] * kx[None, :]).astype(ft)
     x = to_dtype(img, ft) if dtype != ft else img
     squeeze = x.ndim == 2
     if squeeze:
         x = x.unsqueeze(0)
     px, py = kernel_size[0] // 2, kernel_size[1] // 2
     x = _pad(x, [px, px, py, py], "reflect")
-    out = _depthwise(x, kernel)
+    h, w = img.shape[-2], img.shape[-1]
+    # the kernel is separable: the rows, then the columns (k + k taps instead of k * k)
+    rows = _taps_sum([x[..., j:j + w] for j in range(len(kx))], kx)
+    out = _taps_sum([rows[..., i:i + h, :] for i in range(len(ky))], ky)
     if squeeze:
         out = out.squeeze(0)
     return _resample._cast_back(out, dtype)
+
+
+def _taps_sum(views, weights) -> Tensor:
+    out = None
+    for v, wt in zip(views, weights):
+        term = v * float(wt)
+        out = term if out is None else out + term
+    return out
 
 
 def invert(img: Tensor) -> Tensor:

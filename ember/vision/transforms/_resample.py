@@ -115,13 +115,20 @@ def _taps_antialiased(n_in: int, n_out: int, cubic: bool, ft):
     return idx, w.astype(ft)
 
 
+def _take(x: Tensor, index, axis: int) -> Tensor:
+    """``x`` picked at ``index`` (an int array) along ``axis``: one ``take`` when there is no
+    graph to record, else ember's (differentiable) indexing."""
+    if not x.requires_grad:
+        return _wrap(backend.xp(x._data).take(x._data, index, axis=axis), False, None, 0)
+    return x[(Ellipsis, index) + (slice(None),) * (-1 - axis)]
+
+
 def _apply_taps(x: Tensor, dim: int, idx: np.ndarray, w: np.ndarray) -> Tensor:
     """sum_k x[along dim at idx[:, k]] * w[:, k], accumulated in order k = 0, 1, ..."""
     xp = backend.xp(x._data)
     out = None
     for k in range(idx.shape[1]):
-        ik = xp.asarray(idx[:, k])
-        g = x[..., ik] if dim == -1 else x[..., ik, :]
+        g = _take(x, xp.asarray(idx[:, k]), dim)
         wk = w[:, k] if dim == -1 else w[:, k, None]
         term = g * _const(xp, wk)
         out = term if out is None else out + term
@@ -146,7 +153,7 @@ def resize(img: Tensor, size, interpolation: str = "bilinear", antialias=True) -
         exact = interpolation == "nearest-exact"
         rows = xp.asarray(_nearest_index(h, oh, exact))
         cols = xp.asarray(_nearest_index(w, ow, exact))
-        return img[..., rows[:, None], cols[None, :]]
+        return _take(_take(img, rows, -2), cols, -1)
     ft = _compute_dtype(img).type
     x = to_dtype(img, ft) if in_dtype != ft else img
     cubic = interpolation == "bicubic"
@@ -166,17 +173,23 @@ def resize(img: Tensor, size, interpolation: str = "bilinear", antialias=True) -
 
 def _fma(a, b, c, ft):
     """a * b + c rounded once to ``ft`` (a fused multiply-add, as the matrix products behind
-    PyTorch's affine grids compute on FMA hardware): the float64 sum is rounded to odd, then
-    to float32, which rounds correctly; float64 grids are computed plainly."""
+    PyTorch's affine grids compute on FMA hardware); float64 grids are computed plainly.
+
+    For float32, a * b is exact in float64 and so is the rounding of the float64 sum to
+    float32, except where that sum lands exactly halfway between two float32 values while
+    the float64 addition itself rounded: there the sum is nudged towards the exact value."""
     if ft != np.float32:
         return (a * b + c).astype(ft)
-    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
-    p = a * b  # exact: 24 + 24 bits
+    p = np.asarray(a, np.float64) * np.asarray(b, np.float64)
+    c = np.asarray(c, np.float64)
     s = p + c
-    back = s - c
-    err = (p - back) + (c - (s - back))  # s + err == p + c exactly
-    even = (s.view(np.int64) & 1) == 0
-    s = np.where((err != 0) & even, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+    halfway = (s.view(np.int64) & 0x1FFFFFFF) == 0x10000000
+    if halfway.any():
+        pb, cb, sb = np.broadcast_arrays(p, c, s)
+        pk, ck, sk = pb[halfway], cb[halfway], sb[halfway]
+        err = (pk - (sk - ck)) + (ck - (sk - (sk - ck)))  # exact remainder of the addition
+        s = np.array(sb)
+        s[halfway] = np.where(err == 0, sk, np.nextafter(sk, np.where(err > 0, np.inf, -np.inf)))
     return s.astype(np.float32)
 
 
@@ -237,6 +250,11 @@ def _fill_values(fill):
     return [float(v) for v in fill] if isinstance(fill, (list, tuple)) else [float(fill)]
 
 
+def _flat(cy, cx, h: int, w: int) -> np.ndarray:
+    """Flat pixel indices of the (clamped) rows and columns."""
+    return np.clip(cy, 0, h - 1).astype(np.int64) * w + np.clip(cx, 0, w - 1).astype(np.int64)
+
+
 def grid_sample(img: Tensor, gx: np.ndarray, gy: np.ndarray, mode: str, fill) -> Tensor:
     """Sample ``img`` (..., C, H, W) (or (H, W)) at the normalised coordinates (gx, gy), the
     same grid for every leading index; outside the image the value is 0, or ``fill`` (a
@@ -248,14 +266,15 @@ def grid_sample(img: Tensor, gx: np.ndarray, gy: np.ndarray, mode: str, fill) ->
     xp = backend.xp(img._data)
     x = to_dtype(img, ft) if in_dtype != ft else img
     h, w = img.shape[-2], img.shape[-1]
+    lead = img.shape[:-2]
+    x = x.reshape(*lead, h * w)  # gathers index the flattened pixels
     ix = (gx + ft(1)) * ft(w / 2) - ft(0.5)
     iy = (gy + ft(1)) * ft(h / 2) - ft(0.5)
     if mode == "nearest":
         cx, cy = np.rint(ix), np.rint(iy)
         inside = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
-        rows = xp.asarray(np.clip(cy, 0, h - 1).astype(np.int64))
-        cols = xp.asarray(np.clip(cx, 0, w - 1).astype(np.int64))
-        out = where(_const(xp, inside), x[..., rows, cols], _const(xp, ft(0)))
+        out = where(_const(xp, inside), _take(x, xp.asarray(_flat(cy, cx, h, w)), -1),
+                    _const(xp, ft(0)))
         mask = inside.astype(ft)
     else:
         x0, y0 = np.floor(ix), np.floor(iy)
@@ -266,9 +285,7 @@ def grid_sample(img: Tensor, gx: np.ndarray, gy: np.ndarray, mode: str, fill) ->
             cx, cy = x0 + dx, y0 + dy
             inside = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
             wt = np.where(inside, wt, ft(0)).astype(ft)
-            rows = xp.asarray(np.clip(cy, 0, h - 1).astype(np.int64))
-            cols = xp.asarray(np.clip(cx, 0, w - 1).astype(np.int64))
-            term = x[..., rows, cols] * _const(xp, wt)
+            term = _take(x, xp.asarray(_flat(cy, cx, h, w)), -1) * _const(xp, wt)
             out = term if out is None else out + term
             mask = wt if mask is None else (mask + wt).astype(ft)
     vals = _fill_values(fill)
