@@ -137,6 +137,7 @@ def _pil_array(pic) -> np.ndarray:
 
 def _scaled(a) -> Tensor:
     if a.dtype != np.uint8:
+        backend.from_np(a.dtype)  # a dtype ember has, or a TypeError naming it
         return _wrap(a, False, None, 0)
     out = a.astype(backend.get_default_dtype().np)
     out /= 255
