@@ -59,3 +59,5 @@ __version__ = "0.1.0"
 
 # ``import ember.transforms`` finds the package that ``ember.transforms`` names.
 _sys.modules[__name__ + ".transforms"] = transforms
+for _sub in ("functional", "transforms", "autoaugment"):  # and its modules, the same objects
+    _sys.modules[f"{__name__}.transforms.{_sub}"] = getattr(transforms, _sub)

@@ -31,7 +31,7 @@ def read_cifar_binary(path: str, label_bytes: int = 1):
 class CIFAR10(ImageDataset):
     """CIFAR-10: 50,000 training and 10,000 test 32x32 colour images in 10 classes.
 
-    Samples are ``(image, label)`` with the image a uint8 tensor (32, 32, 3) unless
+    Samples are ``(image, label)`` with the image a 32x32 PIL image (mode 'RGB') unless
     a ``transform`` says otherwise. Reads ``root/cifar-10-batches-py`` (pickled
     arrays, loaded without running any code) or ``root/cifar-10-batches-bin``;
     ``download=True`` fetches the official archive (md5 checked).

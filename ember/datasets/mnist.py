@@ -50,14 +50,21 @@ def write_idx(path: str, array: np.ndarray) -> None:
 
 
 class ImageDataset(Dataset):
-    """Images in ``self.data`` and int64 labels in ``self.targets``, with the optional
-    ``transform`` / ``target_transform`` applied per sample."""
+    """Images in ``self.data`` (uint8, (N, H, W) or (N, H, W, 3)) and int64 labels in
+    ``self.targets``. An item is ``(PIL image, int label)``, as torchvision's datasets give
+    it (mode 'L' or 'RGB'), with the optional ``transform`` / ``target_transform`` applied.
+    Whole-set training reads ``self.data`` directly, without any per-item work."""
 
     def __len__(self):
         return self.data.shape[0]
 
     def __getitem__(self, index):
-        img, target = self.data[index], int(self.targets._data[index])
+        from PIL import Image  # noqa: PLC0415
+
+        a = self.data._data[index]
+        mode = "L" if a.ndim == 2 else "RGB"
+        img = Image.frombuffer(mode, (a.shape[1], a.shape[0]), a.tobytes(), "raw", mode, 0, 1)
+        target = int(self.targets._data[index])
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
@@ -68,7 +75,7 @@ class ImageDataset(Dataset):
 class MNIST(ImageDataset):
     """The MNIST digits: 60,000 training and 10,000 test 28x28 images, labels 0-9.
 
-    Samples are ``(image, label)``: the image a uint8 tensor (28, 28) unless a
+    Samples are ``(image, label)``: the image a 28x28 PIL image (mode 'L') unless a
     ``transform`` (e.g. ``ember.transforms.ToTensor()``) says otherwise.
     Sources, in order: ``root/MNIST/raw`` (``root`` or ``$EMBER_DATA`` or
     ``~/.cache/ember``); with ``download=True`` the official mirrors

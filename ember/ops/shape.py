@@ -534,7 +534,11 @@ class Pad(Op):
         pos = [(builtin_max(lo, 0), builtin_max(hi, 0)) for lo, hi in widths]
         ctx.widths = widths
         ctx.in_shape = x.shape
-        return xp.pad(xc, pos, mode="constant", constant_values=value)
+        # a filled array with the input copied in: several times faster than xp.pad
+        out = xp.full(tuple(n + lo + hi for n, (lo, hi) in zip(xc.shape, pos)), value,
+                      dtype=xc.dtype)
+        out[tuple(slice(lo, lo + n) for n, (lo, _) in zip(xc.shape, pos))] = xc
+        return out
 
     @staticmethod
     def backward(ctx, g):

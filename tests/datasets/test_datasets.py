@@ -58,11 +58,11 @@ def test_idx_errors_name_the_file_and_what_was_expected(tmp_path):
 
 def test_mnist_from_local_root(tmp_path):
     arrays = _mnist_files(str(tmp_path / "MNIST" / "raw"))
-    ds = MNIST(tmp_path, train=True, transform=lambda img: img.float() / 255,
+    ds = MNIST(tmp_path, train=True, transform=lambda img: np.asarray(img) / 255,
                target_transform=lambda y: y + 100)
     assert len(ds) == 12 and ds.data.dtype == ember.uint8 and ds.targets.dtype == ember.int64
     img, y = ds[3]
-    np.testing.assert_allclose(img.numpy(), arrays["train-images-idx3-ubyte.gz"][3] / 255,
+    np.testing.assert_allclose(img, arrays["train-images-idx3-ubyte.gz"][3] / 255,
                                rtol=1e-6)
     assert y == arrays["train-labels-idx1-ubyte.gz"][3] + 100
     assert len(MNIST(tmp_path, train=False)) == 5
@@ -150,7 +150,8 @@ def test_cifar_python_and_binary_batches(tmp_path):
             pickle.dump({b"data": imgs.reshape(4, -1), b"labels": [1, 2, 3, 4]}, f)
     ds = CIFAR10(tmp_path)
     assert len(ds) == 20 and ds.data.shape == (20, 32, 32, 3)
-    np.testing.assert_array_equal(ds[1][0].numpy(), imgs[1].transpose(1, 2, 0))
+    assert ds[1][0].mode == "RGB"  # a PIL image, as torchvision's
+    np.testing.assert_array_equal(np.asarray(ds[1][0]), imgs[1].transpose(1, 2, 0))
     assert ds[1][1] == 2
     binf = tmp_path / "b" / "cifar-100-binary"
     binf.mkdir(parents=True)
@@ -175,7 +176,8 @@ def test_fashion_mnist_offline_source(tmp_path):
 
 def test_dataloader_over_mnist_like_dataset(tmp_path):
     _mnist_files(str(tmp_path / "MNIST" / "raw"), n_train=20)
-    ds = MNIST(tmp_path, transform=lambda img: img.float().reshape(-1) / 255)
+    ds = MNIST(tmp_path, transform=lambda img: ember.tensor(np.asarray(img)).float().reshape(-1)
+               / 255)
     batches = list(ember.utils.data.DataLoader(ds, batch_size=8, shuffle=True))
     assert [tuple(b[0].shape) for b in batches] == [(8, 784), (8, 784), (4, 784)]
     assert batches[0][1].dtype == ember.int64
