@@ -18,6 +18,9 @@ class _State(threading.local):
 
 
 state = _State()
+# How many inference_mode(True) blocks are open, in all threads: while none is, the ops'
+# no-grad path skips the thread-local check of whether its outputs are inference tensors.
+inference_users = [0]
 
 
 def is_grad_enabled() -> bool:
@@ -100,7 +103,16 @@ class set_grad_enabled:
 
 
 class inference_mode:
-    """Like ``no_grad`` (ember has no separate inference tensors); ``inference_mode(False)`` is a no-op."""
+    """Context manager and decorator: like ``no_grad``, and every tensor made inside is an
+    *inference tensor* (``Tensor.is_inference()``), as in PyTorch.
+
+    Inference tensors (and views of them) can be read anywhere, but autograd refuses them
+    outside the block: saving one for backward (an op that records and needs it, such as a
+    matmul with a weight that requires grad) raises "Inference tensors cannot be saved for
+    backward", and changing one in place raises. ``clone()`` one outside the block for a
+    normal tensor. ``inference_mode(False)`` turns the mode off inside an enclosing block
+    and turns recording on.
+    """
 
     def __init__(self, mode: bool = True):
         self._mode = bool(mode)
@@ -110,10 +122,16 @@ class inference_mode:
         if self._mode:
             state.enabled = False
             state.inference = True
+            inference_users[0] += 1
+        else:
+            state.enabled = True
+            state.inference = False
         return self
 
     def __exit__(self, *exc):
         state.enabled, state.inference = self._prev
+        if self._mode:
+            inference_users[0] -= 1
         return False
 
     def __call__(self, fn):
@@ -124,3 +142,6 @@ class inference_mode:
             with inference_mode(mode):
                 return fn(*args, **kwargs)
         return wrapper
+
+    def clone(self) -> inference_mode:
+        return self.__class__(self._mode)

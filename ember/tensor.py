@@ -143,7 +143,10 @@ class Tensor:
         Its in-place writes change this tensor without bumping the version counter that
         autograd checks; prefer ``detach()`` or ``with ember.no_grad():`` in new code.
         """
-        return _wrap(self._data, False, None, 0)
+        t = _wrap(self._data, False, None, 0)
+        if type(self._vc) is _InferenceVersion:
+            t._vc = self._vc
+        return t
 
     @data.setter
     def data(self, value) -> None:
@@ -227,7 +230,16 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        return 0 if self._vc is None else self._vc[0]
+        vc = self._vc
+        if vc is None:
+            return 0
+        if type(vc) is not list:
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return vc[0]
+
+    def is_inference(self) -> bool:
+        """True for a tensor made under ``inference_mode`` (or a view of one)."""
+        return type(self._vc) is _InferenceVersion
 
     @property
     def output_nr(self) -> int:
@@ -253,6 +265,9 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
+        if requires_grad and type(self._vc) is _InferenceVersion and not _grad_state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         if requires_grad and self._data.dtype.kind != "f":
             if self._data.dtype == backend.BF16:
                 raise RuntimeError("bfloat16 is a storage and conversion dtype in ember: "
@@ -343,15 +358,21 @@ class Tensor:
 
     # ------------------------------------------------------------------ in place
     def _bump(self):
-        if self._vc is None:
+        vc = self._vc
+        if vc is None:
             self._vc = [1]
-        else:
-            self._vc[0] += 1
+        elif type(vc) is list:  # inference tensors keep no version
+            vc[0] += 1
 
     def _check_inplace(self, op: str):
         if _grad_state.enabled and self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
+        if type(self._vc) is _InferenceVersion and not _grad_state.inference:
+            raise RuntimeError(
+                "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
+                "make a clone to get a normal tensor before doing inplace update.See "
+                "https://github.com/pytorch/rfcs/pull/17 for more details.")
 
     def _assign_result(self, result: Tensor, op: str) -> Tensor:
         """Write ``result`` into this tensor's memory and take over its history (in-place ops)."""
@@ -507,6 +528,31 @@ def _host(arr):
 
 
 _new = object.__new__
+
+
+class _InferenceVersion(list):
+    """The version cell of an inference tensor (made under ``inference_mode``), shared by its
+    views. Such a tensor keeps no version, so reading one — which saving it for backward
+    does — raises PyTorch's error."""
+
+    __slots__ = ()
+
+    def __getitem__(self, i):
+        raise RuntimeError(
+            "Inference tensors cannot be saved for backward. Please do not use Tensors created "
+            "in inference mode in computation tracked by autograd. To work around this, you can "
+            "make a clone to get a normal tensor and use it in autograd, or use "
+            "`torch.no_grad()` instead of `torch.inference_mode()`.")
+
+
+def is_inference(input: Tensor) -> bool:
+    """True for a tensor made under ``inference_mode`` (``input.is_inference()``)."""
+    return input.is_inference()
+
+
+def _mark_inference(t):
+    """Make ``t`` an inference tensor (it was made under ``inference_mode``)."""
+    t._vc = _InferenceVersion((0,))
 
 
 def _wrap(data, requires_grad, grad_fn, out_nr) -> Tensor:
