@@ -5,7 +5,7 @@ import functools
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled"]
+           "is_inference_mode_enabled", "is_inference"]
 
 
 class _State(threading.local):
@@ -30,6 +30,31 @@ def is_grad_enabled() -> bool:
 
 def is_inference_mode_enabled() -> bool:
     return state.inference
+
+
+class _InferenceVersion(list):
+    """The version cell of an inference tensor (made under ``inference_mode``), shared by its
+    views. Such a tensor keeps no version, so reading one — which saving it for backward
+    does — raises PyTorch's error."""
+
+    __slots__ = ()
+
+    def __getitem__(self, i):
+        raise RuntimeError(
+            "Inference tensors cannot be saved for backward. Please do not use Tensors created "
+            "in inference mode in computation tracked by autograd. To work around this, you can "
+            "make a clone to get a normal tensor and use it in autograd, or use "
+            "`torch.no_grad()` instead of `torch.inference_mode()`.")
+
+
+def is_inference(input) -> bool:
+    """True for a tensor made under ``inference_mode`` (``input.is_inference()``)."""
+    return input.is_inference()
+
+
+def _mark_inference(t):
+    """Make ``t`` an inference tensor (it was made under ``inference_mode``)."""
+    t._vc = _InferenceVersion((0,))
 
 
 class _Mode:

@@ -11,7 +11,8 @@ import warnings
 
 import numpy as np
 
-from . import backend
+from . import _shared_memory, backend
+from ._grad_mode import _InferenceVersion, _mark_inference, is_inference  # noqa: F401
 from ._grad_mode import state as _grad_state
 
 __all__ = ["Tensor"]
@@ -90,6 +91,7 @@ class Tensor:
     _hooks = None
     _post_acc_hooks = None  # hook(tensor) after .grad is accumulated (leaves only)
     _retains_grad = False
+    _custom_view = None  # "Output j of F" for an input a custom Function F returned as-is
 
     def __init__(self, *args, device=None):
         """PyTorch's legacy constructor: ``Tensor(2, 3)`` or ``Tensor(Size)`` is an
@@ -388,6 +390,14 @@ class Tensor:
                 f"desired output type {self.dtype}")
         recording = _grad_state.enabled and result.requires_grad
         if recording and self._base is not None and self._base.requires_grad:
+            if self._custom_view is not None:
+                raise RuntimeError(
+                    f"{self._custom_view} is a view and is being modified inplace. This view was "
+                    "created inside a custom Function (or because an input was returned as-is) "
+                    "and the autograd logic to handle view+inplace would override the custom "
+                    "backward associated with the custom Function, leading to incorrect "
+                    "gradients. This behavior is forbidden. You can fix this by cloning the "
+                    "output of the custom Function.")
             raise RuntimeError(
                 f"{op}: in-place modification of a view of a tensor that requires grad is not "
                 "supported by ember; use the out-of-place op")
@@ -403,6 +413,23 @@ class Tensor:
             self._out_nr = result._out_nr
             self.requires_grad = True
         return self
+
+    # ------------------------------------------------------------------ shared memory
+    def share_memory_(self) -> Tensor:
+        """Move this CPU tensor's data into shared memory, in place; returns self.
+
+        The data is copied once into an anonymous shared mapping, so processes forked
+        afterwards (``multiprocessing`` with the ``fork`` start method) see the same memory:
+        a change made by one is seen by all. Tensors that already shared the old memory
+        (views, ``.data``, ``detach()`` taken before the call) keep the old copy. GPU
+        tensors and tensors already in shared memory are left as they are.
+        """
+        self._data = _shared_memory.share(self._data)
+        return self
+
+    def is_shared(self) -> bool:
+        """True when the data is in shared memory (always for GPU tensors, as in PyTorch)."""
+        return _shared_memory.is_shared(self._data)
 
     # ------------------------------------------------------------------ conversion
     def numpy(self, *, force: bool = False):
@@ -528,31 +555,6 @@ def _host(arr):
 
 
 _new = object.__new__
-
-
-class _InferenceVersion(list):
-    """The version cell of an inference tensor (made under ``inference_mode``), shared by its
-    views. Such a tensor keeps no version, so reading one — which saving it for backward
-    does — raises PyTorch's error."""
-
-    __slots__ = ()
-
-    def __getitem__(self, i):
-        raise RuntimeError(
-            "Inference tensors cannot be saved for backward. Please do not use Tensors created "
-            "in inference mode in computation tracked by autograd. To work around this, you can "
-            "make a clone to get a normal tensor and use it in autograd, or use "
-            "`torch.no_grad()` instead of `torch.inference_mode()`.")
-
-
-def is_inference(input: Tensor) -> bool:
-    """True for a tensor made under ``inference_mode`` (``input.is_inference()``)."""
-    return input.is_inference()
-
-
-def _mark_inference(t):
-    """Make ``t`` an inference tensor (it was made under ``inference_mode``)."""
-    t._vc = _InferenceVersion((0,))
 
 
 def _wrap(data, requires_grad, grad_fn, out_nr) -> Tensor:

@@ -303,7 +303,7 @@ class Function:
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         _mark_dirty_outputs(node, outs, True)
-        wrapped = _wrap_outputs(node, outs)
+        wrapped = _wrap_outputs(node, args, outs)
         if node._to_save is not None:
             _resolve_function_saved(node, args, outs, wrapped)
         return wrapped[0] if single else tuple(wrapped)
@@ -314,11 +314,12 @@ def _both_backward_and_vjp(ctx, *grads):
                        "allowed. You should only implement one of them.")
 
 
-def _wrap_outputs(node, outs):
+def _wrap_outputs(node, args, outs):
     """The outputs a recording Function call returns: differentiable ones made by ``node``
     (an input changed in place keeps its identity and takes ``node`` as its history),
     the others cut from the graph. Each shares its version counter with what forward
-    returned, since it shares the memory."""
+    returned, since it shares the memory; an input returned as-is comes back as a view of
+    it that may not be changed in place (PyTorch's rule)."""
     non_diff = node._non_diff or ()
     dirty = node._dirty or ()
     wrapped = []
@@ -336,6 +337,9 @@ def _wrap_outputs(node, outs):
         if o._vc is None:
             o._vc = [0]
         t._vc = o._vc
+        if differentiable and any(o is a for a in args):
+            t._base = o if o._base is None else o._base
+            t._custom_view = f"Output {j} of {node._fn.__name__}"
         wrapped.append(t)
     node._n_out = len(outs)
     node._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
