@@ -588,7 +588,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grads = _root_grads(outputs, _as_list(grad_outputs), "grad")
     leaf_grads, captured, _ = _run(outputs, grads, retain_graph, create_graph, inputs)
     result = []
-    for t in inputs:
+    for i, t in enumerate(inputs):
         if t.grad_fn is None:
             entry = leaf_grads.get(id(t))
             g = entry[1] if entry is not None else None
@@ -599,8 +599,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 g = _wrap(backend.xp(t._data).zeros_like(t._data), False, None, 0)
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior.")
         elif not create_graph and g.requires_grad:
             g = g.detach()
         result.append(g)

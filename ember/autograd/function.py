@@ -539,4 +539,4 @@ class _DelayedError(Function):
                            "@once_differentiable")
 
 
-_DelayedError._grad_fn_name = "Error"
+_DelayedError._grad_fn_name = "ember::autograd::Error"  # PyTorch's name, in ember's namespace

@@ -1,4 +1,4 @@
-"""The handle every ``register_*hook`` method returns (PyTorch's ``torch.utils.hooks.RemovableHandle``).
+"""The handle every ``register_*hook`` method returns (``torch.utils.hooks.RemovableHandle``).
 
 Hooks live in ordered dicts keyed by the handle's ``id``; ``remove()`` deletes that key from
 the dict (and from the extra dicts that record per-hook options, such as ``with_kwargs``).

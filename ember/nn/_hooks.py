@@ -45,6 +45,17 @@ _global_module_registration_hooks: OrderedDict = OrderedDict()
 _global_parameter_registration_hooks: OrderedDict = OrderedDict()
 # None until a global backward hook is registered; then True (full) or False (deprecated).
 _global_is_full = [None]
+# Set while some global forward/backward hook may be registered (Module.__call__ reads it).
+global_call_hooks = [False]
+
+
+def _refresh_flags(module):
+    """After a call found its hooks removed: clear the flags that send calls here."""
+    global_call_hooks[0] = bool(_global_forward_pre_hooks or _global_forward_hooks
+                                or _global_backward_hooks or _global_backward_pre_hooks)
+    if not (module._forward_hooks or module._forward_pre_hooks or module._backward_hooks
+            or module._backward_pre_hooks):
+        module.__dict__["_call_hooks"] = False
 
 
 _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -58,9 +69,21 @@ def _user_stacklevel() -> int:
     return level
 
 
-def _register(store, hook, extra=None):
+def _register(store, hook, extra=None, call=False):
     handle = RemovableHandle(store, extra_dict=extra)
     store[handle.id] = hook
+    if call:
+        global_call_hooks[0] = True
+    return handle
+
+
+def _add(module, store, hook, extra=None, prepend=False):
+    """Register a forward/backward hook of ``module`` in ``store``."""
+    handle = RemovableHandle(store, extra_dict=extra)
+    store[handle.id] = hook
+    if prepend:
+        store.move_to_end(handle.id, last=False)
+    module.__dict__["_call_hooks"] = True
     return handle
 
 
@@ -85,14 +108,14 @@ def register_module_parameter_registration_hook(hook) -> RemovableHandle:
 def register_module_forward_pre_hook(hook) -> RemovableHandle:
     """A forward pre-hook of every Module (see ``Module.register_forward_pre_hook``); it runs
     before the module's own."""
-    return _register(_global_forward_pre_hooks, hook)
+    return _register(_global_forward_pre_hooks, hook, call=True)
 
 
 def register_module_forward_hook(hook, *, with_kwargs: bool = False,
                                  always_call: bool = False) -> RemovableHandle:
     """A forward hook of every Module (see ``Module.register_forward_hook``); it runs before
     the module's own."""
-    handle = _register(_global_forward_hooks, hook, _global_forward_hooks_always_called)
+    handle = _register(_global_forward_hooks, hook, _global_forward_hooks_always_called, True)
     if with_kwargs:
         _global_forward_hooks_with_kwargs[handle.id] = True
     if always_call:
@@ -110,20 +133,20 @@ def _set_global_kind(full: bool):
 def register_module_backward_hook(hook) -> RemovableHandle:
     """The deprecated backward hook (see ``Module.register_backward_hook``) for every Module."""
     _set_global_kind(False)
-    return _register(_global_backward_hooks, hook)
+    return _register(_global_backward_hooks, hook, call=True)
 
 
 def register_module_full_backward_pre_hook(hook) -> RemovableHandle:
     """A backward pre-hook of every Module (see ``Module.register_full_backward_pre_hook``);
     it runs before the module's own."""
-    return _register(_global_backward_pre_hooks, hook)
+    return _register(_global_backward_pre_hooks, hook, call=True)
 
 
 def register_module_full_backward_hook(hook) -> RemovableHandle:
     """A full backward hook of every Module (see ``Module.register_full_backward_hook``); it
     runs before the module's own."""
     _set_global_kind(True)
-    return _register(_global_backward_hooks, hook)
+    return _register(_global_backward_hooks, hook, call=True)
 
 
 class _WrappedHook:
@@ -160,13 +183,10 @@ class ModuleHooks:
         registered (global hooks still run first). Returns a handle whose ``remove()``
         unregisters it.
         """
-        handle = RemovableHandle(self._forward_pre_hooks,
-                                 extra_dict=self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
+        handle = _add(self, self._forward_pre_hooks, hook, self._forward_pre_hooks_with_kwargs,
+                      prepend)
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
@@ -179,15 +199,13 @@ class ModuleHooks:
         error of the hook itself is then only warned about). ``prepend=True`` runs it before
         the hooks already registered. Returns a handle whose ``remove()`` unregisters it.
         """
-        handle = RemovableHandle(self._forward_hooks, extra_dict=[
-            self._forward_hooks_with_kwargs, self._forward_hooks_always_called])
-        self._forward_hooks[handle.id] = hook
+        handle = _add(self, self._forward_hooks, hook, [self._forward_hooks_with_kwargs,
+                                                         self._forward_hooks_always_called],
+                      prepend)
         if with_kwargs:
             self._forward_hooks_with_kwargs[handle.id] = True
         if always_call:
             self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
@@ -196,11 +214,7 @@ class ModuleHooks:
         instead. ``grad_output`` has one entry per output, None for outputs that are not
         Tensors or received no gradient. Changing the module's inputs or outputs in place is
         an error while such a hook is registered. Returns a handle."""
-        handle = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add(self, self._backward_pre_hooks, hook, prepend=prepend)
 
     def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` when the gradients of the module's
@@ -218,11 +232,7 @@ class ModuleHooks:
             raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
                                "on a single Module. Please use only one of them.")
         self.__dict__["_is_full_backward_hook"] = True
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add(self, self._backward_hooks, hook, prepend=prepend)
 
     def register_backward_hook(self, hook) -> RemovableHandle:
         """Deprecated (use :meth:`register_full_backward_hook`): ``hook(module, grad_input,
@@ -232,9 +242,7 @@ class ModuleHooks:
             raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
                                "on a single Module. Please use only one of them.")
         self.__dict__["_is_full_backward_hook"] = False
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        return handle
+        return _add(self, self._backward_hooks, hook)
 
     def register_state_dict_pre_hook(self, hook) -> RemovableHandle:
         """Call ``hook(module, prefix, keep_vars)`` before :meth:`state_dict` writes this
@@ -466,6 +474,7 @@ def _warn_non_full(inputs, result, grad_fn):
 
 def call_with_hooks(module, args, kwargs):
     """``module(*args, **kwargs)`` with its hooks and the global ones (PyTorch's order)."""
+    _refresh_flags(module)
     result = None
     called_always = set()
     try:

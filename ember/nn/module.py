@@ -9,10 +9,7 @@ from .. import backend
 from .._grad_mode import no_grad
 from ..tensor import Tensor
 from . import _hooks, _state_dict
-from ._hooks import _global_backward_hooks as _G_BW
-from ._hooks import _global_backward_pre_hooks as _G_BW_PRE
-from ._hooks import _global_forward_hooks as _G_FW
-from ._hooks import _global_forward_pre_hooks as _G_FW_PRE
+from ._hooks import global_call_hooks as _GLOBAL_CALL_HOOKS
 from .parameter import Buffer, Parameter, zero_grads
 
 __all__ = ["Module"]
@@ -36,6 +33,7 @@ class Module(_hooks.ModuleHooks):
 
     training: bool
     _version = 1
+    _call_hooks = False  # see __call__
 
     def __init__(self, *args, **kwargs):
         if args or kwargs:
@@ -442,8 +440,8 @@ class Module(_hooks.ModuleHooks):
                             "in float32 or float16 and convert tensors with .bfloat16() to store "
                             "them")
         if npdt is not None and npdt.kind != "f":
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
-                            f"dtype={backend.to_dtype(dt)}")
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
+                            f"got desired dtype={backend.to_dtype(dt)}")
         tdt = None if npdt is None else backend.to_dtype(dt)
 
         def convert(t):
@@ -489,10 +487,12 @@ class Module(_hooks.ModuleHooks):
 
     # ------------------------------------------------------------------ hooks and calling
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or self._backward_pre_hooks or _G_FW or _G_FW_PRE or _G_BW or _G_BW_PRE):
-            return self.forward(*args, **kwargs)
-        return _hooks.call_with_hooks(self, args, kwargs)
+        # Two flags, set when a forward/backward hook is registered here or globally (and
+        # cleared by the slow path once the hooks are gone): a call without hooks costs
+        # two lookups.
+        if self._call_hooks or _GLOBAL_CALL_HOOKS[0]:
+            return _hooks.call_with_hooks(self, args, kwargs)
+        return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ printing
     def _get_name(self) -> str:
