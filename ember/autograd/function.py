@@ -162,9 +162,10 @@ def _mark_dirty_outputs(ctx, outs, recording):
                 raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                    "in-place operation.")
             if d._base is not None and d._base.requires_grad:
-                raise RuntimeError(
+                raise NotImplementedError(
                     "mark_dirty: in-place modification of a view of a tensor that requires grad "
-                    "is not supported by ember; return a new tensor from the Function instead")
+                    "is not supported by ember (it does not rebase views); return a new tensor "
+                    "from the Function instead")
         d._bump()
 
 

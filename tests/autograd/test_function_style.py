@@ -425,3 +425,20 @@ def test_setup_context_function_passes_gradcheck():
     assert ember.autograd.gradgradcheck(Cube.apply, (x,))
     assert isinstance(Cube.apply(x).grad_fn, ember.autograd.graph.Node)
     assert plain(Cube.apply(x))[2] == plain(x.detach() ** 3)[2]
+
+
+def test_mark_dirty_on_a_view_is_refused_clearly():
+    class Double(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    base = ember.ones(3, requires_grad=True).clone()
+    with pytest.raises(NotImplementedError, match="mark_dirty: in-place modification of a view"):
+        Double.apply(base[:2])
