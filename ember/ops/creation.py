@@ -60,7 +60,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
     backend.from_np(arr.dtype)  # raises for unsupported dtypes
-    return _wrap(arr, False, None, 0)
+    return _finish(arr, False)
 
 
 def clone_array(t: Tensor):
