@@ -5,7 +5,7 @@ import functools
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled"]
+           "is_inference_mode_enabled", "is_inference"]
 
 
 class _State(threading.local):
@@ -18,6 +18,9 @@ class _State(threading.local):
 
 
 state = _State()
+# How many inference_mode(True) blocks are open, in all threads: while none is, the ops'
+# no-grad path skips the thread-local check of whether its outputs are inference tensors.
+inference_users = [0]
 
 
 def is_grad_enabled() -> bool:
@@ -27,6 +30,31 @@ def is_grad_enabled() -> bool:
 
 def is_inference_mode_enabled() -> bool:
     return state.inference
+
+
+class _InferenceVersion(list):
+    """The version cell of an inference tensor (made under ``inference_mode``), shared by its
+    views. Such a tensor keeps no version, so reading one — which saving it for backward
+    does — raises PyTorch's error."""
+
+    __slots__ = ()
+
+    def __getitem__(self, i):
+        raise RuntimeError(
+            "Inference tensors cannot be saved for backward. Please do not use Tensors created "
+            "in inference mode in computation tracked by autograd. To work around this, you can "
+            "make a clone to get a normal tensor and use it in autograd, or use "
+            "`torch.no_grad()` instead of `torch.inference_mode()`.")
+
+
+def is_inference(input) -> bool:
+    """True for a tensor made under ``inference_mode`` (``input.is_inference()``)."""
+    return input.is_inference()
+
+
+def _mark_inference(t):
+    """Make ``t`` an inference tensor (it was made under ``inference_mode``)."""
+    t._vc = _InferenceVersion((0,))
 
 
 class _Mode:
@@ -100,7 +128,16 @@ class set_grad_enabled:
 
 
 class inference_mode:
-    """Like ``no_grad`` (ember has no separate inference tensors); ``inference_mode(False)`` is a no-op."""
+    """Context manager and decorator: like ``no_grad``, and every tensor made inside is an
+    *inference tensor* (``Tensor.is_inference()``), as in PyTorch.
+
+    Inference tensors (and views of them) can be read anywhere, but autograd refuses them
+    outside the block: saving one for backward (an op that records and needs it, such as a
+    matmul with a weight that requires grad) raises "Inference tensors cannot be saved for
+    backward", and changing one in place raises. ``clone()`` one outside the block for a
+    normal tensor. ``inference_mode(False)`` turns the mode off inside an enclosing block
+    and turns recording on.
+    """
 
     def __init__(self, mode: bool = True):
         self._mode = bool(mode)
@@ -110,10 +147,16 @@ class inference_mode:
         if self._mode:
             state.enabled = False
             state.inference = True
+            inference_users[0] += 1
+        else:
+            state.enabled = True
+            state.inference = False
         return self
 
     def __exit__(self, *exc):
         state.enabled, state.inference = self._prev
+        if self._mode:
+            inference_users[0] -= 1
         return False
 
     def __call__(self, fn):
@@ -124,3 +167,6 @@ class inference_mode:
             with inference_mode(mode):
                 return fn(*args, **kwargs)
         return wrapper
+
+    def clone(self) -> inference_mode:
+        return self.__class__(self._mode)

@@ -11,7 +11,8 @@ import warnings
 
 import numpy as np
 
-from . import backend
+from . import _shared_memory, backend
+from ._grad_mode import _InferenceVersion, _mark_inference, is_inference  # noqa: F401
 from ._grad_mode import state as _grad_state
 
 __all__ = ["Tensor"]
@@ -90,6 +91,7 @@ class Tensor:
     _hooks = None
     _post_acc_hooks = None  # hook(tensor) after .grad is accumulated (leaves only)
     _retains_grad = False
+    _custom_view = None  # "Output j of F" for an input a custom Function F returned as-is
 
     def __init__(self, *args, device=None):
         """PyTorch's legacy constructor: ``Tensor(2, 3)`` or ``Tensor(Size)`` is an
@@ -143,7 +145,10 @@ class Tensor:
         Its in-place writes change this tensor without bumping the version counter that
         autograd checks; prefer ``detach()`` or ``with ember.no_grad():`` in new code.
         """
-        return _wrap(self._data, False, None, 0)
+        t = _wrap(self._data, False, None, 0)
+        if type(self._vc) is _InferenceVersion:
+            t._vc = self._vc
+        return t
 
     @data.setter
     def data(self, value) -> None:
@@ -227,7 +232,16 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        return 0 if self._vc is None else self._vc[0]
+        vc = self._vc
+        if vc is None:
+            return 0
+        if type(vc) is not list:
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return vc[0]
+
+    def is_inference(self) -> bool:
+        """True for a tensor made under ``inference_mode`` (or a view of one)."""
+        return type(self._vc) is _InferenceVersion
 
     @property
     def output_nr(self) -> int:
@@ -253,6 +267,9 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
+        if requires_grad and type(self._vc) is _InferenceVersion and not _grad_state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         if requires_grad and self._data.dtype.kind != "f":
             if self._data.dtype == backend.BF16:
                 raise RuntimeError("bfloat16 is a storage and conversion dtype in ember: "
@@ -343,15 +360,21 @@ class Tensor:
 
     # ------------------------------------------------------------------ in place
     def _bump(self):
-        if self._vc is None:
+        vc = self._vc
+        if vc is None:
             self._vc = [1]
-        else:
-            self._vc[0] += 1
+        elif type(vc) is list:  # inference tensors keep no version
+            vc[0] += 1
 
     def _check_inplace(self, op: str):
         if _grad_state.enabled and self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
+        if type(self._vc) is _InferenceVersion and not _grad_state.inference:
+            raise RuntimeError(
+                "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
+                "make a clone to get a normal tensor before doing inplace update.See "
+                "https://github.com/pytorch/rfcs/pull/17 for more details.")
 
     def _assign_result(self, result: Tensor, op: str) -> Tensor:
         """Write ``result`` into this tensor's memory and take over its history (in-place ops)."""
@@ -367,6 +390,14 @@ class Tensor:
                 f"desired output type {self.dtype}")
         recording = _grad_state.enabled and result.requires_grad
         if recording and self._base is not None and self._base.requires_grad:
+            if self._custom_view is not None:
+                raise RuntimeError(
+                    f"{self._custom_view} is a view and is being modified inplace. This view was "
+                    "created inside a custom Function (or because an input was returned as-is) "
+                    "and the autograd logic to handle view+inplace would override the custom "
+                    "backward associated with the custom Function, leading to incorrect "
+                    "gradients. This behavior is forbidden. You can fix this by cloning the "
+                    "output of the custom Function.")
             raise RuntimeError(
                 f"{op}: in-place modification of a view of a tensor that requires grad is not "
                 "supported by ember; use the out-of-place op")
@@ -382,6 +413,23 @@ class Tensor:
             self._out_nr = result._out_nr
             self.requires_grad = True
         return self
+
+    # ------------------------------------------------------------------ shared memory
+    def share_memory_(self) -> Tensor:
+        """Move this CPU tensor's data into shared memory, in place; returns self.
+
+        The data is copied once into an anonymous shared mapping, so processes forked
+        afterwards (``multiprocessing`` with the ``fork`` start method) see the same memory:
+        a change made by one is seen by all. Tensors that already shared the old memory
+        (views, ``.data``, ``detach()`` taken before the call) keep the old copy. GPU
+        tensors and tensors already in shared memory are left as they are.
+        """
+        self._data = _shared_memory.share(self._data)
+        return self
+
+    def is_shared(self) -> bool:
+        """True when the data is in shared memory (always for GPU tensors, as in PyTorch)."""
+        return _shared_memory.is_shared(self._data)
 
     # ------------------------------------------------------------------ conversion
     def numpy(self, *, force: bool = False):

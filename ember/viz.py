@@ -131,11 +131,11 @@ def draw_graph(output, params: dict | None = None, show_saved: bool = False,
             if e is None:
                 continue
             src, nr = e
-            if type(src) is not Node:
+            if not isinstance(src, Node):
                 leaves[id(src)] = src
             attrs = []
             if show_values:
-                v = values.get((id(src), nr)) if type(src) is Node else src._data
+                v = values.get((id(src), nr)) if isinstance(src, Node) else src._data
                 g = grads.get((id(src), nr))
                 parts = ([f"{_fmt(v)}"] if v is not None else []) + \
                     ([f"grad {_fmt(g)}"] if g is not None else [])

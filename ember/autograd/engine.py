@@ -15,8 +15,9 @@ from heapq import heappop, heappush
 from .. import backend
 from ..backend import is_array, writeable
 from ..tensor import Tensor, _to_array, _wrap
-from .function import Node, Op
+from .function import Op
 from .grad_mode import state
+from .node import _POST, _PRE, Node
 
 __all__ = ["backward", "grad", "queue_callback"]
 
@@ -160,17 +161,10 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
             buf = buffers.pop(id(node))
             if needed is not None and id(node) not in needed:
                 continue
-            if node._hooks:
-                for nr, hooks in node._hooks.items():
-                    g = buf[nr]
-                    if g is None:
-                        continue
-                    for h in list(hooks):
-                        r = h(g)
-                        if r is not None:
-                            g = r
-                    buf[nr] = g
-                    borrowed.add(id(g._data))
+            hooks = node._hooks
+            if hooks:
+                _node_pre_hooks(node, hooks, buf, False, borrowed)
+                seen = tuple(buf)
             if target_nodes is not None and id(node) in target_nodes:
                 for t in target_nodes[id(node)]:
                     g = buf[t._out_nr]
@@ -196,6 +190,8 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                         if isinstance(r, Tensor):
                             borrowed.add(id(r._data))
             edges = _checked_edges(node, grads)
+            if hooks and _POST in hooks:
+                grads = _node_post_hooks(node, hooks[_POST], grads, seen, False, borrowed)
             meta = node._in_meta
             for i, e in enumerate(edges):
                 g = grads[i]
@@ -242,17 +238,10 @@ def _run_raw(roots, root_grads, retain_graph):
         while heap:
             node = heappop(heap)[1]
             buf = buffers.pop(id(node))
-            if node._hooks:
-                for nr, hooks in node._hooks.items():
-                    if buf[nr] is None:
-                        continue
-                    g = _wrap(buf[nr], False, None, 0)
-                    for h in list(hooks):
-                        r = h(g)
-                        if r is not None:
-                            g = r
-                    buf[nr] = g._data
-                    borrowed.add(id(g._data))
+            hooks = node._hooks
+            if hooks:
+                _node_pre_hooks(node, hooks, buf, True, borrowed)
+                seen = tuple(buf)
             _materialize(node, buf, True)
             fn = node._fn
             fast = fn.fast_backward
@@ -272,6 +261,8 @@ def _run_raw(roots, root_grads, retain_graph):
                     out.append(r)
                 grads = out
             edges = _checked_edges(node, grads)
+            if hooks and _POST in hooks:
+                grads = _node_post_hooks(node, hooks[_POST], grads, seen, True, borrowed)
             meta = node._in_meta
             for i, e in enumerate(edges):
                 g = grads[i]
@@ -309,7 +300,7 @@ def _pending_leaves(nodes):
             if e is None:
                 continue
             nxt = e[0]
-            if type(nxt) is Node:
+            if type(nxt) is Node or isinstance(nxt, Node):
                 if id(nxt) not in seen:
                     seen.add(id(nxt))
                     stack.append(nxt)
@@ -345,7 +336,7 @@ def _materialize(node, buf, raw):
     function turned that off); ``raw``: the buffer holds arrays, not Tensors."""
     if node._n_out > 1 and node.materialize_grads:
         for j in range(node._n_out):
-            if buf[j] is None:
+            if buf[j] is None and node._out_meta[j] is not None:  # None: not a Tensor output
                 ref = next(b for b in buf if b is not None)
                 z = _zeros_for(node._out_meta[j], _wrap(ref, False, None, 0) if raw else ref)
                 buf[j] = z._data if raw else z
@@ -366,7 +357,7 @@ def _leaf_hooks(leaf_grads, borrowed):
 
 def _send_edge(buffers, heap, leaf_grads, edge, g):
     nxt, nr = edge
-    if type(nxt) is Node:
+    if type(nxt) is Node or isinstance(nxt, Node):  # a custom Function's node is a subclass
         _send(buffers, heap, nxt, nr, g)
     else:
         _add_leaf(leaf_grads, nxt, g)
@@ -384,11 +375,75 @@ def _send(buffers, heap, node, nr, g):
 
 def _checked_edges(node, grads):
     edges = node._edges
-    if len(grads) < len(edges):
+    if len(grads) != len(edges) and (len(grads) < len(edges) or any(
+            g is not None for g in grads[len(edges):])):
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients "
             f"(expected {len(edges)}, got {len(grads)})")
     return edges
+
+
+def _hook_result(hook, result, expected):
+    result = tuple(result)
+    if len(result) != expected:
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                           f"{len(result)}, but expected {expected})")
+    return result
+
+
+def _node_pre_hooks(node, hooks, buf, raw, borrowed):
+    """Before ``node``'s backward: the hooks of its output tensors (keys: output numbers),
+    then its own pre-hooks (``Node.register_prehook``); each may replace gradients in
+    ``buf`` (raw arrays when ``raw``, else Tensors)."""
+    for nr, fns in hooks.items():
+        if type(nr) is str or buf[nr] is None:
+            continue
+        g = _wrap(buf[nr], False, None, 0) if raw else buf[nr]
+        for h in list(fns):
+            r = h(g)
+            if r is not None:
+                g = r
+        buf[nr] = g._data if raw else g
+        borrowed.add(id(g._data))
+    pre = hooks.get(_PRE)
+    if pre:
+        grads = tuple(b if b is None or not raw else _wrap(b, False, None, 0) for b in buf)
+        for h in list(pre.values()):
+            r = h(grads)
+            if r is not None:
+                grads = _hook_result(h, r, len(grads))
+        for j, g in enumerate(grads):
+            if g is not None:
+                borrowed.add(id(g._data))
+            buf[j] = g._data if raw and g is not None else g
+
+
+def _node_post_hooks(node, post, grads, seen, raw, borrowed):
+    """After ``node``'s backward: ``hook(grad_inputs, grad_outputs)`` (``Node.register_hook``),
+    which may return new ``grad_inputs``; ``seen`` is what reached the node (None where
+    nothing did)."""
+    n = len(node._edges)
+    ins = tuple(g if g is None or not raw else _wrap(g, False, None, 0) for g in grads[:n])
+    outs = tuple(g if g is None or not raw else _wrap(g, False, None, 0) for g in seen)
+    for h in list(post.values()):
+        r = h(ins, outs)
+        if r is not None:
+            r = _hook_result(h, r, n)
+            for old, new in zip(ins, r):
+                if old is None and new is not None:
+                    raise RuntimeError("can't replace a None gradient with a non-None value")
+            ins = r
+    out = []
+    for g in ins:
+        if g is not None:
+            if not isinstance(g, Tensor):
+                raise TypeError(f"hook returned a gradient of type {type(g).__name__}, "
+                                "expected a Tensor or None")
+            borrowed.add(id(g._data))
+            g = g._data if raw else g
+        out.append(g)
+    return out
 
 
 def _add_leaf(leaf_grads, t, g):
@@ -533,7 +588,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grads = _root_grads(outputs, _as_list(grad_outputs), "grad")
     leaf_grads, captured, _ = _run(outputs, grads, retain_graph, create_graph, inputs)
     result = []
-    for t in inputs:
+    for i, t in enumerate(inputs):
         if t.grad_fn is None:
             entry = leaf_grads.get(id(t))
             g = entry[1] if entry is not None else None
@@ -544,8 +599,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 g = _wrap(backend.xp(t._data).zeros_like(t._data), False, None, 0)
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior.")
         elif not create_graph and g.requires_grad:
             g = g.detach()
         result.append(g)

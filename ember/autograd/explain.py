@@ -37,7 +37,7 @@ def graph_nodes(root_nodes):
         for i, e in enumerate(node._edges):
             if e is not None:
                 shapes[(id(e[0]), e[1])] = node._in_meta[i][0]
-                if type(e[0]) is Node:
+                if isinstance(e[0], Node):
                     stack.append(e[0])
     return order, shapes
 
@@ -59,7 +59,7 @@ def forward_values(root_nodes):
             elif kind == _IN and isinstance(obj, Tensor) and obj.grad_fn is not None:
                 values[(id(obj.grad_fn), obj._out_nr)] = obj._data
         for e in node._edges:
-            if e is not None and type(e[0]) is Node:
+            if e is not None and isinstance(e[0], Node):
                 stack.append(e[0])
     return values
 
@@ -114,7 +114,7 @@ def walk(output: Tensor, grad: Tensor | None = None):
                     g = _unbroadcast(g, shape, node, i, False)
                 down.append((e, g))
                 nxt, nr = e
-                if type(nxt) is Node:
+                if isinstance(nxt, Node):
                     b = buffers.get(id(nxt))
                     if b is None:
                         b = buffers[id(nxt)] = [None] * nxt._n_out
@@ -177,7 +177,7 @@ def explain(output: Tensor, params: dict | None = None, grad: Tensor | None = No
         print(f"  upstream gradient {', '.join(_fmt(u) for u in r['upstream'])}", file=file)
         for e, g in r["downstream"]:
             nxt, nr = e
-            if type(nxt) is Node:
+            if isinstance(nxt, Node):
                 v = values.get((id(nxt), nr))
                 target = f"{nxt.name()}" + (f" (value {_fmt(v)})" if v is not None else "")
             else:

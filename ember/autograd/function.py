@@ -1,15 +1,17 @@
-"""Graph nodes and the Function base class.
+"""How calls become graph records: the :class:`Function` base class and ember's :class:`Op`.
 
 A differentiable op is a subclass of :class:`Function` whose ``forward`` and
 ``backward`` stand side by side. Calling ``Op.apply(...)`` runs forward and,
 when gradients are being recorded, returns outputs whose ``grad_fn`` is a
-:class:`Node`: the record of that call. The node is also the ``ctx`` that
-``forward`` and ``backward`` see.
+:class:`Node` (``ember/autograd/node.py``): the record of that call. The node is
+also the ``ctx`` that ``forward`` and ``backward`` see.
 
 Two flavours share one node type and one engine:
 
 * :class:`Function` (public, PyTorch's ``torch.autograd.Function``):
-  ``forward(ctx, *args)`` receives Tensors and runs with recording off.
+  ``forward(ctx, *args)`` receives Tensors and runs with recording off; or, in
+  PyTorch 2's style, ``forward(*args)`` without ctx plus a static
+  ``setup_context(ctx, inputs, output)``.
 * :class:`Op` (ember's own ops): ``forward(ctx, *args)`` receives raw
   NumPy/CuPy arrays, which keeps the per-op cost low.
 
@@ -19,181 +21,19 @@ recording off) and higher-order ones (``create_graph=True``, recorded).
 """
 from __future__ import annotations
 
-import itertools
+import functools
+import inspect
 import traceback
+import warnings
 
 import numpy as np
 
-from ..tensor import Tensor, _wrap
+from .._grad_mode import inference_users
+from ..tensor import Tensor, _mark_inference, _wrap
 from .grad_mode import state
+from .node import _CONST, _IN, _OUT, Node  # noqa: F401 - _CONST/_IN/_OUT: saved-entry kinds
 
-__all__ = ["Function", "Op", "Node", "once_differentiable"]
-
-_IN, _OUT, _CONST = 0, 1, 2
-_next_seq = itertools.count().__next__
-
-
-class Node:
-    """A recorded call of a Function: PyTorch's ``grad_fn``, and the ``ctx`` of that call.
-
-    ``next_functions`` gives the edges towards the inputs: ``(node, output_nr)``
-    for an input made by another op, ``(tensor, 0)`` for a leaf that requires
-    grad, ``(None, 0)`` for an input that needs no gradient.
-    """
-
-    # What every node has lives in slots; the rest (and what forward stores on
-    # ctx) goes to the instance dict, with these class defaults.
-    __slots__ = ("_fn", "_edges", "needs_input_grad", "_in_meta", "_n_out", "_seq", "__dict__",
-                 "__weakref__")
-    _released = False
-    _to_save = None
-    _saved = None
-    _hooks = None
-    _trace = None
-    _non_diff = None
-    _out_meta = None
-    materialize_grads = True
-
-    def __init__(self, fn, edges, needs, in_meta):
-        self._fn = fn
-        self._edges = edges
-        self.needs_input_grad = needs
-        self._in_meta = in_meta
-        self._n_out = 1
-        # Creation order: a node's inputs are always older, so running nodes
-        # newest-first is a topological order (the engine's priority).
-        self._seq = _next_seq()
-
-    # -- what forward calls -------------------------------------------------
-    def save_for_backward(self, *items):
-        """Keep what backward needs: inputs, outputs, or other arrays/tensors."""
-        self._to_save = items
-
-    def mark_non_differentiable(self, *outputs):
-        """Outputs (arrays in an Op, Tensors in a Function) that get no gradient."""
-        self._non_diff = outputs
-
-    def set_materialize_grads(self, value: bool):
-        """Whether missing output gradients reach backward as zeros (True) or None."""
-        self.materialize_grads = bool(value)
-
-    def mark_dirty(self, *tensors):
-        raise NotImplementedError(
-            "ctx.mark_dirty(): in-place custom Functions are not supported by ember; return a new tensor")
-
-    # -- what backward calls ------------------------------------------------
-    def _freed_error(self):
-        return RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved "
-                "tensors after they have already been freed). Saved intermediate values of the "
-                "graph are freed when you call .backward() or autograd.grad(). Specify "
-                "retain_graph=True if you need to backward through the graph a second time or "
-                "if you need to access saved tensors after calling backward.")
-
-    def _stale_error(self, kind, obj, vc, ver, nr):
-        shape = list(obj.shape)
-        what = f"output {nr} of {self.name()}" if kind == _OUT else "an input"
-        return RuntimeError(
-            "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{obj.dtype} {shape}], which is {what} of {self.name()}, is at "
-            f"version {vc[0]}; expected version {ver} instead.")
-
-    @property
-    def saved_tensors(self):
-        """What forward saved, checked against in-place changes since."""
-        if self._released:
-            raise self._freed_error()
-        saved = self._saved
-        if saved is None:
-            return ()
-        out = []
-        for kind, obj, vc, ver, nr in saved:
-            if kind == _CONST:
-                out.append(obj)
-                continue
-            if vc is not None and vc[0] != ver:
-                raise self._stale_error(kind, obj, vc, ver, nr)
-            if kind == _IN:
-                out.append(obj)
-            else:  # an output: rebuild it as a tensor made by this node
-                t = _wrap(obj, True, self, nr)
-                t._vc = vc
-                out.append(t)
-        return tuple(out)
-
-    @property
-    def saved_arrays(self):
-        """What forward saved, as raw arrays (for an op's ``fast_backward``), checked alike."""
-        if self._released:
-            raise self._freed_error()
-        saved = self._saved
-        if saved is None:
-            return ()
-        out = []
-        for kind, obj, vc, ver, nr in saved:
-            if vc is not None and vc[0] != ver:
-                raise self._stale_error(kind, obj, vc, ver, nr)
-            out.append(obj._data if kind == _IN else obj)
-        return out
-
-    # -- introspection --------------------------------------------------------
-    def name(self) -> str:
-        return self._fn.__name__ + "Backward"
-
-    @property
-    def next_functions(self):
-        return tuple(e if e is not None else (None, 0) for e in self._edges)
-
-    def register_hook(self, fn):
-        raise NotImplementedError("Node.register_hook(): register hooks on tensors instead")
-
-    def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
-
-    # -- engine side ----------------------------------------------------------
-    def _add_hook(self, nr, fn):
-        if self._hooks is None:
-            self._hooks = {}
-        self._hooks.setdefault(nr, []).append(fn)
-
-    def _release(self):
-        self._released = True
-        self._saved = None
-
-    def _resolve_saved(self, raw_inputs, inputs, outputs, raw_outputs=()):
-        """Turn what forward passed to save_for_backward into saved entries.
-
-        An item that is one of the inputs is kept as that input Tensor (with its
-        version); one of the outputs is kept as its array and rebuilt as a tensor
-        made by this node when unpacked (no reference cycle); anything else is a
-        constant.
-        """
-        entries = []
-        for item in self._to_save:
-            entry = None
-            if item is not None and type(item) not in (int, float, bool, tuple, str):
-                for i, r in enumerate(raw_inputs):
-                    if item is r and isinstance(inputs[i], Tensor):
-                        t = inputs[i]
-                        vc = t._vc
-                        if vc is None:
-                            vc = t._vc = [0]
-                        entry = (_IN, t, vc, vc[0], 0)
-                        break
-                else:
-                    for j, o in enumerate(outputs):
-                        if item is o._data or item is o or (
-                                j < len(raw_outputs) and item is raw_outputs[j]):
-                            vc = o._vc
-                            if vc is None:
-                                vc = o._vc = [0]
-                            entry = (_OUT, o._data, vc, vc[0], j)
-                            break
-            if entry is None:
-                entry = (_CONST, item, None, 0, 0)
-            entries.append(entry)
-        self._saved = entries
-        self._to_save = None
+__all__ = ["Function", "FunctionCtx", "Op", "Node", "once_differentiable", "InplaceFunction"]
 
 
 class _NullCtx:
@@ -252,10 +92,87 @@ def _as_array(out, _nd=np.ndarray):
     return out
 
 
+class FunctionCtx:
+    """The ctx a :class:`Function` sees when the call records nothing (no input requires
+    grad, or grad mode is off): it takes the same calls as a recording node."""
+
+    materialize_grads = True
+    _to_save = None
+    _non_diff = None
+    _dirty = None
+
+    def __init__(self, needs=()):
+        self.needs_input_grad = needs
+
+    def save_for_backward(self, *tensors):
+        self._to_save = tensors
+
+    def save_for_forward(self, *tensors):
+        Node.save_for_forward(self, *tensors)
+
+    def mark_non_differentiable(self, *args):
+        self._non_diff = args
+
+    def mark_dirty(self, *args):
+        self._dirty = args
+
+    def set_materialize_grads(self, value: bool):
+        self.materialize_grads = bool(value)
+
+
+def _bind(cls, args, kwargs):
+    """``forward``'s arguments bound to its signature with defaults applied, as PyTorch does
+    for a Function with ``setup_context`` (so ``inputs`` holds every positional parameter)."""
+    sig = cls.__dict__.get("_fwd_signature")
+    if sig is None:
+        sig = cls._fwd_signature = inspect.signature(cls.forward)
+    bound = sig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.args, bound.kwargs
+
+
+def _run_forward(cls, ctx, args, kwargs):
+    """forward (and setup_context, PyTorch 2's style) with recording off."""
+    prev = state.enabled
+    state.enabled = False
+    try:
+        if cls._setup_style:
+            out = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, out)
+        else:
+            out = cls.forward(ctx, *args, **kwargs)
+    finally:
+        state.enabled = prev
+    return out
+
+
+def _mark_dirty_outputs(ctx, outs, recording):
+    """Check the inputs forward changed in place (``ctx.mark_dirty``) and bump their versions."""
+    dirty = ctx._dirty
+    if not dirty:
+        return
+    for d in dirty:
+        if not any(o is d for o in outs):
+            raise RuntimeError(
+                "Some elements marked as dirty during the forward method were not returned as "
+                "output. The inputs that are modified inplace must all be outputs of the "
+                "Function.")
+        if recording:
+            if d.requires_grad and d.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an "
+                                   "in-place operation.")
+            if d._base is not None and d._base.requires_grad:
+                raise NotImplementedError(
+                    "mark_dirty: in-place modification of a view of a tensor that requires grad "
+                    "is not supported by ember (it does not rebase views); return a new tensor "
+                    "from the Function instead")
+        d._bump()
+
+
 class Function:
     """Base of a differentiable function with a custom backward, as in PyTorch.
 
-    Subclass it with two static methods and call ``.apply``::
+    Subclass it with static methods and call ``.apply``::
 
         class Cube(ember.autograd.Function):
             @staticmethod
@@ -270,76 +187,199 @@ class Function:
 
         y = Cube.apply(x)
 
-    ``forward`` receives Tensors (recording is off inside it) and returns a
-    Tensor or a tuple of Tensors; ``backward`` receives one gradient per output
-    and returns one per input (``None`` for inputs that need none).
+    or in PyTorch 2's style, with ``forward`` free of ctx::
+
+        class Cube(ember.autograd.Function):
+            @staticmethod
+            def forward(x):
+                return x ** 3
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.save_for_backward(inputs[0])
+
+            @staticmethod
+            def backward(ctx, grad):
+                x, = ctx.saved_tensors
+                return 3 * x ** 2 * grad
+
+    ``forward`` receives the arguments as given (Tensors and anything else; recording is
+    off inside it) and returns a Tensor, a tuple, or any other object; ``backward``
+    receives one gradient per output (None for outputs that are not Tensors) and returns
+    one per input (``None`` for inputs that need none). On ``ctx``: ``save_for_backward``
+    (inputs, outputs or intermediate Tensors, checked against later in-place changes),
+    ``saved_tensors``, ``needs_input_grad``, ``mark_non_differentiable``,
+    ``set_materialize_grads`` and ``mark_dirty`` (forward changed an input in place and
+    returns it). The output's ``grad_fn`` is named ``<ClassName>Backward``.
+
+    ``generate_vmap_rule`` and ``vmap`` are read by nothing here, as in PyTorch outside
+    ``torch.vmap`` (which ember does not have); ``jvp`` (forward-mode AD) is not run.
     """
 
     fast_backward = None  # see Op
+    generate_vmap_rule = False
+    _setup_style = False
+    _grad_fn_name = "FunctionBackward"
+    _backward_cls = Node
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._grad_fn_name = cls.__name__ + "Backward"
+        if getattr(cls, "_raw_arrays", False):  # an Op: nodes are plain Nodes
+            return
+        # Each Function gets its own node class, so type(y.grad_fn).__name__ is
+        # "<ClassName>Backward", as in PyTorch.
+        cls._backward_cls = type(cls._grad_fn_name, (Node,), {"__slots__": (),
+                                                               "__module__": cls.__module__})
+        cls._setup_style = cls.setup_context is not Function.setup_context
+        own_bw = cls.backward is not Function.backward
+        own_vjp = cls.vjp is not Function.vjp
+        if own_vjp and not own_bw:
+            cls.backward = cls.vjp
+        elif own_vjp and cls.vjp is not cls.backward:
+            cls.backward = staticmethod(_both_backward_and_vjp)
+
+    def __init__(self, *args, **kwargs):
+        warnings.warn(
+            f"{self.__class__} should not be instantiated. Methods on autograd functions are "
+            "all static, so you should invoke them on the class itself. Instantiating an "
+            "autograd function will raise an error in a future version of PyTorch.",
+            DeprecationWarning, stacklevel=2)
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use "
+            "new-style autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
 
     @staticmethod
-    def forward(ctx, *args, **kwargs):
-        raise NotImplementedError(f"{__class__.__name__}.forward() must be overridden")
+    def forward(*args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
 
     @staticmethod
-    def backward(ctx, *grads):
-        raise NotImplementedError(f"{__class__.__name__}.backward() must be overridden")
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode "
+                                  "AD.")
+
+    vjp = backward
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+
+    @staticmethod
+    def vmap(info, in_dims, *args):
+        raise NotImplementedError("To use autograd.Function with vmap, you must either override "
+                                  "the vmap staticmethod or set generate_vmap_rule=True.")
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        _check_devices(cls.__name__, [t._data for t in tensors])
+        if cls._setup_style:
+            args, kwargs = _bind(cls, args, kwargs)
+        _check_devices(cls.__name__, [a._data for a in args if isinstance(a, Tensor)])
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = state.enabled and any(needs)
-        if not record:
-            prev = state.enabled
-            state.enabled = False
-            try:
-                return cls.forward(_NullCtx(), *args, **kwargs)
-            finally:
-                state.enabled = prev
+        if not (state.enabled and any(needs)):
+            ctx = FunctionCtx(needs)
+            out = _run_forward(cls, ctx, args, kwargs)
+            outs = out if isinstance(out, tuple) else (out,)
+            _mark_dirty_outputs(ctx, outs, False)
+            if inference_users[0] and state.inference:
+                for o in outs:
+                    if isinstance(o, Tensor) and not any(o is a for a in args):
+                        _mark_inference(o)
+            return out
         edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
         meta = tuple((a._data.shape, a._data.dtype) if n else None for a, n in zip(args, needs))
-        node = Node(cls, edges, needs, meta)
+        node = cls._backward_cls(cls, edges, needs, meta)
         if state.anomaly:
             node._trace = traceback.format_stack()[:-1]
-        prev = state.enabled
-        state.enabled = False
-        try:
-            out = cls.forward(node, *args, **kwargs)
-        finally:
-            state.enabled = prev
+        out = _run_forward(cls, node, args, kwargs)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
-        non_diff = node._non_diff or ()
-        wrapped = []
-        for j, o in enumerate(outs):
-            if not isinstance(o, Tensor):
-                wrapped.append(o)
-                continue
-            if any(o is nd for nd in non_diff) or not o.dtype.is_floating_point:
-                wrapped.append(_wrap(o._data, False, None, 0))
-            else:
-                wrapped.append(_wrap(o._data, True, node, j))
-        node._n_out = len(outs)
-        node._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
-                               for o in outs)
+        _mark_dirty_outputs(node, outs, True)
+        wrapped = _wrap_outputs(node, args, outs)
         if node._to_save is not None:
-            # Map the forward's own tensors to the wrapped outputs before resolving.
-            items = []
-            for item in node._to_save:
-                for j, o in enumerate(outs):
-                    if item is o and isinstance(wrapped[j], Tensor):
-                        item = wrapped[j]
-                        break
-                items.append(item)
-            node._to_save = items
-            node._resolve_saved(tuple(args), args, [w for w in wrapped if isinstance(w, Tensor)])
+            _resolve_function_saved(node, args, outs, wrapped)
         return wrapped[0] if single else tuple(wrapped)
 
-    @classmethod
-    def _call_backward(cls, node, grads):
-        return cls.backward(node, *grads)
+
+def _both_backward_and_vjp(ctx, *grads):
+    raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom Function is not "
+                       "allowed. You should only implement one of them.")
+
+
+def _wrap_outputs(node, args, outs):
+    """The outputs a recording Function call returns: differentiable ones made by ``node``
+    (an input changed in place keeps its identity and takes ``node`` as its history),
+    the others cut from the graph. Each shares its version counter with what forward
+    returned, since it shares the memory; an input returned as-is comes back as a view of
+    it that may not be changed in place (PyTorch's rule)."""
+    non_diff = node._non_diff or ()
+    dirty = node._dirty or ()
+    wrapped = []
+    for j, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            wrapped.append(o)
+            continue
+        differentiable = o.dtype.is_floating_point and not any(o is nd for nd in non_diff)
+        if any(o is d for d in dirty):
+            if differentiable:
+                o.grad_fn, o._out_nr, o.requires_grad = node, j, True
+            wrapped.append(o)
+            continue
+        t = _wrap(o._data, differentiable, node if differentiable else None, j)
+        if o._vc is None:
+            o._vc = [0]
+        t._vc = o._vc
+        if differentiable and any(o is a for a in args):
+            t._base = o if o._base is None else o._base
+            t._custom_view = f"Output {j} of {node._fn.__name__}"
+        wrapped.append(t)
+    node._n_out = len(outs)
+    node._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
+                           for o in outs)
+    return wrapped
+
+
+def _resolve_function_saved(node, args, outs, wrapped):
+    """Turn what a Function saved into saved entries: a differentiable output is kept as its
+    array and rebuilt as a tensor of ``node`` when unpacked (no reference cycle); inputs and
+    intermediate tensors are kept as they are; each is checked against its version."""
+    entries = []
+    for i, item in enumerate(node._to_save):
+        if item is None:
+            entries.append((_CONST, None, None, 0, 0))
+            continue
+        if not isinstance(item, Tensor):
+            raise TypeError(f"save_for_backward can only save variables, but argument {i} is "
+                            f"of type {type(item).__name__}")
+        j = next((k for k, o in enumerate(outs) if item is o or item is wrapped[k]), None)
+        t = item if j is None else wrapped[j]
+        vc = t._vc
+        if vc is None:
+            vc = t._vc = [0]
+        if j is not None and t.grad_fn is node:
+            entries.append((_OUT, t._data, vc, vc[0], j))
+        else:  # an input (nr 0) or an intermediate (nr -1: named so in a stale error)
+            nr = 0 if j is not None or any(t is a for a in args) else -1
+            entries.append((_IN, t, vc, vc[0], nr))
+    node._saved = entries
+    node._to_save = None
+
+
+class InplaceFunction(Function):
+    """Kept for old code, as in PyTorch: a :class:`Function` with an ``inplace`` flag."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
 
 
 def _edge(t):
@@ -358,6 +398,7 @@ class Op(Function):
     """
 
     view = False
+    _raw_arrays = True
     # Optional ``fast_backward(ctx, *grad_arrays) -> tuple of arrays or None``:
     # the same gradient on raw arrays, used for first-order backward (no
     # create_graph) where it saves whole passes; ``backward`` stays the
@@ -387,10 +428,16 @@ class Op(Function):
         if not (record and state.enabled):
             out = cls.forward(_NullCtx(), *raw)
             if type(out) is tuple:
-                return tuple(_wrap(_as_array(o), False, None, 0) for o in out)
+                outs = tuple(_wrap(_as_array(o), False, None, 0) for o in out)
+                if inference_users[0] and state.inference:
+                    for t in outs:
+                        _mark_inference(t)
+                return outs
             t = _wrap(_as_array(out), False, None, 0)
             if cls.view:
                 _share_version(t, args[0])
+            elif inference_users[0] and state.inference:
+                _mark_inference(t)
             return t
         needs = []
         edges = []
@@ -441,35 +488,56 @@ def _share_version(out, src):
 
 
 def once_differentiable(fn):
-    """Decorator for a backward that cannot itself be differentiated.
+    """Decorator for a ``backward`` that cannot itself be differentiated (PyTorch's).
 
-    With ``create_graph=True`` the gradient it returns is a constant; trying to
-    differentiate through it raises instead of silently giving a wrong answer.
+    It runs ``fn`` with recording off. Under ``create_graph=True``, when a gradient it
+    received requires grad, the gradients it returns require grad too but lead to a node
+    whose backward raises. As in PyTorch, when none of the gradients it received requires
+    grad its results are plain constants (what they owe to saved tensors is not recorded).
     """
-    import functools  # noqa: PLC0415
+    return _once(fn, strict=False)
 
+
+def op_once_differentiable(fn):
+    """``once_differentiable`` for ember's own ops, whose PyTorch counterparts can be
+    differentiated twice: under ``create_graph=True`` the results always lead to the node
+    that raises, so a second-order gradient through the op is an error, never a silently
+    incomplete value."""
+    return _once(fn, strict=True)
+
+
+def _once(fn, strict):
     @functools.wraps(fn)
-    def wrapper(ctx, *grads):
-        from .grad_mode import no_grad  # noqa: PLC0415
-
-        recording = state.enabled  # create_graph: the result must not pass as differentiable
-        with no_grad():
-            out = fn(ctx, *grads)
-        if recording:
-            outs = out if isinstance(out, tuple) else (out,)
-            res = tuple(_wrap(o._data, True, Node(_NotDifferentiable, (), (), ()), 0)
-                        if isinstance(o, Tensor) else o for o in outs)
-            return res if isinstance(out, tuple) else res[0]
-        return out
+    def wrapper(ctx, *args, **kwargs):
+        prev = state.enabled
+        state.enabled = False
+        try:
+            outputs = fn(ctx, *args, **kwargs)
+        finally:
+            state.enabled = prev
+        if not prev or not (strict or any(isinstance(a, Tensor) and a.requires_grad
+                                          for a in args)):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        err = Node(_DelayedError, (), (), ())
+        err._n_out = len(outs)
+        err._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
+                              for o in outs)
+        res = tuple(None if o is None else _wrap(o._data, True, err, j) if isinstance(o, Tensor)
+                    else o for j, o in enumerate(outs))
+        return res[0] if single else res
     return wrapper
 
 
-class _NotDifferentiable(Function):
-    @staticmethod
-    def forward(ctx, x):
-        return x
+class _DelayedError(Function):
+    """The node behind the gradients a ``once_differentiable`` backward returned under
+    ``create_graph=True``: differentiating them raises (PyTorch names it ``Error``)."""
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, *grads):
         raise RuntimeError("trying to differentiate twice a function that was marked with "
                            "@once_differentiable")
+
+
+_DelayedError._grad_fn_name = "ember::autograd::Error"  # PyTorch's name, in ember's namespace

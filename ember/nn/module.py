@@ -1,33 +1,28 @@
 """``Module``: the base of every layer and model, with PyTorch's registration and state dicts."""
 from __future__ import annotations
 
-import collections
-import itertools
+import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
 from .. import backend
 from .._grad_mode import no_grad
 from ..tensor import Tensor
+from . import _hooks, _state_dict
+from ._hooks import global_call_hooks as _GLOBAL_CALL_HOOKS
 from .parameter import Buffer, Parameter, zero_grads
 
 __all__ = ["Module"]
 
-_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_IncompatibleKeys = _state_dict.IncompatibleKeys
+# The per-module hook stores (ordered dicts keyed by handle id), as in PyTorch.
+_HOOK_STORES = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+                "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks",
+                "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
+                "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks")
 
 
-class _Handle:
-    _ids = itertools.count()
-
-    def __init__(self, hooks: dict):
-        self.hooks = hooks
-        self.id = next(_Handle._ids)
-
-    def remove(self):
-        self.hooks.pop(self.id, None)
-
-
-class Module:
+class Module(_hooks.ModuleHooks):
     """Base class of all layers and models.
 
     Assigning a :class:`Parameter`, a Module or a registered buffer to an
@@ -38,6 +33,7 @@ class Module:
 
     training: bool
     _version = 1
+    _call_hooks = False  # see __call__
 
     def __init__(self, *args, **kwargs):
         if args or kwargs:
@@ -48,8 +44,9 @@ class Module:
         d["_buffers"] = OrderedDict()
         d["_non_persistent_buffers_set"] = set()
         d["_modules"] = OrderedDict()
-        d["_forward_hooks"] = OrderedDict()
-        d["_forward_pre_hooks"] = OrderedDict()
+        for name in _HOOK_STORES:
+            d[name] = OrderedDict()
+        d["_is_full_backward_hook"] = None
 
     forward: Callable[..., Any]
 
@@ -75,6 +72,10 @@ class Module:
             if d.get("_modules") is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             self._drop(name, keep="_modules")
+            for hook in _hooks._global_module_registration_hooks.values():
+                out = hook(self, name, value)
+                if out is not None:
+                    value = out
             d["_modules"][name] = value
         elif d.get("_modules") is not None and name in d["_modules"]:
             if value is not None:
@@ -88,6 +89,10 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 "(ember.Tensor or None expected)")
+            for hook in _hooks._global_buffer_registration_hooks.values():
+                out = hook(self, name, value)
+                if out is not None:
+                    value = out
             d["_buffers"][name] = value
         else:
             object.__setattr__(self, name, value)
@@ -143,6 +148,10 @@ class Module:
         if param is not None and param.grad_fn is not None:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model "
                              "parameters must be created explicitly.")
+        for hook in _hooks._global_parameter_registration_hooks.values():
+            out = hook(self, name, param)
+            if out is not None:
+                param = out
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -158,6 +167,10 @@ class Module:
                             "(ember.Tensor or None required)")
         if isinstance(tensor, Buffer):
             tensor = tensor.detach()
+        for hook in _hooks._global_buffer_registration_hooks.values():
+            out = hook(self, name, tensor)
+            if out is not None:
+                tensor = out
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -170,6 +183,10 @@ class Module:
         self._check_name(name, "module")
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"attribute '{name}' already exists")
+        for hook in _hooks._global_module_registration_hooks.values():
+            out = hook(self, name, module)
+            if out is not None:
+                module = out
         self._modules[name] = module
 
     register_module = add_module
@@ -260,88 +277,91 @@ class Module:
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
-        """Parameters and persistent buffers by dotted name, in registration order."""
+        """Parameters and persistent buffers by dotted name, in registration order.
+
+        Each module's part is written by its :meth:`_save_to_state_dict`, between its
+        state-dict pre-hooks and post-hooks. The dict carries ``_metadata`` (each
+        module's ``version``), which :meth:`load_state_dict` hands to the modules.
+        """
         if args:
-            raise TypeError("state_dict(): use keyword arguments (destination=, prefix=, "
-                            "keep_vars=)")
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                          "#torch.nn.Module.state_dict for details.", FutureWarning, stacklevel=2)
+            if destination is None:
+                destination = args[0]
+            if len(args) > 1 and prefix == "":
+                prefix = args[1]
+            if len(args) > 2 and keep_vars is False:
+                keep_vars = args[2]
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        local_metadata = dict(version=self._version)
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(destination=destination, prefix=prefix + name + ".",
+                             keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            result = hook(self, destination, prefix, local_metadata)
+            if not getattr(hook, "_from_public_api", False):
+                if result is not None:
+                    destination = result
+            elif result is not None:
+                raise RuntimeError("state_dict post-hook must return None")
+        return destination
+
+    def _save_to_state_dict(self, destination, prefix: str, keep_vars: bool) -> None:
+        """Write this module's own parameters and persistent buffers (not its children's)
+        into ``destination`` under ``prefix``; override to change what is saved."""
         for name, p in self._parameters.items():
             if p is not None:
                 destination[prefix + name] = p if keep_vars else p.detach()
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else b.detach()
-        for name, m in self._modules.items():
-            if m is not None:
-                m.state_dict(destination=destination, prefix=prefix + name + ".",
-                             keep_vars=keep_vars)
-        return destination
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _state_dict.EXTRA_STATE_SUFFIX] = self.get_extra_state()
 
-    def _local_state(self):
-        out = OrderedDict()
-        for name, p in self._parameters.items():
-            if p is not None:
-                out[name] = p
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                out[name] = b
-        return out
+    def get_extra_state(self):
+        """Override (with :meth:`set_extra_state`) to save state beyond tensors."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be "
+                           "called. Please file an issue at https://github.com/pytorch/pytorch/"
+                           "issues/new?template=bug-report.yml to report this bug.")
+
+    def set_extra_state(self, state) -> None:
+        """Override (with :meth:`get_extra_state`) to load state beyond tensors."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be "
+                           f"called (got {type(state).__name__}). Please file an issue at "
+                           "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                           "to report this bug.")
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs) -> None:
+        """Load this module's own parameters and buffers from ``state_dict`` (keys under
+        ``prefix``), appending to ``missing_keys``/``unexpected_keys``/``error_msgs``.
+
+        :meth:`load_state_dict` calls it on every module; override it to rename or fill in
+        keys (``local_metadata["version"]`` is the saving module's ``_version``) and call
+        ``super()._load_from_state_dict(...)``.
+        """
+        _state_dict.load_local(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                               unexpected_keys, error_msgs)
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy parameters and buffers from ``state_dict`` in place.
+        """Copy parameters and buffers from ``state_dict`` into this module and its children.
 
-        All keys and shapes are checked first, so a bad dict changes nothing.
-        Returns ``(missing_keys, unexpected_keys)``; with ``strict`` (default)
-        any missing or unexpected key is an error.
+        Each module's :meth:`_load_from_state_dict` runs, then its load-state-dict
+        post-hooks. Returns ``(missing_keys, unexpected_keys)``; with ``strict`` (default)
+        any missing or unexpected key is an error. On any error nothing is changed: what
+        was already copied is restored. ``assign=True`` makes the module take the
+        checkpoint's tensors themselves instead of copying into its own.
         """
-        if not isinstance(state_dict, collections.abc.Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        own = OrderedDict()
-        for mod_prefix, mod in self.named_modules():
-            for name, t in mod._local_state().items():
-                own[mod_prefix + ("." if mod_prefix else "") + name] = t
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        for k, t in own.items():
-            if k not in state_dict:
-                continue
-            src = state_dict[k]
-            shape = tuple(src.shape) if hasattr(src, "shape") else None
-            if shape is None:
-                errors.append(f'While copying the parameter named "{k}", expected a tensor, '
-                              f"got {type(src).__name__}.")
-            elif shape != tuple(t.shape):
-                errors.append(f"size mismatch for {k}: copying a param with shape "
-                              f"{_size(shape)} from checkpoint, the shape in current model is "
-                              f"{_size(t.shape)}.")
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing) + ". ")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
-                               + "\n\t".join(errors))
-        with no_grad():
-            for k, t in own.items():
-                if k in state_dict:
-                    src = state_dict[k]
-                    arr = src._data if isinstance(src, Tensor) else src
-                    if not hasattr(arr, "dtype"):
-                        import numpy as np  # noqa: PLC0415
-
-                        arr = np.asarray(arr)
-                    if assign:
-                        t._data = backend.to_device(arr, t.device).astype(t._data.dtype, copy=False)
-                    else:
-                        t._data[...] = backend.to_device(arr, t.device) if not isinstance(
-                            arr, type(t._data)) else arr
-                        t._bump()
-        return _IncompatibleKeys(missing, unexpected)
+        return _state_dict.load_state_dict(self, state_dict, strict, assign)
 
     # ------------------------------------------------------------------ modes and devices
     def train(self, mode: bool = True) -> Module:
@@ -363,27 +383,50 @@ class Module:
         """Clear the parameters' gradients (to None by default, as PyTorch 2)."""
         zero_grads(self.parameters(), set_to_none)
 
-    def _apply_to_tensors(self, fn):
-        """Replace every parameter's and buffer's array by ``fn(array)``, keeping identities."""
-        for m in self.modules():
-            for p in m._parameters.values():
-                if p is not None:
-                    p._data = fn(p._data, True)
-                    if p.grad is not None:
-                        p.grad._data = fn(p.grad._data, True)
-            for name, b in m._buffers.items():
-                if b is not None:
-                    b._data = fn(b._data, False)
+    def _apply(self, fn, recurse: bool = True) -> Module:
+        """Apply ``fn`` (a Tensor -> Tensor function) to every parameter, gradient and buffer:
+        the one path of ``to()``, ``float()``, ``cuda()``, ``share_memory()``...
+
+        Parameters stay the same objects (their data is replaced, as ``p.data = fn(p)``),
+        and so do their ``.grad`` tensors; buffers become what ``fn`` returns. Subclasses
+        holding other tensors override it and call ``super()._apply(fn)``.
+        """
+        if recurse:
+            for m in self.children():
+                m._apply(fn)
+        for p in self._parameters.values():
+            if p is None:
+                continue
+            with no_grad():
+                applied = fn(p)
+            if applied is not p:
+                p.data = applied
+            g = p._grad
+            if g is not None:
+                with no_grad():
+                    g_applied = fn(g)
+                if g_applied is not g:
+                    g.data = g_applied
+        for name, b in self._buffers.items():
+            if b is not None:
+                self._buffers[name] = fn(b)
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """Move and/or cast parameters and buffers in place (floating ones only for a dtype)."""
+        """Move and/or cast parameters and buffers in place (floating ones only for a dtype):
+        ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``, with
+        ``non_blocking`` and ``memory_format`` passed on to each tensor's ``to``."""
         dev = kwargs.pop("device", None)
         dt = kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
+        non_blocking = kwargs.pop("non_blocking", False)
+        memory_format = kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() received an invalid combination of arguments: {sorted(kwargs)}")
         for a in args:
             if isinstance(a, Tensor):
                 dev, dt = a.device, a.dtype
+            elif isinstance(a, bool):
+                non_blocking = a
             elif isinstance(a, (str, backend.device, int)) and not (
                     isinstance(a, str) and a.replace("ember.", "") in backend._BY_NAME):
                 dev = a
@@ -397,37 +440,43 @@ class Module:
                             "in float32 or float16 and convert tensors with .bfloat16() to store "
                             "them")
         if npdt is not None and npdt.kind != "f":
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
-                            f"dtype={backend.to_dtype(dt)}")
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
+                            f"got desired dtype={backend.to_dtype(dt)}")
+        tdt = None if npdt is None else backend.to_dtype(dt)
 
-        def conv(arr, _is_param):
-            if d is not None:
-                arr = backend.to_device(arr, d)
-            if npdt is not None and arr.dtype.kind == "f":
-                arr = arr.astype(npdt)
-            return arr
-        return self._apply_to_tensors(conv)
+        def convert(t):
+            kw = {} if memory_format is None or t.dim() not in (4, 5) else \
+                {"memory_format": memory_format}
+            return t.to(device=d, dtype=tdt if t.is_floating_point() else None,
+                        non_blocking=non_blocking, **kw)
+        return self._apply(convert)
 
     def float(self) -> Module:
-        return self.to(backend.float32)
+        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def double(self) -> Module:
-        return self.to(backend.float64)
+        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def half(self) -> Module:
-        return self.to(backend.float16)
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def bfloat16(self) -> Module:
-        return self.to(backend.bfloat16)
+        return self.to(backend.bfloat16)  # refused with the reason, see to()
 
     def cpu(self) -> Module:
-        return self.to("cpu")
+        return self._apply(lambda t: t.cpu())
 
     def cuda(self, device=None) -> Module:
-        return self.to(backend.as_device(device if device is not None else "cuda"))
+        return self._apply(lambda t: t.cuda(device))
 
     def type(self, dst_type) -> Module:
-        return self.to(dst_type)
+        return self._apply(lambda t: t.type(dst_type))
+
+    def share_memory(self) -> Module:
+        """Move every CPU parameter, gradient and buffer into shared memory
+        (``Tensor.share_memory_()``): processes forked afterwards see one copy, so their
+        updates are seen by all. Returns self."""
+        return self._apply(lambda t: t.share_memory_())
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first) and on self."""
@@ -436,41 +485,14 @@ class Module:
         fn(self)
         return self
 
-    # ------------------------------------------------------------------ calling
-    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs=False):
-        """``hook(module, args)`` runs before forward; it may return replacement args."""
-        if with_kwargs:
-            raise NotImplementedError("register_forward_pre_hook(with_kwargs=True)")
-        h = _Handle(self._forward_pre_hooks)
-        self._forward_pre_hooks[h.id] = hook
-        if prepend:
-            self._forward_pre_hooks.move_to_end(h.id, last=False)
-        return h
-
-    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs=False,
-                              always_call=False):
-        """``hook(module, args, output)`` runs after forward; it may return a replacement output."""
-        if with_kwargs:
-            raise NotImplementedError("register_forward_hook(with_kwargs=True)")
-        h = _Handle(self._forward_hooks)
-        self._forward_hooks[h.id] = hook
-        if prepend:
-            self._forward_hooks.move_to_end(h.id, last=False)
-        return h
-
+    # ------------------------------------------------------------------ hooks and calling
     def __call__(self, *args, **kwargs):
-        if not self._forward_pre_hooks and not self._forward_hooks:
-            return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
-            r = hook(self, args)
-            if r is not None:
-                args = r if isinstance(r, tuple) else (r,)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            r = hook(self, args, out)
-            if r is not None:
-                out = r
-        return out
+        # Two flags, set when a forward/backward hook is registered here or globally (and
+        # cleared by the slow path once the hooks are gone): a call without hooks costs
+        # two lookups.
+        if self._call_hooks or _GLOBAL_CALL_HOOKS[0]:
+            return _hooks.call_with_hooks(self, args, kwargs)
+        return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ printing
     def _get_name(self) -> str:
@@ -503,7 +525,10 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        d = self.__dict__
+        for name in _HOOK_STORES:  # a module saved before these stores existed
+            d.setdefault(name, OrderedDict())
+        d.setdefault("_is_full_backward_hook", None)
+        d.setdefault("_non_persistent_buffers_set", set())
 
 
-def _size(shape):
-    return "ember.Size(" + str(list(shape)) + ")"

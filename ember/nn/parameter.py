@@ -21,6 +21,8 @@ class Parameter(Tensor):
         self._data = arr
         self.requires_grad = False
         self.grad_fn = None
+        if isinstance(data, Tensor) and data.is_inference():
+            self._vc = data._vc  # a parameter on an inference tensor's memory is one too
         if requires_grad:
             self.requires_grad_(True)
 

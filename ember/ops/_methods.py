@@ -161,6 +161,7 @@ Tensor.__ipow__ = Tensor.pow_
 
 def fill_(self, value):
     """Set every element to ``value`` in place."""
+    self._check_inplace("fill_")
     if isinstance(value, Tensor):
         value = value.item() if not value.requires_grad else value
     if _grad_state.enabled and (self.requires_grad or (isinstance(value, Tensor))):
@@ -180,6 +181,7 @@ def zero_(self):
 
 def copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcast to this shape, cast to this dtype/device) into this tensor."""
+    self._check_inplace("copy_")
     if not isinstance(src, Tensor):
         src = C.tensor(src)
     if _grad_state.enabled and (self.requires_grad or src.requires_grad):

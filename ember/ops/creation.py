@@ -7,7 +7,9 @@ import numpy as np
 
 from .. import backend
 from ..backend import Generator, as_device, generator_for, module_for, np_dtype
-from ..tensor import Tensor, _to_array, _wrap
+from .._grad_mode import inference_users
+from .._grad_mode import state as _grad_state
+from ..tensor import Tensor, _mark_inference, _to_array, _wrap
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
@@ -31,6 +33,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
                 [3., 4.]])
     """
     t = _wrap(_to_array(data, dtype, device), False, None, 0)
+    if inference_users[0] and _grad_state.inference:
+        _mark_inference(t)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -56,7 +60,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
     backend.from_np(arr.dtype)  # raises for unsupported dtypes
-    return _wrap(arr, False, None, 0)
+    return _finish(arr, False)
 
 
 def clone_array(t: Tensor):
@@ -80,6 +84,8 @@ def _size(args, name):
 
 def _finish(arr, requires_grad):
     t = _wrap(arr, False, None, 0)
+    if inference_users[0] and _grad_state.inference:
+        _mark_inference(t)
     if requires_grad:
         t.requires_grad_(True)
     return t

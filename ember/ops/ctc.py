@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..autograd.function import Op, once_differentiable
+from ..autograd.function import Op, op_once_differentiable
 from ..tensor import Tensor, _wrap
 from ._util import xp_of
 from .loss import _reduce
@@ -79,7 +79,7 @@ class CTCLoss(Op):
         return nll
 
     @staticmethod
-    @once_differentiable
+    @op_once_differentiable
     def backward(ctx, g):
         lp, = ctx.saved_tensors
         grad = CTCLoss._grad(ctx, lp._data, g._data)

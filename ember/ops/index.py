@@ -200,6 +200,7 @@ class IndexPut(Op):
 
 def setitem(x: Tensor, key, value) -> None:
     """``x[key] = value`` in place; recorded (as a rebase of x's history) when grads flow."""
+    x._check_inplace("setitem")
     idx, _ = _norm_index(key, x)
     _check_bounds(idx, x._data.shape)
     if isinstance(value, Tensor):

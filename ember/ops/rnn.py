@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..autograd.function import Op, once_differentiable
+from ..autograd.function import Op, op_once_differentiable
 from ..tensor import Tensor, _wrap
 from ._util import xp_of
 
@@ -137,7 +137,7 @@ class RecurrentLayer(Op):
         return out, hs[t_max].copy()
 
     @staticmethod
-    @once_differentiable
+    @op_once_differentiable
     def backward(ctx, *grads):
         w_hh, w_hr = ctx.saved_tensors
         raws = [None if g is None else g._data for g in grads]

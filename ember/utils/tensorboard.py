@@ -185,7 +185,7 @@ def _graph_def(outputs, names, Node):  # noqa: N803 - the class, passed in
             if e is None:
                 continue
             src = e[0]
-            if type(src) is Node:
+            if isinstance(src, Node):
                 inputs.append(ids[id(src)])
             else:
                 name = names.get(id(src)) or f"leaf/tensor.{len(leaves)}"

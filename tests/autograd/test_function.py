@@ -209,7 +209,13 @@ def test_once_differentiable_blocks_double_backward():
             return 2 * x * g
 
     x = ember.tensor([1.5], requires_grad=True)
+    # As in PyTorch: the gradient that reaches the backward does not require grad, so what
+    # it returns is a plain constant...
     (g,) = ember.autograd.grad(Sq.apply(x).sum(), x, create_graph=True)
-    assert g.item() == 3.0
+    assert g.item() == 3.0 and not g.requires_grad
+    # ...and where it does (the output is used twice), differentiating through it raises.
+    y = Sq.apply(x)
+    (g,) = ember.autograd.grad((y * y).sum(), x, create_graph=True)
+    assert g.requires_grad and g.grad_fn.name() == "ember::autograd::Error"
     with pytest.raises(RuntimeError, match="once_differentiable"):
         g.sum().backward()

@@ -82,6 +82,19 @@ def check_sine_lstmcell(r):
     assert r["losses"][-1] < r["losses"][0] and r["pred_shape"] == [3, 69]
 
 
+def check_gradcam(r):
+    assert _falls(r["first_loss"], r["last_loss"], 0.9) and r["heat_shape"] == [8, 8]
+    assert r["calls"] == {"forward": 2, "backward": 2}  # and none after remove()
+    assert r["grad_shape"] == r["act_shape"] == [1, 8, 4, 4]
+    assert r["min_max"][0] == 0.0 and abs(r["min_max"][1] - 1.0) < 1e-6
+
+
+def check_ste_quantized(r):
+    assert _falls(r["first_loss"], r["last_loss"], 0.2) and r["accuracy"] > 0.9
+    assert r["on_grid"] and r["clamp_grad"] == [0.0, 1.0, 0.0]
+    assert r["grad_fn"] == r["grad_fn_name"] == "QuantizeSTEBackward"
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().copy().items()
           if name.startswith("check_")}
 CASES = []
@@ -120,3 +133,19 @@ def test_program_results_agree_with_pytorch(program, tmp_path_factory):
     else:
         assert ours["batches"] == theirs["batches"]
         assert abs(math.log(ours["tail_loss"]) - math.log(theirs["tail_loss"])) < 2.5
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
+@pytest.mark.parametrize("program", ["gradcam", "ste_quantized"])
+def test_hook_and_function_programs_agree_with_pytorch(program, tmp_path_factory):
+    """Same weights, same data, deterministic steps: the numbers themselves agree."""
+    import numpy as np  # noqa: PLC0415
+
+    ours, theirs = _run(program, "ember", tmp_path_factory), _run(program, "torch",
+                                                                   tmp_path_factory)
+    assert set(ours) == set(theirs)
+    for key, value in theirs.items():
+        if isinstance(value, float) or key.startswith("heat") and key != "heat_shape":
+            np.testing.assert_allclose(ours[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
+        else:
+            assert ours[key] == value, key

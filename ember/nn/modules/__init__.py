@@ -14,3 +14,4 @@ from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .vision import *  # noqa: F401,F403
+from . import module  # noqa: F401,E402 - torch.nn.modules.module (the global hooks)
