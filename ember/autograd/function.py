@@ -24,6 +24,7 @@ import traceback
 
 import numpy as np
 
+from ..backend import BF16 as _BF16
 from ..tensor import Tensor, _wrap
 from .grad_mode import state
 
@@ -358,6 +359,10 @@ class Op(Function):
     """
 
     view = False
+    # bfloat16 has no fast arithmetic in NumPy (ml_dtypes' loops accumulate sums in bfloat16):
+    # an op given a bfloat16 tensor runs in float32 and rounds its float results back, as
+    # PyTorch's CPU kernels do, unless it only moves data (a view, a cast) and says so here.
+    bf16_native = False
     # Optional ``fast_backward(ctx, *grad_arrays) -> tuple of arrays or None``:
     # the same gradient on raw arrays, used for first-order backward (no
     # create_graph) where it saves whole passes; ``backward`` stays the
@@ -372,6 +377,8 @@ class Op(Function):
         for a in args:
             if isinstance(a, Tensor):
                 d = a._data
+                if d.dtype is _BF16 and not (cls.bf16_native or cls.view):
+                    return _apply_in_float32(cls, args)
                 raw.append(d)
                 if a.requires_grad:
                     record = True
@@ -429,6 +436,42 @@ class Op(Function):
         if node._to_save is not None:
             node._resolve_saved(raw, args, (t,), (out,))
         return t
+
+
+class Convert(Op):
+    """A floating dtype conversion, for the bfloat16 path of ``Op.apply`` and for autocast.
+    Backward: g (the engine casts it to the input's dtype)."""
+
+    bf16_native = True
+
+    @staticmethod
+    def forward(ctx, x, dt):
+        return x.astype(dt)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        return g, None
+
+
+def _apply_in_float32(cls, args):
+    """``cls`` applied to ``args`` with its bfloat16 tensors widened to float32, and its
+    float32 results rounded to bfloat16 (unless an argument asks for float32 by name, as
+    ``sum(x, dtype=float32)`` does)."""
+    f32 = np.dtype(np.float32)
+    wide = tuple(Convert.apply(a, f32) if isinstance(a, Tensor) and a._data.dtype is _BF16
+                 else a for a in args)
+    keep = any(isinstance(a, np.dtype) and a == f32 for a in args)
+    out = cls.apply(*wide)
+
+    def narrow(o):
+        if keep or not isinstance(o, Tensor) or o._data.dtype != f32:
+            return o
+        return Convert.apply(o, _BF16)
+    return tuple(narrow(o) for o in out) if type(out) is tuple else narrow(out)
 
 
 def _share_version(out, src):

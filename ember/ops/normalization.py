@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..autograd.function import Op
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, _wrap
+from ._autocast import amp_state, autocast_call
 from . import elementwise as E
 from ._util import xp_of
 
@@ -27,6 +28,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     move by ``momentum`` towards the batch mean and unbiased variance.
     Evaluation: the running statistics. Shape: (N, C) or (N, C, *).
     """
+    if amp_state.on:
+        return autocast_call("batch_norm", batch_norm, input, running_mean, running_var, weight,
+                             bias, training, momentum, eps)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected 2D or more input (N, C, *), got shape "
                          f"{list(input.shape)}")
@@ -130,6 +134,9 @@ class BatchNormTrain(Op):
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims (biased variance)."""
+    if amp_state.on:
+        return autocast_call("layer_norm", layer_norm, input, normalized_shape, weight, bias,
+                             eps)
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(ns):]) != ns:
         raise RuntimeError(f"layer_norm: Given normalized_shape={list(ns)}, expected input with "
@@ -150,6 +157,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise groups of channels per sample. Shape: (N, C, *), C divisible by num_groups."""
+    if amp_state.on:
+        return autocast_call("group_norm", group_norm, input, num_groups, weight, bias, eps)
     if input.ndim < 2:
         raise RuntimeError(f"group_norm: expected input (N, C, *), got {list(input.shape)}")
     n, c = input.shape[0], input.shape[1]
@@ -169,6 +178,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise each (sample, channel) over its spatial dims. Shape: (N, C, *)."""
+    if amp_state.on:
+        return autocast_call("instance_norm", instance_norm, input, running_mean, running_var,
+                             weight, bias, use_input_stats, momentum, eps)
     if input.ndim < 3:
         raise ValueError(f"instance_norm: expected (N, C, *) input with spatial dims, got "
                          f"{list(input.shape)}")
