@@ -459,12 +459,14 @@ class Convert(Op):
 
 def _apply_in_float32(cls, args):
     """``cls`` applied to ``args`` with its bfloat16 tensors widened to float32, and its
-    float32 results rounded to bfloat16 (unless an argument asks for float32 by name, as
-    ``sum(x, dtype=float32)`` does)."""
+    float32 results rounded to bfloat16 -- unless a wider floating tensor is among the
+    inputs (then the result has its dtype, as type promotion gives it), or an argument asks
+    for float32 by name, as ``sum(x, dtype=float32)`` does."""
     f32 = np.dtype(np.float32)
     wide = tuple(Convert.apply(a, f32) if isinstance(a, Tensor) and a._data.dtype is _BF16
                  else a for a in args)
-    keep = any(isinstance(a, np.dtype) and a == f32 for a in args)
+    keep = any((isinstance(a, np.dtype) and a == f32) or (
+        isinstance(a, Tensor) and a._data.dtype.kind == "f") for a in args)
     out = cls.apply(*wide)
 
     def narrow(o):

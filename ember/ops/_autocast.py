@@ -54,12 +54,17 @@ def _table(**groups):
 # reach: on the CPU ``einsum`` with a contraction and ``inner`` run as ``bmm``/``mm`` there (in
 # lower precision); ``einsum_elementwise`` (no index summed between operands) runs as ``mul``;
 # on CUDA ``inner`` is ``tensordot`` (promote) and ``cross_entropy`` is ``log_softmax`` (float32)
-# plus ``nll_loss``; ``reflect_pad``/``replicate_pad`` are ``pad``'s modes.
+# plus ``nll_loss``; ``reflect_pad``/``replicate_pad`` are ``pad``'s modes. The recurrent
+# layers go by their mode: on the CPU PyTorch runs ``LSTM`` as a oneDNN layer and the
+# ``RNN_TANH``/``RNN_RELU`` layers through ``linear`` (lower precision), while its GRU
+# layer's float32 state makes its result float32; on CUDA ember runs all of them in float32
+# (PyTorch runs cuDNN's layers in float16). The cells are not listed: their ``linear``
+# calls are, as in PyTorch's CPU cells.
 POLICIES = {
     "cpu": _table(
         lower="conv1d conv2d conv3d bmm mm linalg_vecdot baddbmm addmm addbmm linear matmul "
               "conv_tbc conv_transpose1d conv_transpose2d conv_transpose3d prelu "
-              "scaled_dot_product_attention einsum inner",
+              "scaled_dot_product_attention einsum inner LSTM RNN_TANH RNN_RELU",
         fp32="avg_pool3d binary_cross_entropy grid_sample polar prod quantile nanquantile stft "
              "cdist trace view_as_complex cholesky cholesky_inverse cholesky_solve inverse "
              "lu_solve orgqr ormqr pinverse max_pool3d max_unpool2d max_unpool3d "
@@ -183,7 +188,8 @@ def _map(args, kwargs, f):
         if isinstance(a, Tensor):
             return f(a)
         if isinstance(a, (list, tuple)) and any(isinstance(b, Tensor) for b in a):
-            return type(a)(f(b) if isinstance(b, Tensor) else b for b in a)
+            items = [f(b) if isinstance(b, Tensor) else b for b in a]
+            return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
         return a
     return tuple(one(a) for a in args), {k: one(v) for k, v in kwargs.items()}
 
@@ -223,7 +229,8 @@ def _narrow(out, low):
     if isinstance(out, Tensor):
         return to_dtype(out, low) if out._data.dtype == _F32 else out
     if isinstance(out, tuple):
-        return type(out)(_narrow(o, low) for o in out)
+        items = [_narrow(o, low) for o in out]
+        return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
     return out
 
 

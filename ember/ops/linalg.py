@@ -6,7 +6,7 @@ import string
 from ..autograd.function import Op
 from ..tensor import Tensor
 from ._autocast import amp_state, autocast_call
-from ._util import binary_args, xp_of
+from ._util import binary_args, result_dtype, xp_of
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum", "linear",
            "bilinear"]
@@ -246,6 +246,12 @@ def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    if len({o._data.dtype for o in operands}) > 1:  # PyTorch promotes einsum's operands
+        ref = operands[0]
+        for o in operands[1:]:
+            dt = result_dtype(ref, o)
+            ref = o if o._data.dtype == dt else (ref if ref._data.dtype == dt else ref.to(dt))
+        operands = tuple(o.to(ref.dtype) for o in operands)
     subs, out = _parse_einsum(equation, [o.shape for o in operands])
     for s, o in zip(subs, operands):
         sizes = {}
