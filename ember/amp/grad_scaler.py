@@ -83,7 +83,8 @@ def _amp_update_scale_(self: Tensor, growth_tracker: Tensor, found_inf: Tensor,
     else:
         tracker += 1
         if tracker == growth_interval:
-            grown = scale * np.float32(scale_growth_factor)
+            with np.errstate(over="ignore"):
+                grown = scale * np.float32(scale_growth_factor)
             if np.isfinite(grown):
                 scale = grown
             tracker = 0
