@@ -10,14 +10,13 @@ import warnings
 
 from .. import backend
 from ..amp import autocast_mode, grad_scaler
-from . import is_available
 
 __all__ = ["amp_definitely_not_available", "autocast", "custom_bwd", "custom_fwd", "GradScaler"]
 
 
 def amp_definitely_not_available() -> bool:
     """True when there is no CUDA device (nor the stand-in) for mixed precision."""
-    return not is_available()
+    return not backend.cuda_is_available()
 
 
 def _deprecated(old: str, new: str):
