@@ -82,7 +82,7 @@ _MISSING = object()
 
 
 def set_autocast_enabled(device_type, enabled=_MISSING) -> None:
-    """``set_autocast_enabled(device_type, enabled)``, or ``set_autocast_enabled(enabled)`` for CUDA."""
+    """``set_autocast_enabled(device_type, enabled)``; ``set_autocast_enabled(enabled)``: CUDA."""
     if enabled is _MISSING:
         device_type, enabled = "cuda", device_type
         _check_bool(enabled, "set_autocast_enabled", 1)

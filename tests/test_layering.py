@@ -31,7 +31,8 @@ LAYERS = [
     ("models", ["ember.models", "ember.vision"]),
     ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.viz", "ember.cli"]),
 ]
-OPS_ORDER = ["_autocast", "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
+OPS_ORDER = ["_autocast",
+             "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
              "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
              "dropout", "rnn", "attention", "_methods"]
 

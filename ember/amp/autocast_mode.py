@@ -65,7 +65,8 @@ class autocast:
         self.fast_dtype = get_autocast_dtype(device_type) if dtype is None else dtype
         self.device = device_type
         if not is_autocast_available(self.device):
-            raise RuntimeError(f"User specified an unsupported autocast device_type '{self.device}'")
+            raise RuntimeError(
+                f"User specified an unsupported autocast device_type '{self.device}'")
         self._cache_enabled = is_autocast_cache_enabled() if cache_enabled is None \
             else cache_enabled
         if enabled:

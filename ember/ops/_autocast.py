@@ -84,9 +84,9 @@ POLICIES = {
     ),
     "cuda": _table(
         lower="conv1d conv2d conv3d conv_tbc conv_transpose1d conv_transpose2d conv_transpose3d "
-              "prelu addmm addmv addr matmul einsum einsum_elementwise mm mv linalg_vecdot linear addbmm baddbmm "
-              "bmm chain_matmul linalg_multi_dot lstm_cell gru_cell rnn_tanh_cell rnn_relu_cell "
-              "scaled_dot_product_attention",
+              "prelu addmm addmv addr matmul einsum einsum_elementwise mm mv linalg_vecdot linear "
+              "addbmm baddbmm bmm chain_matmul linalg_multi_dot lstm_cell gru_cell rnn_tanh_cell "
+              "rnn_relu_cell scaled_dot_product_attention",
         fp32="acos asin cosh erfinv exp expm1 log log10 log2 log1p reciprocal rsqrt sinh tan "
              "pow softplus layer_norm group_norm frobenius_norm nuclear_norm cosine_similarity "
              "poisson_nll_loss cosine_embedding_loss nll_loss hinge_embedding_loss kl_div "
