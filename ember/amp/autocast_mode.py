@@ -96,7 +96,7 @@ class autocast:
         set_autocast_cache_enabled(bool(self._cache_enabled))
         return self
 
-    def __exit__(self, exc_type, exc_val, exc_tb):
+    def __exit__(self, *exc):
         # Drop the cache when leaving the outermost region.
         if autocast_decrement_nesting() == 0:
             clear_autocast_cache()
