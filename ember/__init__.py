@@ -38,6 +38,19 @@ from . import viz
 from . import distributed
 from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
 from .tensor import is_inference
+from . import amp, cpu
+from .amp import autocast
+from .amp.grad_scaler import _amp_foreach_non_finite_check_and_unscale_, _amp_update_scale_
+from .cuda import amp as _cuda_amp  # noqa: F401 (makes ember.cuda.amp an attribute, as torch's)
+from ._amp_state import (autocast_decrement_nesting, autocast_increment_nesting,  # noqa: F401
+                         clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
+                         get_autocast_gpu_dtype, get_autocast_ipu_dtype, get_autocast_xla_dtype,
+                         is_autocast_cache_enabled, is_autocast_cpu_enabled, is_autocast_enabled,
+                         is_autocast_ipu_enabled, is_autocast_xla_enabled,
+                         set_autocast_cache_enabled, set_autocast_cpu_dtype,
+                         set_autocast_cpu_enabled, set_autocast_dtype, set_autocast_enabled,
+                         set_autocast_gpu_dtype, set_autocast_ipu_dtype, set_autocast_ipu_enabled,
+                         set_autocast_xla_dtype, set_autocast_xla_enabled)
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32

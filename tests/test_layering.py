@@ -15,14 +15,16 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "ember"
 
-# Lowest first. A module belongs to the first entry whose prefix it has.
+# Lowest first. A module belongs to the entry with its longest prefix (ember.cuda.amp sits
+# above ember.cuda).
 LAYERS = [
     ("backend", ["ember.backend", "ember._standin", "ember._kernels", "ember._grad_mode",
                  "ember.size", "ember.cuda", "ember.accelerator", "ember.backends",
-                 "ember.compiler", "ember.jit", "ember.onnx", "ember._shared_memory"]),
+                 "ember.compiler", "ember.jit", "ember.onnx", "ember._shared_memory",
+                 "ember._amp_state"]),
     ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
                          "ember.autograd", "ember.distributed"]),
-    ("ops", ["ember.ops"]),
+    ("ops", ["ember.ops", "ember.amp", "ember.cuda.amp", "ember.cpu"]),
     ("nn", ["ember.nn"]),
     ("optim", ["ember.optim", "ember.serialization"]),
     ("data", ["ember.utils", "ember.datasets", "ember.vision.datasets", "ember.vision.transforms",
@@ -30,16 +32,19 @@ LAYERS = [
     ("models", ["ember.models", "ember.vision"]),
     ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.viz", "ember.cli"]),
 ]
-OPS_ORDER = ["creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
+OPS_ORDER = ["_autocast",
+             "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
              "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
              "dropout", "rnn", "attention", "_methods"]
 
 
 def _rank(mod):
+    best = None
     for i, (_, prefixes) in enumerate(LAYERS):
-        if any(mod == p or mod.startswith(p + ".") for p in prefixes):
-            return i
-    return None
+        for p in prefixes:
+            if (mod == p or mod.startswith(p + ".")) and (best is None or len(p) > best[1]):
+                best = (i, len(p))
+    return None if best is None else best[0]
 
 
 def _modules():

@@ -29,6 +29,7 @@ import warnings
 import numpy as np
 
 from .._grad_mode import inference_users
+from ..backend import BF16 as _BF16
 from ..tensor import Tensor, _mark_inference, _wrap
 from .grad_mode import state
 from .node import _CONST, _IN, _OUT, Node  # noqa: F401 - _CONST/_IN/_OUT: saved-entry kinds
@@ -398,6 +399,10 @@ class Op(Function):
     """
 
     view = False
+    # bfloat16 has no fast arithmetic in NumPy (ml_dtypes' loops accumulate sums in bfloat16):
+    # an op given a bfloat16 tensor runs in float32 and rounds its float results back, as
+    # PyTorch's CPU kernels do, unless it only moves data (a view, a cast) and says so here.
+    bf16_native = False
     _raw_arrays = True
     # Optional ``fast_backward(ctx, *grad_arrays) -> tuple of arrays or None``:
     # the same gradient on raw arrays, used for first-order backward (no
@@ -413,6 +418,8 @@ class Op(Function):
         for a in args:
             if isinstance(a, Tensor):
                 d = a._data
+                if d.dtype is _BF16 and not (cls.bf16_native or cls.view):
+                    return _apply_in_float32(cls, args)
                 raw.append(d)
                 if a.requires_grad:
                     record = True
@@ -476,6 +483,44 @@ class Op(Function):
         if node._to_save is not None:
             node._resolve_saved(raw, args, (t,), (out,))
         return t
+
+
+class Convert(Op):
+    """A floating dtype conversion, for the bfloat16 path of ``Op.apply`` and for autocast.
+    Backward: g (the engine casts it to the input's dtype)."""
+
+    bf16_native = True
+
+    @staticmethod
+    def forward(ctx, x, dt):
+        return x.astype(dt)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        return g, None
+
+
+def _apply_in_float32(cls, args):
+    """``cls`` applied to ``args`` with its bfloat16 tensors widened to float32, and its
+    float32 results rounded to bfloat16 -- unless a wider floating tensor is among the
+    inputs (then the result has its dtype, as type promotion gives it), or an argument asks
+    for float32 by name, as ``sum(x, dtype=float32)`` does."""
+    f32 = np.dtype(np.float32)
+    wide = tuple(Convert.apply(a, f32) if isinstance(a, Tensor) and a._data.dtype is _BF16
+                 else a for a in args)
+    keep = any((isinstance(a, np.dtype) and a == f32) or (
+        isinstance(a, Tensor) and a._data.dtype.kind == "f") for a in args)
+    out = cls.apply(*wide)
+
+    def narrow(o):
+        if keep or not isinstance(o, Tensor) or o._data.dtype != f32:
+            return o
+        return Convert.apply(o, _BF16)
+    return tuple(narrow(o) for o in out) if type(out) is tuple else narrow(out)
 
 
 def _share_version(out, src):

@@ -140,9 +140,11 @@ def norm_dims(dim, ndim, name="op"):
 
 
 def is_float(t: Tensor) -> bool:
-    return t._data.dtype.kind == "f"
+    dt = t._data.dtype
+    return dt.kind == "f" or dt == backend.BF16
 
 
 def float_dtype_for(t: Tensor):
     """The dtype an integer tensor becomes in a float-valued op (the default dtype)."""
-    return t._data.dtype if t._data.dtype.kind == "f" else backend.get_default_dtype().np
+    dt = t._data.dtype
+    return dt if dt.kind == "f" or dt == backend.BF16 else backend.get_default_dtype().np

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
+from ._autocast import amp_state, autocast_call
 from ._util import float_dtype_for, norm_dim, xp_of
 
 __all__ = ["softmax", "log_softmax"]
@@ -81,6 +82,8 @@ def _prep(input: Tensor, dim, dtype, name):
 
 def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """Softmax along ``dim``: exponentials normalised to sum to 1."""
+    if amp_state.on:
+        return autocast_call("softmax", softmax, input, dim, dtype=dtype)
     x, d = _prep(input, dim, dtype, "softmax")
     if x._data.ndim == 0:
         return Softmax.apply(x.reshape(1), 0).reshape(())
@@ -89,6 +92,8 @@ def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
 
 def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """Log of the softmax along ``dim``, computed stably."""
+    if amp_state.on:
+        return autocast_call("log_softmax", log_softmax, input, dim, dtype=dtype)
     x, d = _prep(input, dim, dtype, "log_softmax")
     if x._data.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), 0).reshape(())
@@ -141,6 +146,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """x for x > 0, alpha (e^x - 1) otherwise."""
+    if amp_state.on:
+        return autocast_call("elu", elu, input, alpha)
     E = _E()
     return E.where(input > 0, input, alpha * E.expm1(E.clamp(input, max=0.0)))
 
@@ -152,6 +159,8 @@ def selu(input: Tensor) -> Tensor:
 
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """max(0, x) + min(0, alpha (e^(x/alpha) - 1))."""
+    if amp_state.on:
+        return autocast_call("celu", celu, input, alpha)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: celu: alpha cannot be 0")
     E = _E()
@@ -177,6 +186,8 @@ def silu(input: Tensor) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta x)) / beta, linear where beta x > threshold; stable for any x."""
+    if amp_state.on:
+        return autocast_call("softplus", softplus, input, beta, threshold)
     E = _E()
     bx = input * beta
     smooth = (E.clamp(bx, min=0.0) + E.log1p(E.exp(-E.abs(bx)))) / beta
@@ -185,11 +196,15 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def mish(input: Tensor) -> Tensor:
     """x tanh(softplus(x))."""
+    if amp_state.on:
+        return autocast_call("mish", mish, input)
     return input * _E().tanh(softplus(input))
 
 
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    if amp_state.on:
+        return autocast_call("logsigmoid", logsigmoid, input)
     E = _E()
     return E.clamp(input, max=0.0) - E.log1p(E.exp(-E.abs(input)))
 
@@ -226,6 +241,8 @@ def softmin(input: Tensor, dim=None, dtype=None) -> Tensor:
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """max(0, x) + weight min(0, x), with one weight per channel (dim 1) or a shared one."""
+    if amp_state.on:
+        return autocast_call("prelu", prelu, input, weight)
     E = _E()
     w = weight
     if weight.numel() != 1:

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..tensor import Tensor, _wrap
+from ._autocast import amp_state, autocast_call
 from . import elementwise as E
 from .activation import softmax
 from .dropout import dropout
@@ -32,6 +33,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     query i attends to keys 0..i. ``dropout_p`` drops attention weights (always, as PyTorch's
     functional form does: pass 0.0 in evaluation).
     """
+    if amp_state.on:
+        return autocast_call("scaled_dot_product_attention", scaled_dot_product_attention,
+                             query, key, value, attn_mask, dropout_p, is_causal, scale,
+                             enable_gqa)
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
         raise RuntimeError(f"scaled_dot_product_attention: query, key and value need at least "
                            f"2 dims, got {list(query.shape)}, {list(key.shape)}, "

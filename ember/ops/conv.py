@@ -15,6 +15,7 @@ from __future__ import annotations
 from .. import backend
 from ..autograd.function import Op
 from ..tensor import Tensor
+from ._autocast import amp_state, autocast_call
 from ._util import xp_of
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
@@ -334,12 +335,18 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     output (N, C_out, H_out, W_out) with H_out = (H + 2p - d(kh - 1) - 1) // s + 1.
     ``padding``: int, pair, 'valid' or 'same'.
     """
+    if amp_state.on:
+        return autocast_call("conv2d", conv2d, input, weight, bias, stride, padding,
+                             dilation, groups)
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
     """1-D convolution. Shape: (N, C_in, L) or (C_in, L); weight (C_out, C_in/groups, k)."""
+    if amp_state.on:
+        return autocast_call("conv1d", conv1d, input, weight, bias, stride, padding,
+                             dilation, groups)
     return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -394,6 +401,9 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     Shape: input (N, C_in, H, W); weight (C_in, C_out/groups, kh, kw);
     H_out = (H - 1)s - 2p + d(kh - 1) + output_padding + 1.
     """
+    if amp_state.on:
+        return autocast_call("conv_transpose2d", conv_transpose2d, input, weight, bias,
+                             stride, padding, output_padding, groups, dilation)
     return _conv_t("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding,
                    groups, dilation)
 
@@ -401,6 +411,9 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
                      padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """1-D transposed convolution. Shape: (N, C_in, L); weight (C_in, C_out/groups, k)."""
+    if amp_state.on:
+        return autocast_call("conv_transpose1d", conv_transpose1d, input, weight, bias,
+                             stride, padding, output_padding, groups, dilation)
     return _conv_t("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding,
                    groups, dilation)
 

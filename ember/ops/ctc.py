@@ -15,6 +15,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Op, op_once_differentiable
 from ..tensor import Tensor, _wrap
+from ._autocast import with_policy
 from ._util import xp_of
 from .loss import _reduce
 
@@ -196,3 +197,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     if not batched and reduction == "none":
         return nll.reshape(())
     return _reduce(nll, reduction, "ctc_loss")
+
+
+# Under autocast these run as PyTorch lists them (float32 for the losses): ember.ops._autocast.
+ctc_loss = with_policy("ctc_loss", ctc_loss)

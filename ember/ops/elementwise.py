@@ -13,8 +13,9 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
-from ._util import (as_tensor_arg, binary_args, broadcast_error, float_dtype_for, nonzero_arrays,
-                    xp_of)
+from ._autocast import amp_state, autocast_call
+from ._util import (as_tensor_arg, binary_args, broadcast_error, float_dtype_for, is_float,
+                    nonzero_arrays, xp_of)
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -44,7 +45,7 @@ def _binary(cls, a, b, name):
 def _float_in(x, name):
     if not isinstance(x, Tensor):
         x = as_tensor_arg(x, name=name)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind != "f" and x._data.dtype != backend.BF16:
         x = x.to(float_dtype_for(x))
     return x
 
@@ -178,12 +179,12 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode is not None:
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
-    if isinstance(input, Tensor) and input._data.dtype.kind != "f" and not (
-            isinstance(other, Tensor) and other._data.dtype.kind == "f") and not isinstance(
+    if isinstance(input, Tensor) and not is_float(input) and not (
+            isinstance(other, Tensor) and is_float(other)) and not isinstance(
                 other, float):
         input = input.to(backend.get_default_dtype().np)
-    elif isinstance(other, Tensor) and other._data.dtype.kind != "f" and not (
-            isinstance(input, Tensor) and input._data.dtype.kind == "f") and not isinstance(
+    elif isinstance(other, Tensor) and not is_float(other) and not (
+            isinstance(input, Tensor) and is_float(input)) and not isinstance(
                 input, float):
         other = other.to(backend.get_default_dtype().np)
     return _binary(Div, input, other, "div")
@@ -265,6 +266,8 @@ class Pow(Op):
 
 def pow(input, exponent):
     """input ** exponent, with PyTorch's dtype rules."""
+    if amp_state.on:
+        return autocast_call("pow", pow, input, exponent)
     if isinstance(input, Tensor) and input._data.dtype.kind in "iub" and isinstance(
             exponent, (int, np.integer)) and not isinstance(exponent, bool) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -604,6 +607,8 @@ class Erf(Op):
 
 def _unary(cls, name):
     def fn(input):
+        if amp_state.on:
+            return autocast_call(name, fn, input)
         return cls.apply(_float_in(input, name))
     fn.__name__ = name
     fn.__doc__ = cls.__doc__
@@ -848,10 +853,12 @@ def where(condition, input=None, other=None):
 class Cast(Op):
     """Change dtype. Backward: the gradient, cast back (the engine casts it)."""
 
+    bf16_native = True
+
     @staticmethod
     def forward(ctx, x, dt):
         out = x.astype(dt)
-        if out.dtype.kind != "f":
+        if out.dtype.kind != "f" and out.dtype != backend.BF16:
             ctx.mark_non_differentiable(out)
         return out
 

@@ -5,7 +5,8 @@ import string
 
 from ..autograd.function import Op
 from ..tensor import Tensor
-from ._util import binary_args, xp_of
+from ._autocast import amp_state, autocast_call
+from ._util import binary_args, result_dtype, xp_of
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum", "linear",
            "bilinear"]
@@ -68,6 +69,8 @@ class Matmul(Op):
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with broadcasting over batch dims (``@``)."""
+    if amp_state.on:
+        return autocast_call("matmul", matmul, input, other)
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError("matmul(): both arguments must be tensors")
     a, b = input, other
@@ -96,6 +99,8 @@ def _need(t, ndim, name, which):
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """(n, k) @ (k, m)."""
+    if amp_state.on:
+        return autocast_call("mm", mm, input, mat2)
     _need(input, 2, "mm", "self")
     _need(mat2, 2, "mm", "mat2")
     if input.shape[1] != mat2.shape[0]:
@@ -106,6 +111,8 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """(b, n, k) @ (b, k, m), no broadcasting."""
+    if amp_state.on:
+        return autocast_call("bmm", bmm, input, mat2)
     _need(input, 3, "bmm", "batch1")
     _need(mat2, 3, "bmm", "batch2")
     if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
@@ -116,6 +123,8 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """(n, k) @ (k,)."""
+    if amp_state.on:
+        return autocast_call("mv", mv, input, vec)
     _need(input, 2, "mv", "self")
     _need(vec, 1, "mv", "vec")
     return matmul(input, vec)
@@ -123,6 +132,8 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """Inner product of two 1-D tensors of the same size."""
+    if amp_state.on:
+        return autocast_call("dot", dot, input, tensor)
     _need(input, 1, "dot", "self")
     _need(tensor, 1, "dot", "tensor")
     if input.shape[0] != tensor.shape[0]:
@@ -135,6 +146,8 @@ vdot = dot
 
 
 def inner(input: Tensor, other: Tensor) -> Tensor:
+    if amp_state.on:
+        return autocast_call("inner", inner, input, other)
     if input.ndim == 0 or other.ndim == 0:
         return input * other
     return matmul(input, other.mT if other.ndim > 1 else other)
@@ -233,6 +246,12 @@ def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    if len({o._data.dtype for o in operands}) > 1:  # PyTorch promotes einsum's operands
+        ref = operands[0]
+        for o in operands[1:]:
+            dt = result_dtype(ref, o)
+            ref = o if o._data.dtype == dt else (ref if ref._data.dtype == dt else ref.to(dt))
+        operands = tuple(o.to(ref.dtype) for o in operands)
     subs, out = _parse_einsum(equation, [o.shape for o in operands])
     for s, o in zip(subs, operands):
         sizes = {}
@@ -240,7 +259,15 @@ def einsum(equation: str, *operands) -> Tensor:
             if sizes.setdefault(c, n) != n:
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand with "
                                    f"different sizes {sizes[c]} and {n}")
+    if amp_state.on:  # on the CPU only a contraction (PyTorch's bmm) runs in lower precision
+        name = "einsum" if _contracts(subs, out) else "einsum_elementwise"
+        return autocast_call(name, Einsum.apply, tuple(subs), out, *operands)
     return Einsum.apply(tuple(subs), out, *operands)
+
+
+def _contracts(subs, out) -> bool:
+    """Whether some index is summed over between two operands."""
+    return any(c not in out and sum(c in s for s in subs) > 1 for s in subs for c in s)
 
 
 # ---------------------------------------------------------------------------- linear layers
@@ -308,6 +335,8 @@ def _rows(shape) -> int:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b. Shape: input (*, in), weight (out, in), bias (out,) -> (*, out)."""
+    if amp_state.on:
+        return autocast_call("linear", linear, input, weight, bias)
     if weight.ndim != 2:
         raise RuntimeError(f"linear: weight must be 2-D (out, in), got shape {tuple(weight.shape)}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
@@ -327,6 +356,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None):
     """y_k = x1^T W_k x2 + b_k. Shape: (*, in1), (*, in2), W (out, in1, in2) -> (*, out)."""
+    if amp_state.on:
+        return autocast_call("bilinear", bilinear, input1, input2, weight, bias)
     if input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear: input1 {tuple(input1.shape)} and input2 "
                            f"{tuple(input2.shape)} must have the same batch dims")

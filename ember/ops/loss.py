@@ -11,6 +11,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
 from . import elementwise as E
+from ._autocast import with_policy
 from ._util import xp_of
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy",
@@ -428,3 +429,23 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     if swap:
         d_neg = E.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
     return _reduce(E.clamp(d_pos - d_neg + margin, min=0.0), reduction, "triplet_margin_loss")
+
+
+# Under autocast these run as PyTorch lists them (float32 for the losses): ember.ops._autocast.
+cross_entropy = with_policy("cross_entropy", cross_entropy)
+nll_loss = with_policy("nll_loss", nll_loss)
+binary_cross_entropy = with_policy("binary_cross_entropy", binary_cross_entropy)
+binary_cross_entropy_with_logits = with_policy("binary_cross_entropy_with_logits",
+                                               binary_cross_entropy_with_logits)
+mse_loss = with_policy("mse_loss", mse_loss)
+l1_loss = with_policy("l1_loss", l1_loss)
+smooth_l1_loss = with_policy("smooth_l1_loss", smooth_l1_loss)
+huber_loss = with_policy("huber_loss", huber_loss)
+kl_div = with_policy("kl_div", kl_div)
+poisson_nll_loss = with_policy("poisson_nll_loss", poisson_nll_loss)
+margin_ranking_loss = with_policy("margin_ranking_loss", margin_ranking_loss)
+hinge_embedding_loss = with_policy("hinge_embedding_loss", hinge_embedding_loss)
+cosine_similarity = with_policy("cosine_similarity", cosine_similarity)
+pairwise_distance = with_policy("pairwise_distance", pairwise_distance)
+cosine_embedding_loss = with_policy("cosine_embedding_loss", cosine_embedding_loss)
+triplet_margin_loss = with_policy("triplet_margin_loss", triplet_margin_loss)

@@ -15,6 +15,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Tensor, _wrap
 from . import elementwise as E
+from ._autocast import with_policy
 from .activation import logsigmoid, softplus
 from .loss import _reduce, pairwise_distance
 
@@ -143,3 +144,9 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
         d_neg = E.minimum(d_neg, d(positive, negative))
     return _reduce(E.clamp(d_pos - d_neg + margin, min=0.0), reduction,
                    "triplet_margin_with_distance_loss")
+
+
+# Under autocast these run as PyTorch lists them (float32 for the losses): ember.ops._autocast.
+soft_margin_loss = with_policy("soft_margin_loss", soft_margin_loss)
+multi_margin_loss = with_policy("multi_margin_loss", multi_margin_loss)
+multilabel_margin_loss = with_policy("multilabel_margin_loss", multilabel_margin_loss)

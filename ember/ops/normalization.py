@@ -1,13 +1,26 @@
 """Normalisation: batch, layer and group norm (compositions of core ops)."""
 from __future__ import annotations
 
+import numpy as np
+
+from .. import backend
 from ..autograd.function import Op
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, _wrap
+from ._autocast import amp_state, autocast_call
 from . import elementwise as E
 from ._util import xp_of
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm"]
+
+
+def _in_dtype(out: Tensor, input: Tensor) -> Tensor:
+    """A norm's result in its input's dtype when that is float16/bfloat16 and the statistics or
+    parameters are float32, as PyTorch's mixed-type norms give it (autocast makes such calls)."""
+    dt = input._data.dtype
+    if out._data.dtype != dt and (dt == np.float16 or dt == backend.BF16):
+        return E.to_dtype(out, dt)
+    return out
 
 
 def _affine(x, weight, bias, shape):
@@ -27,6 +40,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     move by ``momentum`` towards the batch mean and unbiased variance.
     Evaluation: the running statistics. Shape: (N, C) or (N, C, *).
     """
+    if amp_state.on:
+        return autocast_call("batch_norm", batch_norm, input, running_mean, running_var, weight,
+                             bias, training, momentum, eps)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected 2D or more input (N, C, *), got shape "
                          f"{list(input.shape)}")
@@ -50,12 +66,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 running_mean.mul_(1 - m).add_(_wrap(mean._data.reshape(c) * m, False, None, 0))
                 running_var.mul_(1 - m).add_(_wrap(var._data.reshape(c) * (m * n / (n - 1)),
                                                    False, None, 0))
-        return out
+        return _in_dtype(out, input)
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var are needed when not "
                            "training")
     xhat = (input - running_mean.reshape(shape)) * E.rsqrt(running_var.reshape(shape) + eps)
-    return _affine(xhat, weight, bias, shape)
+    return _in_dtype(_affine(xhat, weight, bias, shape), input)
 
 
 def _batch_norm_composite(x, weight, bias, dims, eps):
@@ -130,6 +146,9 @@ class BatchNormTrain(Op):
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims (biased variance)."""
+    if amp_state.on:
+        return autocast_call("layer_norm", layer_norm, input, normalized_shape, weight, bias,
+                             eps)
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(ns):]) != ns:
         raise RuntimeError(f"layer_norm: Given normalized_shape={list(ns)}, expected input with "
@@ -144,12 +163,14 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         out = out * weight
     if bias is not None:
         out = out + bias
-    return out
+    return _in_dtype(out, input)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise groups of channels per sample. Shape: (N, C, *), C divisible by num_groups."""
+    if amp_state.on:
+        return autocast_call("group_norm", group_norm, input, num_groups, weight, bias, eps)
     if input.ndim < 2:
         raise RuntimeError(f"group_norm: expected input (N, C, *), got {list(input.shape)}")
     n, c = input.shape[0], input.shape[1]
@@ -161,7 +182,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     d = g - mean
     var = (d * d).mean(2, keepdim=True)
     out = (d * E.rsqrt(var + eps)).reshape(input.shape)
-    return _affine(out, weight, bias, (1, c) + (1,) * (input.ndim - 2))
+    return _in_dtype(_affine(out, weight, bias, (1, c) + (1,) * (input.ndim - 2)), input)
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
@@ -169,6 +190,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise each (sample, channel) over its spatial dims. Shape: (N, C, *)."""
+    if amp_state.on:
+        return autocast_call("instance_norm", instance_norm, input, running_mean, running_var,
+                             weight, bias, use_input_stats, momentum, eps)
     if input.ndim < 3:
         raise ValueError(f"instance_norm: expected (N, C, *) input with spatial dims, got "
                          f"{list(input.shape)}")
@@ -179,7 +203,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
             raise RuntimeError("instance_norm: running stats are needed when not using input "
                                "statistics")
         xhat = (input - running_mean.reshape(shape)) * E.rsqrt(running_var.reshape(shape) + eps)
-        return _affine(xhat, weight, bias, shape)
+        return _in_dtype(_affine(xhat, weight, bias, shape), input)
     dims = tuple(range(2, input.ndim))
     mean = input.mean(dims, keepdim=True)
     d = input - mean
@@ -191,7 +215,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
             running_mean.mul_(1 - m).add_(mean.reshape(n, c).mean(0).detach() * m)
             running_var.mul_(1 - m).add_(var.reshape(n, c).mean(0).detach()
                                          * (m * cnt / max(cnt - 1, 1)))
-    return _affine(d * E.rsqrt(var + eps), weight, bias, shape)
+    return _in_dtype(_affine(d * E.rsqrt(var + eps), weight, bias, shape), input)
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,

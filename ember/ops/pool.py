@@ -18,6 +18,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
+from ._autocast import amp_state, autocast_call
 from . import elementwise as E
 from .conv import Im2Col, _as_4d, _from_4d, _out_len, _pair
 from ._util import xp_of
@@ -384,6 +385,8 @@ def _out_size(output_size, H, W):
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average pooling to a fixed output size: window i spans [floor(iH/o), ceil((i+1)H/o))."""
+    if amp_state.on:
+        return autocast_call("adaptive_avg_pool2d", adaptive_avg_pool2d, input, output_size)
     from .linalg import einsum  # noqa: PLC0415
 
     x, batched = _as_4d(input, "adaptive_avg_pool2d", 2)
@@ -436,6 +439,9 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
                  output_size=None) -> Tensor:
     """Put each value back at the position ``max_pool2d(..., return_indices=True)`` recorded."""
+    if amp_state.on:
+        return autocast_call("max_unpool2d", max_unpool2d, input, indices, kernel_size, stride,
+                             padding, output_size)
     from .index import scatter  # noqa: PLC0415
 
     x, batched = _as_4d(input, "max_unpool2d", 2)

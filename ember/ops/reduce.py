@@ -10,6 +10,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
+from ._autocast import amp_state, autocast_call
 from ._util import float_dtype_for, norm_dim, norm_dims, xp_of
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
@@ -81,6 +82,8 @@ class Mean(Op):
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum of elements over ``dim`` (all dims when None); bools and ints sum to int64."""
+    if amp_state.on:
+        return autocast_call("sum", sum, input, dim, keepdim, dtype=dtype)
     dims = norm_dims(dim, input._data.ndim, "sum")
     if dtype is not None:
         dt = backend.np_dtype(dtype)
@@ -97,7 +100,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     """Arithmetic mean over ``dim`` (floating dtypes only, as PyTorch)."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind != "f" and input._data.dtype != backend.BF16:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {input.dtype}")
@@ -143,6 +146,8 @@ class Prod(Op):
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if amp_state.on:
+        return autocast_call("prod", prod, input, dim, keepdim, dtype=dtype)
     if dtype is not None:
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":
@@ -351,6 +356,8 @@ class LogSumExp(Op):
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x), dim)), stable for large |x|."""
+    if amp_state.on:
+        return autocast_call("logsumexp", logsumexp, input, dim, keepdim)
     x = input if input._data.dtype.kind == "f" else input.to(float_dtype_for(input))
     dims = norm_dims(dim, x._data.ndim, "logsumexp")
     if x._data.ndim == 0:
@@ -412,9 +419,11 @@ class Norm(Op):
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """The p-norm of ``input`` over ``dim`` (``'fro'`` is the 2-norm of the flattened dims)."""
+    if amp_state.on:
+        return autocast_call("norm", norm, input, p, dim, keepdim, dtype=dtype)
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind != "f" and input._data.dtype != backend.BF16:
         raise RuntimeError(f"norm(): input dtype should be floating point, but got {input.dtype}")
     if p == "fro" or p is None:
         p = 2
@@ -444,6 +453,8 @@ class Cumsum(Op):
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    if amp_state.on:
+        return autocast_call("cumsum", cumsum, input, dim, dtype=dtype)
     if dtype is not None:
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":

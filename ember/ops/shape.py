@@ -5,6 +5,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
+from ._autocast import amp_state, autocast_call
 from ._util import norm_dim, xp_of
 
 __all__ = [
@@ -564,6 +565,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:  # no
                            f"input dimension but got padding length {len(pad)} and input of "
                            f"dimension {nd}")
     if mode != "constant":
+        if amp_state.on:
+            return autocast_call(f"{mode}_pad", _pad_indexed, input, pad, mode)
         return _pad_indexed(input, pad, mode)
     widths = [(0, 0)] * nd
     for k in range(len(pad) // 2):

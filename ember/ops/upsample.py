@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..tensor import Tensor, _wrap
+from ._autocast import amp_state, autocast_call
 from ._util import xp_of
 
 __all__ = ["interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle"]
@@ -44,6 +45,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     Modes: 'nearest' (src = floor(dst * in/out)), 'linear' (3-D), 'bilinear' (4-D),
     with ``align_corners`` as in PyTorch.
     """
+    if amp_state.on:
+        return autocast_call("interpolate", interpolate, input, size, scale_factor, mode,
+                             align_corners, recompute_scale_factor, antialias)
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported by ember")
     n = input.ndim - 2

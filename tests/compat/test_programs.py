@@ -93,6 +93,16 @@ def check_ste_quantized(r):
     assert _falls(r["first_loss"], r["last_loss"], 0.2) and r["accuracy"] > 0.9
     assert r["on_grid"] and r["clamp_grad"] == [0.0, 1.0, 0.0]
     assert r["grad_fn"] == r["grad_fn_name"] == "QuantizeSTEBackward"
+def check_gpt_amp(r):
+    assert abs(r["first_loss"] - math.log(r["vocab"])) < 0.3
+    assert _falls(r["first_loss"], r["last_loss"], 0.5)
+    d = {k: v.split(".")[-1] if isinstance(v, str) else v for k, v in r["dtypes"].items()}
+    assert d == {"logits": "bfloat16", "loss": "float32", "weight": "float32", "grad": "float32",
+                 "autocast_inside": True}
+    assert r["scale"] == 65536.0 and r["scaler_state"] == [
+        "_growth_tracker", "backoff_factor", "growth_factor", "growth_interval", "scale"]
+    assert r["sample_len"] == 41 and r["sample_in_vocab"] and r["tied"]
+    assert r["autocast_after"] is False
 
 
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().copy().items()
@@ -115,7 +125,7 @@ def test_program_runs_and_learns(program, lib, tmp_path_factory):
 
 @pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
 @pytest.mark.parametrize("program", ["mnist_cnn", "vae", "poly_regression", "word_lm",
-                                     "transformer_lm"])
+                                     "transformer_lm", "gpt_amp"])
 def test_program_results_agree_with_pytorch(program, tmp_path_factory):
     ours, theirs = _run(program, "ember", tmp_path_factory), _run(program, "torch",
                                                                    tmp_path_factory)
@@ -127,6 +137,11 @@ def test_program_results_agree_with_pytorch(program, tmp_path_factory):
         assert ours["first_keys"] == theirs["first_keys"] and ours["n_keys"] == theirs["n_keys"]
     elif program == "word_lm":
         assert ours["keys"] == theirs["keys"] and abs(ours["first_loss"] - theirs["first_loss"]) < 0.1
+    elif program == "gpt_amp":  # mixed precision: the same dtypes, scale and learning
+        assert ours["dtypes"] == {k: v.replace("torch.", "ember.") if isinstance(v, str) else v
+                                  for k, v in theirs["dtypes"].items()}
+        assert ours["scale"] == theirs["scale"] and ours["vocab"] == theirs["vocab"]
+        assert abs(ours["last_loss"] - theirs["last_loss"]) < 0.5
     elif program == "vae":  # the ELBO's scale and its fall are properties of the model
         for a, b in zip(ours["epoch_losses"], theirs["epoch_losses"]):
             assert abs(a - b) / b < 0.05

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from ... import ops
+from ...ops._autocast import amp_state, autocast_call
 from ...ops.creation import empty, zeros
 from ...tensor import Tensor
 from .. import init
@@ -120,6 +121,8 @@ class RNNBase(Module):
         return hx
 
     def forward(self, input, hx=None):
+        if amp_state.on:  # autocast: PyTorch's policy of the layer (LSTM, GRU, RNN_TANH...)
+            return autocast_call(self.mode, RNNBase.forward, self, input, hx)
         name = type(self).__name__
         packed = isinstance(input, PackedSequence)
         lengths = None

@@ -7,7 +7,7 @@ which is where every ember tensor on the GPU lives.
 """
 from __future__ import annotations
 
-from . import backend
+from .. import backend
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize",
            "get_device_name", "get_device_properties", "get_device_capability",
