@@ -17,6 +17,8 @@ from . import index as I
 from . import linalg as L
 from . import reduce as R
 from . import shape as S
+from . import scan as SC, search as SE
+from .sort import argsort, kthvalue, median, mode, msort, nanmedian, sort, topk
 
 # ---------------------------------------------------------------------------- plain methods
 
@@ -380,3 +382,10 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
 
 Tensor.new_full = _new_full
 Tensor.new_tensor = _new_tensor
+
+# ---------------------------------------------------------------------------- sorting and scans
+
+for _fn in (sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, SC.cummax, SC.cummin,
+            SC.cumprod, SC.logcumsumexp, SE.unique, SE.unique_consecutive, SE.histc, SE.bincount):
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.cumprod_ = _inplace(SC.cumprod, "cumprod_")
