@@ -116,7 +116,7 @@ class Cumprod(Op):
 
     @staticmethod
     def forward(ctx, x, dim):
-        out = xp_of(x).cumprod(x, axis=dim)
+        out = xp_of(x).cumprod(x, axis=dim, dtype=x.dtype)
         ctx.dim = dim
         ctx.save_for_backward(x, out)
         return out
@@ -184,7 +184,7 @@ class Logcumsumexp(Op):
 
         x, out = ctx.saved_tensors
         d = ctx.dim
-        lowest = float(np.finfo(x._data.dtype).min)
+        lowest = float(np.finfo(x._data.dtype).min) / 2  # "log 0", finite after subtracting y
         log_g = log(where(g != 0, eabs(g), 1.0))  # finite everywhere: no NaN in double backward
 
         def part(mask):
@@ -198,7 +198,7 @@ class Logcumsumexp(Op):
         x, out = ctx.saved_arrays
         d = ctx.dim
         xp = xp_of(x)
-        lowest = np.finfo(x.dtype).min
+        lowest = np.finfo(x.dtype).min / 2
         with backend.errstate(xp, divide="ignore", invalid="ignore", over="ignore"):
             log_g = xp.log(xp.abs(g))
             res = []

@@ -59,7 +59,7 @@ def _unique_impl(input, dim, consecutive, name):
     if moved.shape[0] and any(s == 0 for s in moved.shape[1:]):
         raise RuntimeError(f"{name}(): There are 0 sized dimensions, and they aren't selected, "
                            f"so unique cannot be applied (shape {list(a.shape)}, dim {d})")
-    rows = moved.reshape(moved.shape[0], -1)
+    rows = moved.reshape(moved.shape[0], int(np.prod(moved.shape[1:])))
     order = None
     if not consecutive and rows.shape[0]:
         order = xp.lexsort(rows.T[::-1])  # rows in lexicographic order (stable)
@@ -141,9 +141,10 @@ def _search(bd, vals, right):
         out = xp.searchsorted(bd, vals.reshape(-1), side="right" if right else "left")
         return out.reshape(vals.shape).astype(np.int64, copy=False)
     if bd.ndim == 1:
-        return _bisect(xp, bd.reshape(1, n), vals.reshape(1, -1), right).reshape(vals.shape)
+        return _bisect(xp, bd.reshape(1, n), vals.reshape(1, vals.size), right).reshape(vals.shape)
     rows = int(np.prod(bd.shape[:-1]))
-    return _bisect(xp, bd.reshape(rows, n), vals.reshape(rows, -1), right).reshape(vals.shape)
+    per_row = vals.shape[-1]
+    return _bisect(xp, bd.reshape(rows, n), vals.reshape(rows, per_row), right).reshape(vals.shape)
 
 
 def _check_sorter(sorter, bd):

@@ -216,7 +216,7 @@ class MedianAll(Op):
         xd, od = x._data, out._data
         xp = xp_of(xd)
         mask = xp.isnan(xd) if bool(xp.isnan(od)) else (xd == od)
-        share = (mask / max(int(mask.sum()), 1)).astype(xd.dtype)
+        share = xp.asarray(mask / max(int(mask.sum()), 1), dtype=xd.dtype)
         return g * _wrap(share, False, None, 0), None
 
 
