@@ -388,4 +388,12 @@ Tensor.new_tensor = _new_tensor
 for _fn in (sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, SC.cummax, SC.cummin,
             SC.cumprod, SC.logcumsumexp, SE.unique, SE.unique_consecutive, SE.histc, SE.bincount):
     setattr(Tensor, _fn.__name__, _fn)
-Tensor.cumprod_ = _inplace(SC.cumprod, "cumprod_")
+
+
+def cumprod_(self, dim, dtype=None):
+    """In-place :func:`cumprod`; when recorded, the backward keeps a copy of the input."""
+    src = E.clone(self) if _grad_state.enabled and self.requires_grad else self
+    return self._assign_result(SC.cumprod(src, dim, dtype=dtype), "cumprod_")
+
+
+Tensor.cumprod_ = cumprod_

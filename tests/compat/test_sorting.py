@@ -195,8 +195,10 @@ def test_topk_ties_give_equal_values_at_valid_indices():
     rng = np.random.default_rng(4)
     for n in (7, 40, 600):
         x = rng.integers(0, 4, (3, n)).astype(np.float64)
-        for k in (1, 3, n // 2):
-            got, want = ember.topk(ember.tensor(x), k), torch.topk(torch.tensor(x), k)
+        x[:, ::97] = NAN
+        for k, largest in ((1, True), (3, False), (9, True), (n // 2, False), (n // 2, True)):
+            got = ember.topk(ember.tensor(x), k, largest=largest)
+            want = torch.topk(torch.tensor(x), k, largest=largest)
             np.testing.assert_array_equal(got.values.numpy(), want.values.numpy())
             idx = got.indices.numpy()
             np.testing.assert_array_equal(np.take_along_axis(x, idx, 1), got.values.numpy())
@@ -342,6 +344,14 @@ def test_cumprod_dtypes_and_in_place():
     _both(in_place)
     _both(lambda m: m.tensor([1, 2], dtype=m.int32).cumprod_(0))
     _both(lambda m: m.tensor([1.0, 2.0], requires_grad=True).cumprod_(0))  # leaf: RuntimeError
+
+    def recorded(m):  # in place on a non-leaf: recorded, the gradient flows through it
+        x = m.tensor([[1.0, 2.0, 0.0], [0.5, 3.0, 2.0]], requires_grad=True)
+        y = x * 2
+        y.cumprod_(1)
+        (y * m.tensor([[1.0, -1.0, 2.0], [0.5, 1.0, 3.0]])).sum().backward()
+        return x.grad
+    _both(recorded)
 
 
 def test_cumprod_gradient_through_zeros_to_second_order():
@@ -538,3 +548,32 @@ def test_bincount_every_keyword():
 def test_out_is_refused_by_name(call):
     with pytest.raises(NotImplementedError, match="out"):
         call(ember.tensor([1.0, 2.0]))
+
+
+@pytest.mark.skipif(not ember.cuda.is_available(), reason="no CUDA device and no stand-in")
+def test_searching_and_counting_on_the_device_equal_the_cpu():
+    # (the differentiable ops run on the device through the op table: tests/test_device.py)
+    rng = np.random.default_rng(10)
+    x = rng.integers(0, 4, (5, 7)).astype(np.float32)
+    x[0, 0] = NAN
+    bd = np.array([3.0, 1.0, NAN, 2.0], dtype=np.float32)
+    calls = [
+        lambda m, d: m.unique(m.tensor(x, device=d), return_inverse=True, return_counts=True),
+        lambda m, d: m.unique(m.tensor(x, device=d), dim=1, return_inverse=True),
+        lambda m, d: m.unique_consecutive(m.tensor(x, device=d), return_counts=True, dim=0),
+        lambda m, d: m.searchsorted(m.tensor(np.sort(x, 1), device=d), m.tensor(x, device=d)),
+        lambda m, d: m.searchsorted(m.tensor(bd, device=d), m.tensor(x, device=d), right=True),
+        lambda m, d: m.searchsorted(m.tensor(bd[[1, 3, 0]], device=d), 2.5,
+                                    sorter=m.tensor([0, 1, 2], device=d)),
+        lambda m, d: m.bucketize(m.tensor(x, device=d), m.tensor([0.5, 2.0], device=d)),
+        lambda m, d: m.histc(m.tensor(x, device=d), 5, 0, 4),
+        lambda m, d: m.bincount(m.tensor([1, 3, 3], device=d), m.tensor([0.5, 1.0, 2.0],
+                                                                        device=d)),
+        lambda m, d: m.argsort(m.tensor(x, device=d), 0, True),
+    ]
+    for f in calls:
+        cpu, dev = f(ember, "cpu"), f(ember, "cuda")
+        for a, b in zip(cpu if isinstance(cpu, tuple) else (cpu,),
+                        dev if isinstance(dev, tuple) else (dev,)):
+            assert b.device.type == "cuda" and a.dtype == b.dtype
+            np.testing.assert_array_equal(a.numpy(), b.cpu().numpy())
