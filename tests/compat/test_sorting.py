@@ -196,7 +196,7 @@ def test_topk_ties_give_equal_values_at_valid_indices():
     for n in (7, 40, 600):
         x = rng.integers(0, 4, (3, n)).astype(np.float64)
         x[:, ::97] = NAN
-        for k, largest in ((1, True), (3, False), (9, True), (n // 2, False), (n // 2, True)):
+        for k, largest in ((1, True), (3, False), (6, True), (n // 2, False), (n // 2, True)):
             got = ember.topk(ember.tensor(x), k, largest=largest)
             want = torch.topk(torch.tensor(x), k, largest=largest)
             np.testing.assert_array_equal(got.values.numpy(), want.values.numpy())
