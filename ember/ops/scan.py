@@ -64,8 +64,8 @@ class Cummax(_Pick):
     distinct = False
 
     @staticmethod
-    def forward(ctx, x, dim, keepdim, arg):
-        return _finish(ctx, x, dim, True, _cum_extreme_idx(xp_of(x), x, dim, True))
+    def forward(ctx, x, dim, keepdim, _arg):
+        return _finish(ctx, x, dim, keepdim, _cum_extreme_idx(xp_of(x), x, dim, True))
 
 
 class Cummin(_Pick):
@@ -74,8 +74,8 @@ class Cummin(_Pick):
     distinct = False
 
     @staticmethod
-    def forward(ctx, x, dim, keepdim, arg):
-        return _finish(ctx, x, dim, True, _cum_extreme_idx(xp_of(x), x, dim, False))
+    def forward(ctx, x, dim, keepdim, _arg):
+        return _finish(ctx, x, dim, keepdim, _cum_extreme_idx(xp_of(x), x, dim, False))
 
 
 def cummax(input: Tensor, dim: int, *, out=None):

@@ -165,7 +165,7 @@ class Sort(_Pick):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, descending):
-        return _finish(ctx, x, dim, True, stable_argsort(xp_of(x), x, dim, descending))
+        return _finish(ctx, x, dim, keepdim, stable_argsort(xp_of(x), x, dim, descending))
 
 
 class Topk(_Pick):
@@ -174,7 +174,7 @@ class Topk(_Pick):
     @staticmethod
     def forward(ctx, x, dim, keepdim, arg):
         k, largest = arg
-        return _finish(ctx, x, dim, True, _topk_idx(xp_of(x), x, k, dim, largest))
+        return _finish(ctx, x, dim, keepdim, _topk_idx(xp_of(x), x, k, dim, largest))
 
 
 class Kthvalue(_Pick):
@@ -197,7 +197,7 @@ class Mode(_Pick):
     """The most frequent value along dim."""
 
     @staticmethod
-    def forward(ctx, x, dim, keepdim, arg):
+    def forward(ctx, x, dim, keepdim, _arg):
         return _finish(ctx, x, dim, keepdim, _mode_idx(xp_of(x), x, dim))
 
 
