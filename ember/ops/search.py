@@ -137,7 +137,8 @@ def _search(bd, vals, right):
     """Positions of raw ``vals`` in raw boundaries ``bd`` (1-D, or matching leading dims)."""
     xp = xp_of(bd)
     n = bd.shape[-1]
-    if bd.ndim == 1 and n and bool((bd[1:] >= bd[:-1]).all()):  # sorted, no NaN: NumPy's search
+    # sorted and free of NaN (a NaN fails every comparison; bd[0] is checked on its own)
+    if bd.ndim == 1 and n and bool((bd[1:] >= bd[:-1]).all()) and bool(bd[0] == bd[0]):
         out = xp.searchsorted(bd, vals.reshape(-1), side="right" if right else "left")
         return out.reshape(vals.shape).astype(np.int64, copy=False)
     if bd.ndim == 1:
