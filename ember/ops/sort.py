@@ -69,7 +69,7 @@ def _topk_idx(xp, a, k, axis, largest):
 def _at_sorted_position(xp, a, pos, axis):
     """Index (keepdim shape) of the element at 0-based position ``pos`` of a stable ascending
     sort along ``axis``; ``pos`` is an int or an array in the keepdim shape."""
-    order = xp.argsort(a, axis=axis, kind="stable")
+    order = stable_argsort(xp, a, axis)
     if isinstance(pos, int):
         return _narrow(order, axis, pos, pos + 1)
     return xp.take_along_axis(order, pos, axis=axis)
@@ -101,8 +101,7 @@ def _mode_idx(xp, a, axis):
     """Index (keepdim shape) of the mode along ``axis``: the most frequent value (the smallest
     of equally frequent ones), at its last occurrence. NaNs count as one value."""
     m = xp.moveaxis(a, axis, -1)
-    n = m.shape[-1]
-    order = xp.argsort(m, axis=-1, kind="stable")
+    order = stable_argsort(xp, m, m.ndim - 1)
     s = xp.take_along_axis(m, order, axis=-1)
     new = s[..., 1:] != s[..., :-1]
     if s.dtype.kind == "f":

@@ -354,17 +354,18 @@ def test_cumprod_dtypes_and_in_place():
     _both(recorded)
 
 
-def test_cumprod_gradient_through_zeros_to_second_order():
+def test_cumprod_gradient_through_zeros_to_third_order():
     data = [[2.0, 0.0, 3.0, 0.0, 4.0], [0.0, 0.0, 1.5, 2.0, 1.0], [1.0, 2.0, 3.0, 4.0, 0.0]]
-    w = np.random.default_rng(8).standard_normal((3, 5))
+    w, v1, v2 = np.random.default_rng(8).standard_normal((3, 3, 5))
     res = []
     for m in (ember, torch):
         x = m.tensor(data, dtype=m.float64, requires_grad=True)
         g, = m.autograd.grad((m.cumprod(x, 1) * m.tensor(w)).sum(), x, create_graph=True)
-        gg, = m.autograd.grad((g * m.tensor(w[::-1].copy())).sum(), x)
-        res.append((g.detach().numpy(), gg.numpy()))
-    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-12)
-    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-12)
+        gg, = m.autograd.grad((g * m.tensor(v1)).sum(), x, create_graph=True)
+        ggg, = m.autograd.grad((gg * m.tensor(v2)).sum(), x)
+        res.append([t.detach().numpy() for t in (g, gg, ggg)])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
 def test_logcumsumexp_infinities_nan_and_dtypes():

@@ -63,8 +63,10 @@ CASES = [
     row("cumprod_dim0", lambda m, a: a.cumprod(0), [(N(5, 3),), (N(0, 2),)]),
     row("cumprod_zeros", lambda m, a: m.cumprod(a, 1), [(In((4, 5), value=_ZEROS),)]),
     row("cumprod_zeros_dim0", lambda m, a: m.cumprod(a, 0), [(In((4, 5), value=_ZEROS),)]),
+    # (its third derivative is compared with PyTorch's in test_sorting.py: finite differences
+    # across the zeros, where the formula changes, are too noisy for the 1e-3 check)
     row("grad_of_cumprod_zeros", _twice(lambda m, x: m.cumprod(x, 1)),
-        [(In((4, 5), value=_ZEROS), N(4, 5, grad=False))]),
+        [(In((4, 5), value=_ZEROS), N(4, 5, grad=False))], double=False),
     row("logcumsumexp", lambda m, a: m.logcumsumexp(a, -1), _ROWS),
     row("logcumsumexp_dim0", lambda m, a: a.logcumsumexp(0), [(N(5, 3),), (N(0, 2),)]),
     row("logcumsumexp_large", lambda m, a: m.logcumsumexp(a * 1e3, -1), [(N(3, 6),)],
