@@ -148,6 +148,11 @@ def _search(bd, vals, right):
     return _bisect(xp, bd.reshape(rows, n), vals.reshape(rows, per_row), right).reshape(vals.shape)
 
 
+def _tensor_arg(name, what, t):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{name}(): argument '{what}' must be Tensor, not {type(t).__name__}")
+
+
 def _check_sorter(sorter, bd):
     if not isinstance(sorter, Tensor):
         raise TypeError(f"searchsorted(): argument 'sorter' must be Tensor, not "
@@ -180,6 +185,11 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False,
                                "side of left while right was True")
         right = side == "right"
     bd = sorted_sequence
+    _tensor_arg("searchsorted", "sorted_sequence", bd)
+    for other in (input, sorter):
+        if isinstance(other, Tensor) and other.device != bd.device:
+            raise RuntimeError(f"searchsorted(): expected all tensors to be on the same device, "
+                               f"but found at least two devices, {bd.device} and {other.device}!")
     if bd._data.ndim == 0:
         raise RuntimeError("searchsorted(): boundaries tensor should have positive dimension, "
                            "but got 0 dimension")
@@ -203,8 +213,6 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False,
     if dt == np.bool_:
         raise NotImplementedError('"searchsorted_out_cpu" not implemented for \'Bool\'')
     vals = v._data.astype(dt, copy=False)
-    if type(vals) is not type(b):
-        vals = backend.to_device(vals, bd.device)
     pos = _search(b.astype(dt, copy=False), vals, bool(right))
     return _const(pos.astype(np.int32 if out_int32 else np.int64, copy=False))
 
@@ -215,6 +223,7 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
     with ``boundaries[i-1] < x <= boundaries[i]`` (``right=True``: ``boundaries[i-1] <= x <
     boundaries[i]``), i.e. ``searchsorted(boundaries, input)``."""
     _no_out("bucketize", out)
+    _tensor_arg("bucketize", "boundaries", boundaries)
     if boundaries._data.ndim != 1:
         raise RuntimeError(f"bucketize(): boundaries tensor must be 1 dimension, but got "
                            f"dim({boundaries._data.ndim})")
@@ -269,6 +278,7 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor: 
 def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     """Count of each value 0, 1, ... in a 1-D tensor of non-negative integers (``weights``:
     their sum), with at least ``minlength`` bins. Not differentiable."""
+    _tensor_arg("bincount", "input", input)
     a = input._data
     if a.dtype.kind not in "iu":
         name = "Bool" if a.dtype.kind == "b" else str(input.dtype).replace("ember.", "")
@@ -281,6 +291,12 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     if a.ndim != 1 or (a.size and int(a.min()) < 0):
         raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs (got shape "
                            f"{list(a.shape)})")
+    if weights is not None:
+        _tensor_arg("bincount", "weights", weights)
+        if weights.device != input.device:
+            raise RuntimeError(f"bincount(): expected all tensors to be on the same device, but "
+                               f"found at least two devices, {input.device} and "
+                               f"{weights.device}!")
     if weights is not None and (weights._data.ndim != 1 or weights._data.shape != a.shape):
         raise RuntimeError(f"bincount(): weights should be 1-d and have the same length as input "
                            f"(input {list(a.shape)}, weights {list(weights.shape)})")

@@ -436,6 +436,9 @@ def test_searchsorted_every_keyword():
     _both(lambda m: m.searchsorted(m.tensor([1.0, 2.0]), m.zeros(0)))
     _both(lambda m: m.searchsorted(m.tensor([1.0, 3.0]), m.tensor([[[2.0]]])))
     _both(lambda m: m.searchsorted(m.tensor([True, False]), m.tensor([True])))
+    _both(lambda m: m.searchsorted([1.0, 2.0], m.tensor([1.5])))  # TypeError
+    _both(lambda m: m.bucketize(m.tensor([1.5]), [1.0, 2.0]))
+    _both(lambda m: m.bincount(m.tensor([0, 1]), weights=[1.0, 2.0]))
 
 
 def test_searchsorted_batched_boundaries_and_sorter():
@@ -572,6 +575,10 @@ def test_searching_and_counting_on_the_device_equal_the_cpu():
                                                                         device=d)),
         lambda m, d: m.argsort(m.tensor(x, device=d), 0, True),
     ]
+    for f in (lambda: ember.searchsorted(ember.tensor([1.0, 2.0]), ember.ones(2, device="cuda")),
+              lambda: ember.bincount(ember.tensor([0, 1]), ember.ones(2, device="cuda"))):
+        with pytest.raises(RuntimeError, match="same device"):
+            f()
     for f in calls:
         cpu, dev = f(ember, "cpu"), f(ember, "cuda")
         for a, b in zip(cpu if isinstance(cpu, tuple) else (cpu,),
