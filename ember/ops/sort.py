@@ -300,8 +300,8 @@ def msort(input: Tensor, *, out=None) -> Tensor:
     return sort(input, 0).values
 
 
-def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True,  # noqa: A002
-         *, out=None):
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
+         sorted: bool = True, *, out=None):  # noqa: A002 - PyTorch's name
     """The ``k`` largest (``largest=False``: smallest) elements along ``dim`` and their indices.
 
     The values always come in order (largest first, or smallest first), which is one of the

@@ -282,7 +282,8 @@ def test_median_nan_lower_middle_and_dtypes():
     _both(lambda m: m.median(m.zeros(0)))
     _both(lambda m: m.nanmedian(m.zeros(0)))
     _both(lambda m: m.median(m.tensor(2.5)))
-    x = [[3.0, NAN, 1.0, 5.0, 3.0, 2.0], [NAN, 1.0, NAN, 3.0, 2.0, 0.0], [NAN, 2.0, 1.0, 1.0, 2.0, 1.0]]
+    x = [[3.0, NAN, 1.0, 5.0, 3.0, 2.0], [NAN, 1.0, NAN, 3.0, 2.0, 0.0],
+         [NAN, 2.0, 1.0, 1.0, 2.0, 1.0]]
     _both(lambda m: m.nanmedian(m.tensor(x), 1))
     _both(lambda m: m.tensor(x).nanmedian(0, keepdim=True))
     # a row of NaNs: NaN (PyTorch's index there depends on its partitioning; ember gives 0)

@@ -52,8 +52,10 @@ CASES = [
     row("mode", lambda m, a: m.mode(a), [(N(3, 4),), (N(5),), (N(),)]),
     row("mode_ties", lambda m, a: m.mode(_tied(m, a), 1), [(N(2, 7),)], gradcheck=False),
     row("mode_dim0_keepdim", lambda m, a: a.mode(0, keepdim=True), [(T(3, 4),), (N(2, 0),)]),
-    row("grad_of_sort", _twice(lambda m, x: m.sort(x, 1)[0] ** 3), [(N(3, 4), N(3, 4, grad=False))]),
-    row("grad_of_topk", _twice(lambda m, x: m.topk(x, 2)[0] ** 2), [(N(3, 4), N(3, 2, grad=False))]),
+    row("grad_of_sort", _twice(lambda m, x: m.sort(x, 1)[0] ** 3),
+        [(N(3, 4), N(3, 4, grad=False))]),
+    row("grad_of_topk", _twice(lambda m, x: m.topk(x, 2)[0] ** 2),
+        [(N(3, 4), N(3, 2, grad=False))]),
     # ------------------------------------------------------------------ scans
     row("cummax", lambda m, a: m.cummax(a, -1), _NONEMPTY),
     row("cummin_dim0", lambda m, a: a.cummin(0), [(N(5, 3),), (T(4, 3),), (N(),)]),
