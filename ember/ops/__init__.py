@@ -20,4 +20,7 @@ from .pool import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .sort import *  # noqa: F401,F403
+from .scan import *  # noqa: F401,F403
+from .search import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)

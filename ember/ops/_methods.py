@@ -17,6 +17,8 @@ from . import index as I
 from . import linalg as L
 from . import reduce as R
 from . import shape as S
+from . import scan as SC, search as SE
+from .sort import argsort, kthvalue, median, mode, msort, nanmedian, sort, topk
 
 # ---------------------------------------------------------------------------- plain methods
 
@@ -382,3 +384,18 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
 
 Tensor.new_full = _new_full
 Tensor.new_tensor = _new_tensor
+
+# ---------------------------------------------------------------------------- sorting and scans
+
+for _fn in (sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, SC.cummax, SC.cummin,
+            SC.cumprod, SC.logcumsumexp, SE.unique, SE.unique_consecutive, SE.histc, SE.bincount):
+    setattr(Tensor, _fn.__name__, _fn)
+
+
+def cumprod_(self, dim, dtype=None):
+    """In-place :func:`cumprod`; when recorded, the backward keeps a copy of the input."""
+    src = E.clone(self) if _grad_state.enabled and self.requires_grad else self
+    return self._assign_result(SC.cumprod(src, dim, dtype=dtype), "cumprod_")
+
+
+Tensor.cumprod_ = cumprod_

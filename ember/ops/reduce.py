@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import builtins
-import collections
 import math
 
 import numpy as np
 
 from .. import backend
+from .. import return_types
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
@@ -15,8 +15,6 @@ from ._util import float_dtype_for, norm_dim, norm_dims, xp_of
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "all", "any", "count_nonzero"]
-
-MaxMin = collections.namedtuple("MaxMin", ["values", "indices"])
 
 
 def _keep_shape(shape, dims):
@@ -244,9 +242,10 @@ def _maxmin(input, dim, keepdim, other, is_max):
         return AmaxAmin.apply(input, tuple(range(input._data.ndim)), False, is_max)
     d = norm_dim(dim, input._data.ndim, name)
     if input._data.ndim == 0:
-        return MaxMin(input * 1, _wrap(xp_of(input._data).zeros((), np.int64), False, None, 0))
-    vals, idx = MaxMinDim.apply(input, d, keepdim, is_max)
-    return MaxMin(vals, idx)
+        vals, idx = input * 1, _wrap(xp_of(input._data).zeros((), np.int64), False, None, 0)
+    else:
+        vals, idx = MaxMinDim.apply(input, d, keepdim, is_max)
+    return getattr(return_types, name)((vals, idx))
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001

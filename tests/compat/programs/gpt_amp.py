@@ -86,11 +86,14 @@ class GPT(nn.Module):
         return logits, loss
 
     @torch.no_grad()
-    def generate(self, idx, max_new_tokens, temperature=1.0):
+    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None):
         for _ in range(max_new_tokens):
             idx_cond = idx if idx.size(1) <= self.block_size else idx[:, -self.block_size:]
             logits, _ = self(idx_cond)
             logits = logits[:, -1, :] / temperature
+            if top_k is not None:
+                v, _ = torch.topk(logits, min(top_k, logits.size(-1)))
+                logits[logits < v[:, [-1]]] = -float('Inf')
             probs = F.softmax(logits.float(), dim=-1)
             idx_next = torch.multinomial(probs, num_samples=1)
             idx = torch.cat((idx, idx_next), dim=1)
@@ -134,7 +137,7 @@ if __name__ == "__main__":
     model.eval()
     start = torch.tensor([[stoi["t"]]], dtype=torch.long)
     with ctx:
-        out = model.generate(start, 40, temperature=0.8)
+        out = model.generate(start, 40, temperature=0.8, top_k=5)
     sample = "".join(itos[i] for i in out[0].tolist())
     print(json.dumps({"first_loss": losses[0], "last_loss": sum(losses[-10:]) / 10,
                       "vocab": len(chars), "dtypes": dtypes, "scale": scaler.get_scale(),
