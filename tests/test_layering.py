@@ -22,7 +22,7 @@ LAYERS = [
                  "ember.compiler", "ember.jit", "ember.onnx"]),
     ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
                          "ember.autograd", "ember.distributed"]),
-    ("ops", ["ember.ops"]),
+    ("ops", ["ember.ops", "ember.special"]),
     ("nn", ["ember.nn"]),
     ("optim", ["ember.optim", "ember.serialization"]),
     ("data", ["ember.utils", "ember.datasets", "ember.vision.datasets", "ember.vision.transforms",
@@ -32,7 +32,8 @@ LAYERS = [
 ]
 OPS_ORDER = ["creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
              "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
-             "dropout", "rnn", "attention", "_methods"]
+             "dropout", "rnn", "attention", "_specfun", "trig", "specfun", "pointwise", "blas",
+             "_methods"]
 
 
 def _rank(mod):

@@ -20,4 +20,8 @@ from .pool import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .trig import *  # noqa: F401,F403
+from .specfun import *  # noqa: F401,F403
+from .pointwise import *  # noqa: F401,F403
+from .blas import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)

@@ -17,6 +17,10 @@ from . import index as I
 from . import linalg as L
 from . import reduce as R
 from . import shape as S
+from . import blas as BL
+from . import pointwise as PW
+from . import specfun as SF
+from . import trig as TR
 
 # ---------------------------------------------------------------------------- plain methods
 
@@ -380,3 +384,48 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
 
 Tensor.new_full = _new_full
 Tensor.new_tensor = _new_tensor
+
+# ---------------------------------------------------------------------------- math functions
+# (trigonometric, special functions, pointwise extras, BLAS-style fused products)
+
+_MATH_METHODS = {
+    TR: ["asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos",
+         "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2", "hypot", "deg2rad",
+         "rad2deg"],
+    SF: ["lgamma", "digamma", "mvlgamma", "erfc", "erfinv", "i0", "sinc", "logit", "xlogy",
+         "igamma", "igammac"],
+    PW: ["logaddexp", "logaddexp2", "copysign", "nextafter", "fmod", "frac", "lerp", "addcmul",
+         "addcdiv"],
+    BL: ["addmm", "addmv", "addr", "baddbmm", "addbmm"],
+}
+for _mod, _names in _MATH_METHODS.items():
+    for _name in _names:
+        setattr(Tensor, _name, getattr(_mod, _name))
+        if _name not in ("logaddexp", "logaddexp2"):  # PyTorch has no in-place forms of these
+            setattr(Tensor, _name + "_", _inplace(getattr(_mod, _name), _name + "_"))
+
+
+def _polygamma(self, n):
+    return SF.polygamma(n, self)
+
+
+def _polygamma_(self, n):
+    return self._assign_result(SF.polygamma(n, self), "polygamma_")
+
+
+def _float_power(self, exponent):
+    return PW.float_power(self, exponent)
+
+
+def _float_power_(self, exponent):
+    if self._data.dtype != np.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype "
+                           f"{backend.from_np(self._data.dtype)} but the operation's result "
+                           "requires dtype ember.float64")
+    return self._assign_result(PW.float_power(self, exponent), "float_power_")
+
+
+Tensor.polygamma = _polygamma
+Tensor.polygamma_ = _polygamma_
+Tensor.float_power = _float_power
+Tensor.float_power_ = _float_power_
