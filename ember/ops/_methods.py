@@ -398,19 +398,37 @@ _MATH_METHODS = {
          "addcdiv"],
     BL: ["addmm", "addmv", "addr", "baddbmm", "addbmm"],
 }
+
+
+def _recording(*args):
+    return _grad_state.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+
+
+def _inplace_saving(fn, name):
+    """An in-place method for an op that saves its input for backward: while gradients are
+    recorded it runs on a copy of ``self`` (as PyTorch keeps the original), so that writing
+    the result into ``self`` does not invalidate what backward needs."""
+    def method(self, *args, **kwargs):
+        src = E.clone(self) if _recording(self, *args, *kwargs.values()) else self
+        return self._assign_result(fn(src, *args, **kwargs), name)
+    method.__name__ = name
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
+    return method
+
+
 for _mod, _names in _MATH_METHODS.items():
     for _name in _names:
         setattr(Tensor, _name, getattr(_mod, _name))
         if _name not in ("logaddexp", "logaddexp2"):  # PyTorch has no in-place forms of these
-            setattr(Tensor, _name + "_", _inplace(getattr(_mod, _name), _name + "_"))
+            setattr(Tensor, _name + "_", _inplace_saving(getattr(_mod, _name), _name + "_"))
 
 
 def _polygamma(self, n):
     return SF.polygamma(n, self)
 
 
-def _polygamma_(self, n):
-    return self._assign_result(SF.polygamma(n, self), "polygamma_")
+Tensor.polygamma = _polygamma
+Tensor.polygamma_ = _inplace_saving(_polygamma, "polygamma_")
 
 
 def _float_power(self, exponent):
@@ -422,10 +440,9 @@ def _float_power_(self, exponent):
         raise RuntimeError(f"the base given to float_power_ has dtype "
                            f"{backend.from_np(self._data.dtype)} but the operation's result "
                            "requires dtype ember.float64")
-    return self._assign_result(PW.float_power(self, exponent), "float_power_")
+    return _float_power_write(self, exponent)
 
 
-Tensor.polygamma = _polygamma
-Tensor.polygamma_ = _polygamma_
+_float_power_write = _inplace_saving(_float_power, "float_power_")
 Tensor.float_power = _float_power
 Tensor.float_power_ = _float_power_
