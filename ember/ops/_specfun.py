@@ -399,7 +399,7 @@ def zeta_pos(s, q):
             total = total + (q + k) ** (-s)
         a = q + n
         w = a ** (-s)
-        total = total + a * w / (s - 1.0) + 0.5 * w
+        total = total + a ** (1.0 - s) / (s - 1.0) + 0.5 * w  # a^(1-s) apart: a w may underflow
         p = s * w / a
         inv2 = 1.0 / (a * a)
         for j, b in enumerate(_BERN, start=1):
@@ -537,30 +537,37 @@ def _lgamma1p(a):
     return xp.where(small, near, lgamma(1.0 + a))
 
 
-def _igam_prefactor(a, x):
-    """x^a e^-x / Gamma(a), through Stirling's series for a >= 10 so that it keeps its
+def _igam_log_prefactor(a, x):
+    """log(x^a e^-x / Gamma(a)), through Stirling's series for a >= 10 so that it keeps its
     accuracy when a and x are large and close."""
     xp = xp_of(a)
     with _ignore(xp):
-        direct = xp.exp(a * xp.log(x) - x - lgamma(a))
+        direct = a * xp.log(x) - x - lgamma(a)
         ab = xp.maximum(a, 10.0)
-        big = xp.exp(ab * _log1pmx((x - ab) / ab) + 0.5 * xp.log(ab / (2 * math.pi))
-                     - _stirling_tail(ab))
+        big = (ab * _log1pmx((x - ab) / ab) + 0.5 * xp.log(ab / (2 * math.pi))
+               - _stirling_tail(ab))
     return xp.where(a >= 10.0, big, direct)
-
-
-def _until_converged(xp, step, n_max):
-    """Call ``step()`` (which returns the elements not yet converged) until none is left."""
-    for i in range(n_max):
-        busy = step()
-        if i % 8 == 7 and not bool(busy.any()):
-            return
 
 
 _EPS = 2.0 ** -53
 
 
-def _p_series(a, x):
+def _iterate(step, live, a):
+    """Call ``step()`` (which returns the elements not yet converged) until no element of
+    ``live`` is left; the series and the continued fraction need ~ 9 sqrt(a) steps near x = a."""
+    xp = xp_of(a)
+    top = float(xp.where(live, a, 0.0).max()) if a.size else 0.0
+    if not top < 1e10:
+        raise NotImplementedError(
+            "gammainc/gammaincc: a shape parameter a above 1e10 with x within a few sqrt(a) of a "
+            "is not supported by ember (the series would need more than 1e6 steps)")
+    for i in range(int(100 + 12 * math.sqrt(max(top, 1.0)))):
+        busy = step()
+        if i % 8 == 7 and not bool((busy & live).any()):
+            return
+
+
+def _p_series(a, x, lpre, live):
     """P(a, x) = x^a e^-x / Gamma(a + 1) sum_n x^n / ((a + 1) ... (a + n))."""
     xp = xp_of(a)
     st = {"term": xp.ones_like(a), "sum": xp.ones_like(a), "ap": a}
@@ -571,12 +578,12 @@ def _p_series(a, x):
         st["sum"] = st["sum"] + st["term"]
         return st["term"] > st["sum"] * _EPS
 
-    _until_converged(xp, step, _max_iter(a))
+    _iterate(step, live, a)
     with _ignore(xp):
-        return _igam_prefactor(a, x) / a * st["sum"]
+        return xp.exp(lpre) / a * st["sum"]
 
 
-def _q_cf(a, x):
+def _q_cf(a, x, lpre, live):
     """Q(a, x) by Legendre's continued fraction (modified Lentz), for x > a and x > 1."""
     xp = xp_of(a)
     tiny = 1e-300
@@ -598,8 +605,9 @@ def _q_cf(a, x):
         st["h"] = st["h"] * delta
         return xp.abs(delta - 1.0) > _EPS
 
-    _until_converged(xp, step, _max_iter(a))
-    return _igam_prefactor(a, x) * st["h"]
+    _iterate(step, live, a)
+    with _ignore(xp):
+        return xp.exp(lpre) * st["h"]
 
 
 def _q_small_x(a, x):
@@ -614,17 +622,6 @@ def _q_small_x(a, x):
     with _ignore(xp):
         lx = xp.log(x)
         return -xp.expm1(a * lx - _lgamma1p(a)) - xp.exp(a * lx - lgamma(a)) * total
-
-
-def _max_iter(a):
-    """The iterations the series and the continued fraction may need: ~ 9 sqrt(a) near x = a."""
-    top = float(a.max()) if a.size else 1.0
-    if not top < 1e10:
-        raise NotImplementedError(
-            "gammainc/gammaincc: shape parameters a above 1e10 are not supported by ember "
-            "(its series would need ~1e5 steps); scale the problem or use the normal "
-            "approximation of the gamma distribution")
-    return int(100 + 12 * math.sqrt(max(top, 1.0)))
 
 
 def _igam_args(a, x):
@@ -645,25 +642,35 @@ def _igam_edges(xp, a, x, out, lower):
     return xp.where(bad | xp.isnan(a) | xp.isnan(x), xp.nan, out)
 
 
+def _igam_parts(a, x):
+    """The masks and log-prefactors shared by P and Q; ``live`` marks the elements whose
+    prefactor does not underflow (the others are 0 or 1 without any series)."""
+    xp, a, x, ok, aa, xx = _igam_args(a, x)
+    lpre = _igam_log_prefactor(aa, xx)
+    live = ok & (lpre > -760.0)
+    return xp, a, x, ok, aa, xx, lpre, live
+
+
 def gammainc(a, x):
     """The regularized lower incomplete gamma function P(a, x)."""
-    xp, a, x, ok, aa, xx = _igam_args(a, x)
+    xp, a, x, ok, aa, xx, lpre, live = _igam_parts(a, x)
     cf = (xx > 1.0) & (xx > aa)
-    q = _q_cf(aa, xp.where(cf, xx, aa + 2.0))
-    p = _p_series(aa, xp.where(cf, 0.5 * aa, xx))
+    xc = xp.where(cf, xx, aa + 2.0)
+    q = _q_cf(aa, xc, xp.where(cf, lpre, -800.0), live & cf)
+    p = _p_series(aa, xp.where(cf, 0.5 * aa, xx), xp.where(cf, -800.0, lpre), live & ~cf)
     out = xp.where(ok, xp.where(cf, 1.0 - q, p), 0.0)
     return _igam_edges(xp, a, x, out, True)
 
 
 def gammaincc(a, x):
     """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
-    xp, a, x, ok, aa, xx = _igam_args(a, x)
+    xp, a, x, ok, aa, xx, lpre, live = _igam_parts(a, x)
     small = (xx <= 1.1) & xp.where(xx <= 0.5, -0.4 / xp.log(xp.minimum(xx, 0.5)) >= aa,
                                     xx * 1.1 >= aa)
     cf = ~small & (xx >= aa)
     ser = ~small & ~cf
-    q_cf = _q_cf(aa, xp.where(cf, xx, aa + 2.0))
-    p = _p_series(aa, xp.where(ser, xx, 0.5 * aa))
+    q_cf = _q_cf(aa, xp.where(cf, xx, aa + 2.0), xp.where(cf, lpre, -800.0), live & cf)
+    p = _p_series(aa, xp.where(ser, xx, 0.5 * aa), xp.where(ser, lpre, -800.0), live & ser)
     q_small = _q_small_x(aa, xp.where(small, xx, 0.5))
     out = xp.where(small, q_small, xp.where(cf, q_cf, 1.0 - p))
     return _igam_edges(xp, a, x, xp.where(ok, out, 0.0), False)
