@@ -568,7 +568,8 @@ def _iterate(step, live, a):
 
 
 def _p_series(a, x, lpre, live):
-    """P(a, x) = x^a e^-x / Gamma(a + 1) sum_n x^n / ((a + 1) ... (a + n))."""
+    """P(a, x) = x^a e^-x / Gamma(a + 1) sum_n x^n / ((a + 1) ... (a + n)); ``lpre`` is the log
+    of the prefactor x^a e^-x / Gamma(a + 1)."""
     xp = xp_of(a)
     st = {"term": xp.ones_like(a), "sum": xp.ones_like(a), "ap": a}
 
@@ -580,7 +581,7 @@ def _p_series(a, x, lpre, live):
 
     _iterate(step, live, a)
     with _ignore(xp):
-        return xp.exp(lpre) / a * st["sum"]
+        return xp.exp(lpre) * st["sum"]
 
 
 def _q_cf(a, x, lpre, live):
@@ -643,34 +644,34 @@ def _igam_edges(xp, a, x, out, lower):
 
 
 def _igam_parts(a, x):
-    """The masks and log-prefactors shared by P and Q; ``live`` marks the elements whose
-    prefactor does not underflow (the others are 0 or 1 without any series)."""
+    """The log-prefactors of P's series and Q's continued fraction, each with the mask of the
+    elements where it does not underflow (elsewhere the result is 0 or 1 without a series)."""
     xp, a, x, ok, aa, xx = _igam_args(a, x)
-    lpre = _igam_log_prefactor(aa, xx)
-    live = ok & (lpre > -760.0)
-    return xp, a, x, ok, aa, xx, lpre, live
+    lq = _igam_log_prefactor(aa, xx)  # log(x^a e^-x / Gamma(a)), Q's continued fraction
+    with _ignore(xp):  # log(x^a e^-x / Gamma(a + 1)), P's series; exact for tiny a too
+        lp = xp.where(aa < 10.0, aa * xp.log(xx) - xx - _lgamma1p(aa), lq - xp.log(aa))
+    return xp, a, x, ok, aa, xx, (lp, ok & (lp > -760.0)), (lq, ok & (lq > -760.0))
 
 
 def gammainc(a, x):
     """The regularized lower incomplete gamma function P(a, x)."""
-    xp, a, x, ok, aa, xx, lpre, live = _igam_parts(a, x)
+    xp, a, x, ok, aa, xx, (lp, live_p), (lq, live_q) = _igam_parts(a, x)
     cf = (xx > 1.0) & (xx > aa)
-    xc = xp.where(cf, xx, aa + 2.0)
-    q = _q_cf(aa, xc, xp.where(cf, lpre, -800.0), live & cf)
-    p = _p_series(aa, xp.where(cf, 0.5 * aa, xx), xp.where(cf, -800.0, lpre), live & ~cf)
+    q = _q_cf(aa, xp.where(cf, xx, aa + 2.0), xp.where(cf, lq, -800.0), live_q & cf)
+    p = _p_series(aa, xp.where(cf, 0.5 * aa, xx), xp.where(cf, -800.0, lp), live_p & ~cf)
     out = xp.where(ok, xp.where(cf, 1.0 - q, p), 0.0)
     return _igam_edges(xp, a, x, out, True)
 
 
 def gammaincc(a, x):
     """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
-    xp, a, x, ok, aa, xx, lpre, live = _igam_parts(a, x)
+    xp, a, x, ok, aa, xx, (lp, live_p), (lq, live_q) = _igam_parts(a, x)
     small = (xx <= 1.1) & xp.where(xx <= 0.5, -0.4 / xp.log(xp.minimum(xx, 0.5)) >= aa,
                                     xx * 1.1 >= aa)
     cf = ~small & (xx >= aa)
     ser = ~small & ~cf
-    q_cf = _q_cf(aa, xp.where(cf, xx, aa + 2.0), xp.where(cf, lpre, -800.0), live & cf)
-    p = _p_series(aa, xp.where(ser, xx, 0.5 * aa), xp.where(ser, lpre, -800.0), live & ser)
+    q_cf = _q_cf(aa, xp.where(cf, xx, aa + 2.0), xp.where(cf, lq, -800.0), live_q & cf)
+    p = _p_series(aa, xp.where(ser, xx, 0.5 * aa), xp.where(ser, lp, -800.0), live_p & ser)
     q_small = _q_small_x(aa, xp.where(small, xx, 0.5))
     out = xp.where(small, q_small, xp.where(cf, q_cf, 1.0 - p))
     return _igam_edges(xp, a, x, xp.where(ok, out, 0.0), False)

@@ -164,7 +164,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 # ---------------------------------------------------------------------------- distances
 
 
-_MODES = {None: 0, "use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1,
+_MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1,
           "donot_use_mm_for_euclid_dist": 2}
 _BLOCK = 1 << 22  # elements of the (rows, r, m) difference block formed at once
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from .. import backend
 from ..autograd.function import Op
 from ..tensor import Tensor
 from . import elementwise as E
@@ -30,7 +31,9 @@ class Asin(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp_of(x).arcsin(x)
+        xp = xp_of(x)
+        with backend.errstate(xp, invalid="ignore", divide="ignore"):  # nan/inf outside the domain
+            return xp.arcsin(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -44,7 +47,9 @@ class Acos(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp_of(x).arccos(x)
+        xp = xp_of(x)
+        with backend.errstate(xp, invalid="ignore", divide="ignore"):  # nan/inf outside the domain
+            return xp.arccos(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -114,7 +119,9 @@ class Acosh(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp_of(x).arccosh(x)
+        xp = xp_of(x)
+        with backend.errstate(xp, invalid="ignore", divide="ignore"):  # nan/inf outside the domain
+            return xp.arccosh(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -128,7 +135,9 @@ class Atanh(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp_of(x).arctanh(x)
+        xp = xp_of(x)
+        with backend.errstate(xp, invalid="ignore", divide="ignore"):  # nan/inf outside the domain
+            return xp.arctanh(x)
 
     @staticmethod
     def backward(ctx, g):
