@@ -32,8 +32,8 @@ LAYERS = [
 ]
 OPS_ORDER = ["creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
              "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
-             "dropout", "rnn", "attention", "_specfun", "trig", "specfun", "pointwise", "blas",
-             "_methods"]
+             "dropout", "rnn", "attention", "_specfun", "_gamma", "trig", "specfun", "pointwise",
+             "blas", "_methods"]
 
 
 def _rank(mod):

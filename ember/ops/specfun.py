@@ -20,6 +20,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Op
 from ..tensor import Tensor
+from . import _gamma as G
 from . import _specfun as K
 from . import elementwise as E
 from ._util import as_tensor_arg, binary_args, float_dtype_for, xp_of
@@ -51,7 +52,7 @@ class Lgamma(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _run(K.lgamma, x)
+        return _run(G.lgamma, x)
 
     @staticmethod
     def backward(ctx, g):
@@ -65,7 +66,7 @@ class Digamma(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _run(K.digamma, x)
+        return _run(G.digamma, x)
 
     @staticmethod
     def backward(ctx, g):
@@ -80,7 +81,7 @@ class Polygamma(Op):
     def forward(ctx, x, n):
         ctx.save_for_backward(x)
         ctx.n = n
-        return _run(lambda a: K.polygamma(n, a), x)
+        return _run(lambda a: G.polygamma(n, a), x)
 
     @staticmethod
     def backward(ctx, g):
@@ -120,7 +121,8 @@ def mvlgamma(input, p):
     x = _f(input, "mvlgamma")
     xp = xp_of(x._data)
     halves = as_tensor_arg(xp.arange(p, dtype=x._data.dtype) * -0.5)
-    return E.add(lgamma(E.add(x.unsqueeze(-1), halves)).sum(-1), p * (p - 1) / 4 * math.log(math.pi))
+    terms = lgamma(E.add(x.unsqueeze(-1), halves)).sum(-1)
+    return E.add(terms, p * (p - 1) / 4 * math.log(math.pi))
 
 
 # ---------------------------------------------------------------------------- error function
@@ -509,7 +511,7 @@ class Zeta(Op):
     @staticmethod
     def forward(ctx, x, q):
         ctx.save_for_backward(x, q)
-        return _run2(K.zeta, x, q)
+        return _run2(G.zeta, x, q)
 
     @staticmethod
     def backward(ctx, g):
@@ -541,7 +543,7 @@ class Igamma(Op):
     @staticmethod
     def forward(ctx, a, x):
         ctx.save_for_backward(a, x)
-        return _run2(K.gammainc, a, x)
+        return _run2(G.gammainc, a, x)
 
     @staticmethod
     def backward(ctx, g):
@@ -561,7 +563,7 @@ class Igammac(Op):
     @staticmethod
     def forward(ctx, a, x):
         ctx.save_for_backward(a, x)
-        return _run2(K.gammaincc, a, x)
+        return _run2(G.gammaincc, a, x)
 
     @staticmethod
     def backward(ctx, g):

@@ -344,7 +344,8 @@ def test_no_gradient_for_the_first_argument_of_zeta_and_gammainc(m):
 
 
 INPLACE = [  # method, arguments, input maker
-    ("erfinv", (), "unit"), ("lgamma", (), "pos"), ("digamma", (), "pos"), ("polygamma", (2,), "pos"),
+    ("erfinv", (), "unit"), ("lgamma", (), "pos"), ("digamma", (), "pos"),
+    ("polygamma", (2,), "pos"),
     ("mvlgamma", (2,), "pos"), ("erfc", (), "any"), ("i0", (), "any"), ("sinc", (), "any"),
     ("logit", (0.1,), "unit"), ("xlogy", ("pos",), "any"), ("asin", (), "unit"),
     ("arccos", (), "unit"), ("atan", (), "any"), ("sinh", (), "any"), ("cosh", (), "any"),

@@ -68,7 +68,8 @@ CASES = [
         [(N(3, 4),), (N(1, 2),)]),
     row("trapezoid_x", lambda m, y, x: m.trapezoid(y, x), [(N(3, 4), N(4)), (N(3, 4), N(3, 4)),
                                                            (N(2, 3, 4), N(3, 4)), (T(3, 4), N(4))]),
-    row("trapezoid_x_dim", lambda m, y, x: m.trapz(y, x, dim=0), [(N(3, 4), N(3)), (N(3, 2), N(3, 1))]),
+    row("trapezoid_x_dim", lambda m, y, x: m.trapz(y, x, dim=0),
+        [(N(3, 4), N(3)), (N(3, 2), N(3, 1))]),
     row("cumulative_trapezoid", lambda m, y: m.cumulative_trapezoid(y)
         + m.cumulative_trapezoid(y, dx=2.0), [(N(5),), (N(3, 4),), (T(3, 4),), (N(3, 1),),
                                               (N(0, 3),)]),
