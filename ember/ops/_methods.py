@@ -429,6 +429,7 @@ def _polygamma(self, n):
 
 Tensor.polygamma = _polygamma
 Tensor.polygamma_ = _inplace_saving(_polygamma, "polygamma_")
+Tensor.tan_ = _inplace_saving(E.tan, "tan_")
 
 
 def _float_power(self, exponent):
