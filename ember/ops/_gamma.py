@@ -68,6 +68,19 @@ def _stirling_tail(x):
     return s * r
 
 
+def _steps(z, lo, hi):
+    """How many unit steps bring every finite element of z into [lo, hi) (at most 12)."""
+    xp = xp_of(z)
+    if not z.size:
+        return 0
+    fin = xp.isfinite(z)
+    zmin = float(xp.where(fin, z, lo).min())
+    zmax = float(xp.where(fin, z, lo).max())
+    up = math.ceil(lo - zmin) if zmin < lo else 0
+    down = math.floor(zmax - hi) + 1 if zmax >= hi else 0
+    return min(12, max(up, down))
+
+
 def _lgamma_pos(x):
     """lgamma(x) for x >= -10 (not at a pole): shifted into [1.5, 2.5) or Stirling beyond 13."""
     xp = xp_of(x)
@@ -75,7 +88,7 @@ def _lgamma_pos(x):
     up = xp.ones_like(x)  # product of the shifts up: Gamma(x) = Gamma(z) / up
     down = xp.ones_like(x)  # and down: Gamma(x) = Gamma(z) * down
     shift = xp.zeros_like(x)  # z = x + shift
-    for _ in range(12):
+    for _ in range(_steps(z, 1.5, 2.5)):
         lo, hi = z < 1.5, z >= 2.5
         up = xp.where(lo, up * z, up)
         z = xp.where(lo, z + 1.0, xp.where(hi, z - 1.0, z))
@@ -118,7 +131,7 @@ def _digamma_pos(x):
         below = z < 1.0  # one step up: psi(x) = psi(x + 1) - 1/x
         acc = xp.where(below, -1.0 / z, acc)
         z = xp.where(below, z + 1.0, z)
-        for _ in range(9):  # down into [1, 2]: psi(x) = psi(x - 1) + 1/(x - 1)
+        for _ in range(_steps(z, 1.0, 2.0)):  # down into [1, 2]: psi(x) = psi(x - 1) + 1/(x - 1)
             hi = z > 2.0
             z = xp.where(hi, z - 1.0, z)
             acc = xp.where(hi, acc + 1.0 / z, acc)
