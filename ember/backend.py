@@ -303,6 +303,8 @@ def writeable(arr) -> bool:
     """
     if isinstance(arr, np.ndarray):
         return arr.flags.writeable
+    if arr.size == 0:  # no elements, nothing shared (CuPy gives empty arrays zero strides)
+        return True
     return not any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape))
 
 

@@ -51,8 +51,8 @@ def _to_array(data, dtype=None, device=None, copy=True):
         except ValueError as exc:
             raise ValueError(f"tensor(): could not build a tensor from the data: {exc}") from None
         target = _infer_np_dtype(host) if host.dtype.kind != "f" else None
-        if host.dtype.kind == "f" and not isinstance(data, np.generic):
-            target = backend.get_default_dtype().np
+        if host.dtype.kind == "f" and not isinstance(data, np.generic) and dtype is None:
+            target = backend.get_default_dtype().np  # (with a dtype: straight to it, no rounding)
         elif isinstance(data, np.generic) and host.dtype.kind == "f":
             target = host.dtype
         arr = host.astype(target, copy=False) if target is not None else host

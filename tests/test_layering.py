@@ -24,7 +24,8 @@ LAYERS = [
                  "ember._amp_state"]),
     ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
                          "ember.autograd", "ember.distributed"]),
-    ("ops", ["ember.ops", "ember.amp", "ember.cuda.amp", "ember.cpu", "ember.return_types"]),
+    ("ops", ["ember.ops", "ember.amp", "ember.cuda.amp", "ember.cpu", "ember.return_types",
+             "ember.special"]),
     ("nn", ["ember.nn"]),
     ("optim", ["ember.optim", "ember.serialization"]),
     ("data", ["ember.utils", "ember.datasets", "ember.vision.datasets", "ember.vision.transforms",
@@ -35,7 +36,10 @@ LAYERS = [
 OPS_ORDER = ["_autocast",
              "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
              "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
-             "dropout", "rnn", "attention", "sort", "scan", "search", "_methods"]
+             "dropout", "rnn", "attention",
+             "sort", "scan", "search",
+             "_specfun", "_gamma", "trig", "specfun", "pointwise", "blas",
+             "_methods"]
 
 
 def _rank(mod):

@@ -23,4 +23,8 @@ from .attention import *  # noqa: F401,F403
 from .sort import *  # noqa: F401,F403
 from .scan import *  # noqa: F401,F403
 from .search import *  # noqa: F401,F403
+from .trig import *  # noqa: F401,F403
+from .specfun import *  # noqa: F401,F403
+from .pointwise import *  # noqa: F401,F403
+from .blas import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)

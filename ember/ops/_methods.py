@@ -19,6 +19,10 @@ from . import reduce as R
 from . import shape as S
 from . import scan as SC, search as SE
 from .sort import argsort, kthvalue, median, mode, msort, nanmedian, sort, topk
+from . import blas as BL
+from . import pointwise as PW
+from . import specfun as SF
+from . import trig as TR
 
 # ---------------------------------------------------------------------------- plain methods
 
@@ -399,3 +403,65 @@ def cumprod_(self, dim, dtype=None):
 
 
 Tensor.cumprod_ = cumprod_
+# ---------------------------------------------------------------------------- math functions
+# (trigonometric, special functions, pointwise extras, BLAS-style fused products)
+
+_MATH_METHODS = {
+    TR: ["asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos",
+         "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2", "hypot", "deg2rad",
+         "rad2deg"],
+    SF: ["lgamma", "digamma", "mvlgamma", "erfc", "erfinv", "i0", "sinc", "logit", "xlogy",
+         "igamma", "igammac"],
+    PW: ["logaddexp", "logaddexp2", "copysign", "nextafter", "fmod", "frac", "lerp", "addcmul",
+         "addcdiv"],
+    BL: ["addmm", "addmv", "addr", "baddbmm", "addbmm"],
+}
+
+
+def _recording(*args):
+    return _grad_state.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+
+
+def _inplace_saving(fn, name):
+    """An in-place method for an op that saves its input for backward: while gradients are
+    recorded it runs on a copy of ``self`` (as PyTorch keeps the original), so that writing
+    the result into ``self`` does not invalidate what backward needs."""
+    def method(self, *args, **kwargs):
+        src = E.clone(self) if _recording(self, *args, *kwargs.values()) else self
+        return self._assign_result(fn(src, *args, **kwargs), name)
+    method.__name__ = name
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
+    return method
+
+
+for _mod, _names in _MATH_METHODS.items():
+    for _name in _names:
+        setattr(Tensor, _name, getattr(_mod, _name))
+        if _name not in ("logaddexp", "logaddexp2"):  # PyTorch has no in-place forms of these
+            setattr(Tensor, _name + "_", _inplace_saving(getattr(_mod, _name), _name + "_"))
+
+
+def _polygamma(self, n):
+    return SF.polygamma(n, self)
+
+
+Tensor.polygamma = _polygamma
+Tensor.polygamma_ = _inplace_saving(_polygamma, "polygamma_")
+Tensor.tan_ = _inplace_saving(E.tan, "tan_")
+
+
+def _float_power(self, exponent):
+    return PW.float_power(self, exponent)
+
+
+def _float_power_(self, exponent):
+    if self._data.dtype != np.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype "
+                           f"{backend.from_np(self._data.dtype)} but the operation's result "
+                           "requires dtype ember.float64")
+    return _float_power_write(self, exponent)
+
+
+_float_power_write = _inplace_saving(_float_power, "float_power_")
+Tensor.float_power = _float_power
+Tensor.float_power_ = _float_power_

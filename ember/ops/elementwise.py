@@ -668,9 +668,10 @@ def round(input, *, decimals=0):  # noqa: A001
 
 def _piecewise_constant(input, name, values=None):
     """A step function of ``input``: its values, with a zero gradient flowing back."""
+    xp = xp_of(input._data)
     if values is None:
-        values = getattr(xp_of(input._data), name)(input._data)
-    const = _wrap(values, False, None, 0)
+        values = getattr(xp, name)(input._data)
+    const = _wrap(xp.asarray(values), False, None, 0)  # a 0-d input gives a NumPy scalar
     if input.requires_grad and input._data.dtype.kind == "f":
         return sign(input) * 0 + const
     return const
