@@ -24,7 +24,7 @@ LAYERS = [
                          "ember.autograd", "ember.distributed"]),
     ("ops", ["ember.ops"]),
     ("nn", ["ember.nn"]),
-    ("optim", ["ember.optim", "ember.serialization"]),
+    ("optim", ["ember.optim", "ember.serialization", "ember._serialization"]),
     ("data", ["ember.utils", "ember.datasets", "ember.vision.datasets", "ember.vision.transforms",
               "ember.vision.utils"]),
     ("models", ["ember.models", "ember.vision"]),
