@@ -75,7 +75,7 @@ def test_interop_with_torch_both_ways(tmp_path):
 def test_what_cannot_be_described_is_refused_by_its_path(tmp_path):
     m = _model()
     m[0].fn = lambda x: x
-    with pytest.raises(TypeError, match=r"'0\.fn'.*lambda"):
+    with pytest.raises(TypeError, match=r"'model\.0\.fn'.*lambda"):
         ember.save({"model": m}, tmp_path / "never-written.st")
     with pytest.raises(TypeError, match="cannot store a object at 'x'"):
         ember.save({"x": object()}, tmp_path / "never-written.st")
