@@ -321,6 +321,9 @@ class Globals:
                                       f"({dotted}), which ember cannot load")
         if module == "torch._tensor" and name == "_rebuild_from_type_v2":
             return self.rebuilders["_rebuild_from_type_v2"]
+        if module in ("torch", "torch.cuda") and name.endswith("Tensor") and \
+                name[:-len("Tensor")] + "Storage" in STORAGE_DTYPES:
+            return Marker(dotted)  # the legacy tensor types (torch.FloatTensor...)
         if module in ("torch", "torch.cuda") and name in STORAGE_DTYPES:
             return StorageType(dotted, STORAGE_DTYPES[name])
         if module in ("torch", "torch.storage") and name in ("UntypedStorage", "TypedStorage"):
