@@ -12,7 +12,8 @@ import sys
 import types
 
 __all__ = ["safe_globals", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
-           "allowed_by_user", "lookup", "qualified_name", "refusal", "is_ember_function"]
+           "allowed_by_user", "lookup", "qualified_name", "refusal", "is_ember_function",
+           "ember_own", "loadable_untrusted"]
 
 _SAFE: list = []
 
@@ -116,6 +117,37 @@ def is_ember_function(fn) -> bool:
         return False
     module = getattr(fn, "__module__", None) or ""
     return module == "ember.nn.functional" or module.startswith("ember.ops.")
+
+
+def _trainable_bases():
+    from ..nn.module import Module  # noqa: PLC0415
+
+    return [b for b in (Module, lookup("ember.optim.optimizer", "Optimizer"),
+                        lookup("ember.optim.lr_scheduler", "LRScheduler")) if isinstance(b, type)]
+
+
+def ember_own(cls) -> bool:
+    """ember's own modules, optimizers and learning-rate schedulers: files may name them."""
+    return isinstance(cls, type) and cls.__module__.startswith("ember.") and any(
+        issubclass(cls, b) for b in _trainable_bases())
+
+
+def loadable_untrusted(obj) -> bool:
+    """What ``weights_only=False`` lets a file name without an allow-list: a Module,
+    optimizer or scheduler class of any module already imported (or ``argparse.Namespace``)
+    that defines no ``__del__``, ``__hash__``, ``__eq__`` or ``__getattr__`` of its own (so
+    that no method of it runs while loading), or a function of such a module (a reference:
+    loading never calls it)."""
+    if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
+        return True
+    if not isinstance(obj, type):
+        return False
+    if qualified_name(obj) != "argparse.Namespace" and not any(
+            issubclass(obj, b) for b in _trainable_bases()):
+        return False
+    hooks = ("__del__", "__hash__", "__eq__", "__getattr__")
+    return not any(h in vars(k) for k in obj.__mro__[:-1] for h in hooks
+                   if not k.__module__.startswith("ember.") and k.__module__ != "argparse")
 
 
 def refusal(dotted: str, what: str = "GLOBAL") -> str:

@@ -368,7 +368,8 @@ class _Decoder:
         cls = allow.allowed_by_user(dotted)
         if cls is None:
             found = allow.lookup(module, qual)
-            if isinstance(found, type) and (_ember_own(found) or not self.weights_only):
+            if allow.ember_own(found) or (not self.weights_only and
+                                          allow.loadable_untrusted(found)):
                 cls = found
         if not isinstance(cls, type) or not instantiable(cls):
             raise _refused(self.where, dotted)
@@ -421,9 +422,8 @@ class _Decoder:
         fn = allow.allowed_by_user(dotted)
         if fn is None:
             found = allow.lookup(module, qual)
-            if allow.is_ember_function(found) or (
-                    not self.weights_only and isinstance(found, (types.FunctionType,
-                                                                 types.BuiltinFunctionType))):
+            if allow.is_ember_function(found) or (not self.weights_only and
+                                                  allow.loadable_untrusted(found)):
                 fn = found
         if not isinstance(fn, (types.FunctionType, types.BuiltinFunctionType)):
             raise _refused(self.where, dotted)
@@ -439,15 +439,6 @@ class _Decoder:
         if not isinstance(fn, types.FunctionType):
             self.fail(f"{type(obj).__name__} has no method {spec[1]!r}")
         return types.MethodType(fn, obj)
-
-
-def _ember_own(cls) -> bool:
-    """ember's own modules, optimizers and learning-rate schedulers."""
-    if not cls.__module__.startswith("ember."):
-        return False
-    bases = [Module, allow.lookup("ember.optim.optimizer", "Optimizer"),
-             allow.lookup("ember.optim.lr_scheduler", "LRScheduler")]
-    return any(isinstance(b, type) and issubclass(cls, b) for b in bases)
 
 
 def _refused(where, dotted):

@@ -286,7 +286,8 @@ class Globals:
             return self._torch_nn(module, name, dotted)
         user = allow.allowed_by_user(dotted)
         if user is None and not self.weights_only:
-            user = allow.lookup(module, name)
+            found = allow.lookup(module, name)
+            user = found if allow.loadable_untrusted(found) else None
         if user is not None:
             if isinstance(user, type) and instantiable(user):
                 return _ClassGlobal(dotted, user, self.created)
