@@ -17,10 +17,11 @@ names the byte offset and the opcode.
 from __future__ import annotations
 
 import codecs
+import encodings.raw_unicode_escape  # noqa: F401 - the UNICODE opcode's codec, loaded now
 import struct
 from pickle import UnpicklingError as _PickleUnpicklingError
 
-__all__ = ["UnpicklingError", "Global", "Interpreter", "check_depth"]
+__all__ = ["UnpicklingError", "Global", "Interpreter", "check_depth", "describe"]
 
 _MAX_PROTOCOL = 5
 
@@ -54,9 +55,16 @@ class _Mark:
 _MARK = _Mark()
 
 
-def _short(obj) -> str:
-    text = repr(obj) if isinstance(obj, (str, bytes, int, float, bool, type(None))) else \
-        type(obj).__name__
+def describe(obj) -> str:
+    """A short, one-line name of what the stream made (a global by its name)."""
+    if isinstance(obj, Global):
+        return obj.name
+    if isinstance(obj, (str, bytes, int, float, bool, type(None))):
+        text = repr(obj)
+    elif isinstance(getattr(obj, "__qualname__", None), str):  # a class or function
+        text = f"{getattr(obj, '__module__', '?')}.{obj.__qualname__}"
+    else:
+        text = f"a {type(obj).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -335,7 +343,7 @@ class Interpreter:
         target = self._top()
         if type(target) is not kind and not (kind is dict and isinstance(target, dict)):
             raise self._error(f"expected a {kind.__name__} to add to, found "
-                              f"{_short(target)}")
+                              f"{describe(target)}")
         return target
 
     def op_APPEND(self):
@@ -419,7 +427,7 @@ class Interpreter:
 
     def _callable(self, obj, what):
         if not isinstance(obj, Global):
-            raise self._error(f"{what} of {_short(obj)}, which is not an allowed global")
+            raise self._error(f"{what} of {describe(obj)}, which is not an allowed global")
         return obj
 
     def op_REDUCE(self):
@@ -457,7 +465,7 @@ class Interpreter:
     def op_BUILD(self):
         state, obj = self._pop(), self._pop()
         if self.build is None:
-            raise self._error(f"BUILD of {_short(obj)} is not allowed")
+            raise self._error(f"BUILD of {describe(obj)} is not allowed")
         built = self.build(obj, state)
         if built is not obj:  # a value finished by BUILD: the memo refers to it from now on
             for key, value in self.memo.items():

@@ -19,6 +19,7 @@ the file holds.
 """
 from __future__ import annotations
 
+import encodings.cp437  # noqa: F401 - zip names' codec, loaded now (not while reading a file)
 import io
 import struct
 import tarfile
@@ -30,7 +31,7 @@ from .. import backend
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..tensor import Tensor, _wrap
-from .pickle_vm import Global, Interpreter, UnpicklingError
+from .pickle_vm import Global, Interpreter, UnpicklingError, describe
 from .torch_globals import Globals, Marker, StorageType, ember_dtype
 
 __all__ = ["torch_format", "read_torch_file"]
@@ -194,7 +195,8 @@ class _Reader:
     def storage(self, key, storage_type, location, numel, big_endian):
         """The storage ``key`` (made on first sight, with its size checked)."""
         if not isinstance(storage_type, StorageType):
-            raise UnpicklingError(f"persistent id names {storage_type!r}, not a storage type")
+            raise UnpicklingError(f"persistent id names {describe(storage_type)}, not a storage "
+                                  "type")
         if not isinstance(location, str) or not isinstance(numel, int) or numel < 0:
             raise UnpicklingError(f"bad storage id ({self.where})")
         dtype_name = storage_type.dtype_name or "uint8"
@@ -398,7 +400,7 @@ class _Reader:
 
         def persistent_load(pid):
             if not isinstance(pid, tuple) or len(pid) != 5 or _ascii(pid[0]) != "storage":
-                raise UnpicklingError(f"unknown persistent id {str(pid)[:60]} ({self.where})")
+                raise UnpicklingError(f"unknown persistent id {_pid_text(pid)} ({self.where})")
             _, storage_type, key, location, numel = pid
             key = _ascii(key)
             st, np_dt = self.storage(key, storage_type, _ascii(location), numel, big)
@@ -433,12 +435,12 @@ class _Reader:
 
         def persistent_load(pid):
             if not isinstance(pid, tuple) or not pid:
-                raise UnpicklingError(f"unknown persistent id {str(pid)[:60]} ({self.where})")
+                raise UnpicklingError(f"unknown persistent id {_pid_text(pid)} ({self.where})")
             kind = _ascii(pid[0])
             if kind == "module" and len(pid) == 4:
                 return pid[1]  # the class of an old whole-module file, already resolved
             if kind != "storage" or len(pid) != 6:
-                raise UnpicklingError(f"unknown persistent id {str(pid)[:60]} ({self.where})")
+                raise UnpicklingError(f"unknown persistent id {_pid_text(pid)} ({self.where})")
             _, storage_type, key, location, numel, view = pid
             st, np_dt = self.storage(_ascii(key), storage_type, _ascii(location), numel, big)
             if st.raw is None:
@@ -551,12 +553,17 @@ class _Reader:
                 return pid[0]  # an old whole-module file: the class
             obj = objects.get(_ascii(pid))
             if obj is None:
-                raise UnpicklingError(f"unknown persistent id {str(pid)[:60]} ({self.where})")
+                raise UnpicklingError(f"unknown persistent id {_pid_text(pid)} ({self.where})")
             return obj
 
         obj, _ = self.run(parts["pickle"], 0, persistent_load)
         self.place()
         return obj
+
+
+def _pid_text(pid) -> str:
+    parts = pid if isinstance(pid, tuple) else (pid,)
+    return "(" + ", ".join(describe(p) for p in parts[:6]) + ")"
 
 
 def _ascii(value):
@@ -640,6 +647,6 @@ def read_torch_file(buf, fmt, where, *, map_location=None, weights_only=True,
         return reader.read_tar(buf)
     except UnpicklingError as exc:
         msg = str(exc)
-        if where not in msg:
+        if not msg.startswith("ember.load("):
             msg = f"ember.load({where}): {msg}"
         raise UnpicklingError(msg) from None

@@ -23,7 +23,7 @@ from ..nn.parameter import Parameter
 from ..size import Size
 from ..tensor import Tensor
 from . import allow
-from .pickle_vm import Global, UnpicklingError
+from .pickle_vm import Global, UnpicklingError, describe
 
 # storage classes -> the ember dtype name of their elements
 STORAGE_DTYPES = {
@@ -87,7 +87,10 @@ class _Call(Global):
         self.fn = fn
 
     def call(self, args):
-        return self.fn(*args)
+        try:
+            return self.fn(*args)
+        except TypeError as exc:
+            raise UnpicklingError(f"{self.name}: wrong arguments ({exc})") from None
 
 
 class Marker(Global):
@@ -386,7 +389,8 @@ class Globals:
         if not isinstance(base, Marker) or base.name != "builtins.object" or state is not None:
             raise UnpicklingError("copyreg._reconstructor is only read for plain objects")
         if not isinstance(cls, _ClassGlobal):
-            raise UnpicklingError("copyreg._reconstructor of a class that is not allowed")
+            raise UnpicklingError(f"copyreg._reconstructor of {describe(cls)}, which is not an "
+                                  "allowed class")
         return cls.new((), {})
 
     def _numpy(self, module, name, dotted):
@@ -414,8 +418,8 @@ class Globals:
             obj.__dict__.update(state)  # a state dict's ``_metadata`` (module versions)
             return obj
         if self.created.get(id(obj)) is not obj:
-            raise UnpicklingError(f"BUILD of a {type(obj).__name__} that the file did not "
-                                  "create from an allowed class")
+            raise UnpicklingError(f"BUILD of {describe(obj)}, which the file did not create "
+                                  "from an allowed class")
         slots = None
         if isinstance(state, tuple) and len(state) == 2:
             state, slots = state
