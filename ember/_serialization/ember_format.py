@@ -157,11 +157,16 @@ class _Encoder:
 
     def _name(self, obj, path, kind):
         module, qual = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
-        if not isinstance(module, str) or "<" in qual or allow.lookup(module, qual) is not obj:
-            raise TypeError(f"ember.save(): cannot store the {kind} at '{path or '<root>'}' "
-                            f"({qual or obj!r}): it has no name a file could refer to (a "
-                            f"lambda, a closure, or defined inside a function)")
-        return f"{module}:{qual}"
+        if isinstance(module, str) and allow.lookup(module, qual) is obj:
+            return f"{module}:{qual}"
+        name = getattr(obj, "__name__", None)
+        if kind == "function" and isinstance(name, str):  # made by a factory, found by name
+            for space in (module, "ember.nn.functional", "ember"):
+                if isinstance(space, str) and allow.lookup(space, name) is obj:
+                    return f"{space}:{name}"
+        raise TypeError(f"ember.save(): cannot store the {kind} at '{path or '<root>'}' "
+                        f"({qual or obj!r}): it has no name a file could refer to (a lambda, a "
+                        "closure, or defined inside a function)")
 
     def _register(self, obj, path):
         n = len(self.memo)
