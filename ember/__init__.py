@@ -36,6 +36,7 @@ from . import compiler, jit, onnx
 from . import metrics
 from . import viz
 from . import distributed
+from . import hub
 from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
 
 half, double, long, short = float16, float64, int64, int16

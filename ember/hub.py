@@ -25,7 +25,7 @@ import warnings
 import zipfile
 from urllib.parse import urlparse
 
-from .datasets._sources import data_root
+from .datasets._sources import data_root as _data_root
 from .serialization import load as _load
 
 __all__ = ["download_url_to_file", "get_dir", "help", "list", "load",
@@ -77,7 +77,7 @@ def set_dir(d) -> None:
 def ember_checkpoints_dir() -> str:
     """ember's own cache of weight files: ``$EMBER_DATA/checkpoints`` (default
     ``~/.cache/ember/checkpoints``), searched after PyTorch's hub cache."""
-    return os.path.join(data_root(), "checkpoints")
+    return os.path.join(_data_root(), "checkpoints")
 
 
 def _progress_bar(total, enabled):

@@ -26,8 +26,11 @@ from collections import OrderedDict
 from . import backend
 from ._serialization.allow import (add_safe_globals, clear_safe_globals, get_safe_globals,
                                    safe_globals)
-from ._serialization.ember_format import decode, parse_safetensors, serialize
-from ._serialization.torch_files import read_torch_file, torch_format
+from ._serialization.ember_format import decode as _decode
+from ._serialization.ember_format import parse_safetensors as _parse_safetensors
+from ._serialization.ember_format import serialize as _serialize
+from ._serialization.torch_files import read_torch_file as _read_torch_file
+from ._serialization.torch_files import torch_format as _torch_format
 from .tensor import Tensor, _wrap
 
 __all__ = ["save", "load", "safe_globals", "add_safe_globals", "get_safe_globals",
@@ -41,7 +44,7 @@ def save(obj, f) -> None:
 
     ``f`` is a path (written atomically) or a binary file object.
     """
-    payload = serialize(obj)
+    payload = _serialize(obj)
     if hasattr(f, "write"):
         f.write(payload)
         return
@@ -148,9 +151,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     weights_only = True if weights_only is None else bool(weights_only)
     buf, where = _read(f, bool(mmap))
     try:
-        arrays, meta = parse_safetensors(buf, where)
+        arrays, meta = _parse_safetensors(buf, where)
     except RuntimeError as not_safetensors:
-        fmt = torch_format(buf)
+        fmt = _torch_format(buf)
         if fmt is None:
             if _looks_pickled(buf):
                 raise RuntimeError(
@@ -163,7 +166,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             raise RuntimeError(f"ember.load({where}): mmap can only be used with files saved "
                                "with torch.save(_use_new_zipfile_serialization=True) (this is "
                                f"the {fmt} format)")
-        return read_torch_file(buf, fmt, where, map_location=map_location,
+        return _read_torch_file(buf, fmt, where, map_location=map_location,
                                weights_only=weights_only,
                                encoding=pickle_load_args.get("encoding", "utf-8"),
                                errors=pickle_load_args.get("errors", "strict"))
@@ -202,5 +205,5 @@ def _ember_file(arrays, meta, where, map_location, weights_only):
         except (json.JSONDecodeError, TypeError, RecursionError) as exc:
             raise RuntimeError(f"ember.load({where}): the ember metadata is not valid JSON "
                                f"({type(exc).__name__})") from None
-        return decode(structure, tensors, where, weights_only)
+        return _decode(structure, tensors, where, weights_only)
     return OrderedDict(tensors)

@@ -26,7 +26,7 @@ LAYERS = [
     ("nn", ["ember.nn"]),
     ("optim", ["ember.optim", "ember.serialization", "ember._serialization"]),
     ("data", ["ember.utils", "ember.datasets", "ember.vision.datasets", "ember.vision.transforms",
-              "ember.vision.utils"]),
+              "ember.vision.utils", "ember.hub"]),
     ("models", ["ember.models", "ember.vision"]),
     ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.viz", "ember.cli"]),
 ]
