@@ -71,11 +71,12 @@ def test_every_layers_state_dict(make, shapes, kind, train, fmt):
     em.load_state_dict(sd)  # the names and shapes are ember's layer's
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("make,shapes,kind,train", LAYERS)
-def test_every_layer_as_a_whole_module(make, shapes, kind, train):
+def test_every_layer_as_a_whole_module(make, shapes, kind, train, fmt):
     """torch.save(layer) loads as ember's layer of the same class, computing the same."""
     tm = _unwrap(make(tnn)).train(train)
-    data = _saved(tm)
+    data = _saved(tm, **fmt)
     em = _load(data)
     assert type(em).__name__ == type(tm).__name__ and isinstance(em, enn.Module)
     assert type(em).__module__ == type(tm).__module__.replace("torch.", "ember.", 1) or \
@@ -209,6 +210,10 @@ def test_tensor_with_python_attributes():
     t.note = "kept"
     back = _load(_saved(t))
     assert back.note == "kept" and back.tolist() == [1.0, 1.0]
+    p = tnn.Parameter(torch.ones(2))
+    p.tag = "p"  # written with _rebuild_parameter_with_state
+    back = _load(_saved(p))
+    assert isinstance(back, enn.Parameter) and back.tag == "p"
 
 
 @pytest.mark.parametrize("opt_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
