@@ -23,6 +23,8 @@ import mmap as _mmap
 import os
 from collections import OrderedDict
 
+import numpy as np
+
 from . import backend
 from ._serialization.allow import (add_safe_globals, clear_safe_globals, get_safe_globals,
                                    safe_globals)
@@ -108,9 +110,9 @@ def _read(f, use_mmap):
                 size = os.fstat(fh.fileno()).st_size
                 return (_mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_COPY) if size else
                         bytearray()), str(where)
-            buf = bytearray(os.fstat(fh.fileno()).st_size)
-            n = fh.readinto(buf)
-            return (buf if n == len(buf) else buf[:n]), str(where)
+            buf = np.empty(os.fstat(fh.fileno()).st_size, np.uint8)  # (not zero-filled)
+            n = fh.readinto(memoryview(buf))
+            return memoryview(buf)[:n], str(where)
     except FileNotFoundError:
         raise FileNotFoundError(f"ember.load: no such file: '{where}'") from None
 

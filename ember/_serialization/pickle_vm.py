@@ -81,7 +81,8 @@ class Interpreter:
     def __init__(self, data, resolve_global, persistent_load=None, build=None, *,
                  encoding: str = "ASCII", errors: str = "strict", max_depth: int = 1000,
                  objects: tuple = ()):
-        self.data = bytes(data)
+        # bytes are read in place; another buffer (a file's memory) through a view, uncopied
+        self.data = data if isinstance(data, bytes) else memoryview(data).cast("B")
         self.resolve_global = resolve_global
         self.persistent_load = persistent_load
         self.build = build
@@ -96,16 +97,17 @@ class Interpreter:
                               "(truncated)")
         out = self.data[self.pos:self.pos + n]
         self.pos += n
-        return out
+        return out if isinstance(out, bytes) else out.tobytes()
 
     def _line(self) -> bytes:
         start = self.pos
-        end = self.data.find(b"\n", start, start + (1 << 16))
+        window = self.data[start:start + (1 << 16)]
+        end = (window if isinstance(window, bytes) else window.tobytes()).find(b"\n")
         if end < 0:
             raise self._error("a text argument has no end of line (truncated, or longer than "
                               "64 KiB)")
-        self.pos = end + 1
-        return self.data[start:end]
+        self.pos = start + end + 1
+        return bytes(window[:end])
 
     def _error(self, msg: str) -> UnpicklingError:
         return UnpicklingError(f"{msg} (opcode {self.op!r} at byte {self.op_pos})")

@@ -643,7 +643,7 @@ def read_torch_file(buf, fmt, where, *, map_location=None, weights_only=True,
         if fmt == "zip":
             return reader.read_zip(buf)
         if fmt == "legacy":
-            return reader.read_legacy(bytes(buf) if not isinstance(buf, bytes) else buf)
+            return reader.read_legacy(buf)
         return reader.read_tar(buf)
     except UnpicklingError as exc:
         msg = str(exc)
