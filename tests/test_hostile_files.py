@@ -196,6 +196,10 @@ def test_deep_nesting_is_refused_without_exhausting_the_stack(what):
     (b"\xff.", "unknown opcode"),
     (b"\x80\x02I" + b"9" * 5000 + b"\n.", "malformed argument"),
     (b"\x80\x02S'unterminated\n.", "not quoted"),
+    (b"\x80\x04\x8c\x03o\ns\x8c\x06system\x93.", "'o\\ns' 'system' is not allowed"),
+    (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((" + _uni("storage") +
+     b"ctorch\nFloatStorage\n" + _uni("0\nevil") + _uni("cpu") + b"K\x01tQK\x00K\x01\x85K\x01"
+     b"\x85\x89NtR.", "bad storage id ('0\\nevil'"),
 ])
 def test_malformed_streams_are_one_line_errors(pkl, needle):
     assert needle in _refused(_zip(pkl))
@@ -359,6 +363,9 @@ def test_ember_files_name_functions_only_as_allowed(name):
     ({"__defaultdict__": "eval", "pairs": []}, "not allowed"),
     ({"__tensor__": "missing"}, "not in the file"),
     ({"__nope__": 1}, "unknown entry"),
+    ({"__tensor__": "a\nb"}, "'a\\nb' that is not in the file"),
+    ({"__device__": "gpu\n0"}, "malformed structure"),
+    ({"__object__": 0, "class": "os:sy\nstem", "attributes": {}}, "'os.sy\\nstem'"),
 ])
 def test_ember_files_name_only_allowed_things(structure, needle):
     crafted = _ember_file(structure)

@@ -13,7 +13,7 @@ import types
 
 __all__ = ["safe_globals", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "allowed_by_user", "lookup", "qualified_name", "refusal", "is_ember_function",
-           "ember_own", "loadable_untrusted"]
+           "ember_own", "loadable_untrusted", "plain_name"]
 
 _SAFE: list = []
 
@@ -150,8 +150,15 @@ def loadable_untrusted(obj) -> bool:
                    if not k.__module__.startswith("ember.") and k.__module__ != "argparse")
 
 
+def plain_name(text) -> bool:
+    """A name that prints on one line as itself (no whitespace, nothing unprintable)."""
+    return isinstance(text, str) and text.isprintable() and not any(c.isspace() for c in text)
+
+
 def refusal(dotted: str, what: str = "GLOBAL") -> str:
     """The one-line refusal of a global that is not allowed (PyTorch's wording, ember's API)."""
+    if not plain_name(dotted):
+        return f"Unsupported global: {what} {dotted!r} is not the name of anything ember allows"
     return (f"Unsupported global: {what} {dotted} was not an allowed global by default. Please "
             f"use `ember.serialization.add_safe_globals([{dotted}])` or the "
             f"`ember.serialization.safe_globals([{dotted}])` context manager to allowlist this "

@@ -212,7 +212,7 @@ def serialize(obj) -> bytes:
             arr = arr.copy(order="C")
         code = _CODES.get(arr.dtype)
         if code is None:
-            raise TypeError(f"ember.save(): unsupported dtype {arr.dtype} for tensor '{key}'")
+            raise TypeError(f"ember.save(): unsupported dtype {arr.dtype} for tensor {key!r}")
         raw = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
         header[key] = {"dtype": code, "shape": list(arr.shape),
                        "data_offsets": [offset, offset + len(raw)]}
@@ -257,22 +257,22 @@ def parse_safetensors(data, where: str):
     for key, info in header.items():
         if isinstance(info, dict) and isinstance(info.get("dtype"), str) and \
                 info["dtype"] not in DTYPES:
-            _fail(where, f"tensor '{key}' has dtype {info['dtype']}, unsupported by ember "
+            _fail(where, f"tensor {key!r} has dtype {info['dtype']!r}, unsupported by ember "
                          f"(it reads {', '.join(sorted(DTYPES))})")
         try:
             dt = np.dtype(DTYPES[info["dtype"]])
             shape = tuple(int(s) for s in info["shape"])
             start, end = (int(v) for v in info["data_offsets"])
         except (KeyError, TypeError, ValueError):
-            _fail(where, f"bad header entry for tensor '{key}': {str(info)[:100]}")
+            _fail(where, f"bad header entry for tensor {key!r}: {repr(info)[:100]}")
         if any(s < 0 for s in shape):
-            _fail(where, f"tensor '{key}' has a negative dimension in {list(shape)}")
+            _fail(where, f"tensor {key!r} has a negative dimension in {list(shape)}")
         want = int(np.prod(shape, dtype=object)) * dt.itemsize
         if not 0 <= start <= end or end - start != want:
-            _fail(where, f"tensor '{key}' of shape {list(shape)} and dtype {info['dtype']} needs "
+            _fail(where, f"tensor {key!r} of shape {list(shape)} and dtype {info['dtype']} needs "
                          f"{want} bytes but its offsets are [{start}, {end}]")
         if end > size:
-            _fail(where, f"tensor '{key}' ends at byte {end} of the data but the file has only "
+            _fail(where, f"tensor {key!r} ends at byte {end} of the data but the file has only "
                          f"{size} (truncated)")
         end_max = max(end_max, end)
         arr = np.frombuffer(data, dt.newbyteorder("<"), want // dt.itemsize, body + start)
@@ -357,7 +357,7 @@ class _Decoder:
         try:
             t = self.tensors[key]
         except (KeyError, TypeError):
-            self.fail(f"the structure names a tensor '{key}' that is not in the file")
+            self.fail(f"the structure names a tensor {key!r} that is not in the file")
         if tag == "__ndarray__":
             out = backend.to_host(t._data)
         elif node.get("parameter"):
@@ -459,4 +459,8 @@ def decode(structure, tensors: dict, where: str, weights_only: bool):
     except RecursionError:
         _fail(where, "the structure nests too deep")
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        _fail(where, f"malformed structure ({type(exc).__name__}: {str(exc)[:100]})")
+        _fail(where, f"malformed structure ({type(exc).__name__}: {repr(str(exc))[1:101]})")
+    except RuntimeError as exc:  # (a device or dtype the structure names, say)
+        if str(exc).startswith("ember.load("):
+            raise
+        _fail(where, f"malformed structure: {repr(str(exc))[1:101]}")

@@ -28,6 +28,7 @@ from .. import backend
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..tensor import Tensor, _wrap
+from . import allow
 from .archives import MemFile, archive_prefix, zip_records
 from .pickle_vm import Global, Interpreter, UnpicklingError, describe
 from .torch_globals import Globals, Marker, StorageType, ember_dtype
@@ -167,8 +168,10 @@ class _Reader:
         if not isinstance(storage_type, StorageType):
             raise UnpicklingError(f"persistent id names {describe(storage_type)}, not a storage "
                                   "type")
-        if not isinstance(location, str) or not isinstance(numel, int) or numel < 0:
-            raise UnpicklingError(f"bad storage id ({self.where})")
+        if not isinstance(location, str) or not isinstance(numel, int) or numel < 0 or \
+                not allow.plain_name(key) or not allow.plain_name(location):
+            raise UnpicklingError(f"bad storage id ({describe(key)}, {describe(location)}, "
+                                  f"{describe(numel)}) ({self.where})")
         dtype_name = storage_type.dtype_name or "uint8"
         np_dt = backend.np_dtype(ember_dtype(dtype_name, f" ({self.where})"))
         st = self.storages.get(key)

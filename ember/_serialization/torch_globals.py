@@ -269,6 +269,8 @@ class Globals:
 
     # ------------------------------------------------------------------ resolving names
     def resolve(self, module: str, name: str):
+        if not (allow.plain_name(module) and allow.plain_name(name)):
+            raise UnpicklingError(f"a global named {module!r} {name!r} is not allowed")
         key = (module, name)
         if key not in self._cache:
             self._cache[key] = self._resolve(module, name)
