@@ -220,8 +220,8 @@ def load_state_dict_from_url(url: str, model_dir=None, map_location=None, progre
     return _load(path, map_location=map_location, weights_only=weights_only)
 
 
-_REFUSED = ("ember.hub.{0}() is not supported: it downloads a GitHub repository and runs its "
-            "hubconf.py, that is, code from the internet, and ember never runs code from a "
+_REFUSED = ("ember.hub.{0}({1!r}) is not supported: it downloads a GitHub repository and runs "
+            "its hubconf.py, that is, code from the internet, and ember never runs code from a "
             "download. Build the model in your program (ember.vision.models has torchvision's "
             "builders) and load its weights with ember.hub.load_state_dict_from_url(url)")
 
@@ -229,16 +229,16 @@ _REFUSED = ("ember.hub.{0}() is not supported: it downloads a GitHub repository 
 def load(repo_or_dir, model, *args, source="github", trust_repo="check", force_reload=False,
          verbose=True, skip_validation=False, **kwargs):
     """Refused: PyTorch's ``hub.load`` runs a repository's ``hubconf.py``."""
-    raise NotImplementedError(_REFUSED.format("load"))
+    raise NotImplementedError(_REFUSED.format("load", repo_or_dir))
 
 
 def list(github, force_reload=False, skip_validation=False, trust_repo="check",  # noqa: A001
          verbose=True):
     """Refused: PyTorch's ``hub.list`` runs a repository's ``hubconf.py``."""
-    raise NotImplementedError(_REFUSED.format("list"))
+    raise NotImplementedError(_REFUSED.format("list", github))
 
 
 def help(github, model, force_reload=False, skip_validation=False,  # noqa: A001
          trust_repo="check"):
     """Refused: PyTorch's ``hub.help`` runs a repository's ``hubconf.py``."""
-    raise NotImplementedError(_REFUSED.format("help"))
+    raise NotImplementedError(_REFUSED.format("help", github))
