@@ -257,7 +257,8 @@ def parse_safetensors(data, where: str):
     for key, info in header.items():
         if isinstance(info, dict) and isinstance(info.get("dtype"), str) and \
                 info["dtype"] not in DTYPES:
-            _fail(where, f"tensor {key!r} has dtype {info['dtype']!r}, unsupported by ember "
+            dt = info["dtype"] if allow.plain_name(info["dtype"]) else repr(info["dtype"])
+            _fail(where, f"tensor {key!r} has dtype {dt}, unsupported by ember "
                          f"(it reads {', '.join(sorted(DTYPES))})")
         try:
             dt = np.dtype(DTYPES[info["dtype"]])

@@ -110,6 +110,7 @@ class Interpreter:
         return bytes(window[:end])
 
     def _error(self, msg: str) -> UnpicklingError:
+        msg = msg.replace("\n", "\\n")  # one line, whatever a message quotes
         return UnpicklingError(f"{msg} (opcode {self.op!r} at byte {self.op_pos})")
 
     # ------------------------------------------------------------------ the stack
