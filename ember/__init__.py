@@ -37,6 +37,7 @@ from . import metrics
 from . import viz
 from . import distributed
 from . import special
+from . import hub
 from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
 from .tensor import is_inference
 from . import amp, cpu

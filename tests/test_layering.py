@@ -27,9 +27,9 @@ LAYERS = [
     ("ops", ["ember.ops", "ember.amp", "ember.cuda.amp", "ember.cpu", "ember.return_types",
              "ember.special"]),
     ("nn", ["ember.nn"]),
-    ("optim", ["ember.optim", "ember.serialization"]),
+    ("optim", ["ember.optim", "ember.serialization", "ember._serialization"]),
     ("data", ["ember.utils", "ember.datasets", "ember.vision.datasets", "ember.vision.transforms",
-              "ember.vision.utils"]),
+              "ember.vision.utils", "ember.hub"]),
     ("models", ["ember.models", "ember.vision"]),
     ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.viz", "ember.cli"]),
 ]

@@ -73,6 +73,15 @@ def check_word_lm(r):
                          "rnn.bias_hh_l0"]
 
 
+def check_word_lm_checkpoint(r):
+    """The whole model comes back from its file: same loss, weights still tied, and the file
+    is refused outside the safe_globals block."""
+    assert r["saves"] >= 1 and r["best_val_loss"] < math.log(30)
+    assert abs(r["reloaded_loss"] - r["best_val_loss"]) < 1e-6
+    assert r["tied"] and r["type"] == "RNNModel" and r["rnn"] == "LSTM"
+    assert r["refused_without_allow_list"]
+
+
 def check_transformer_lm(r):
     assert _falls(r["first_loss"], r["last_loss"], 0.9) and r["out_shape"] == [8, 2, 20]
     assert r["n_keys"] == 30 and r["first_keys"][0] == "encoder.layers.0.self_attn.in_proj_weight"
