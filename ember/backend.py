@@ -62,12 +62,23 @@ def _get_cupy():
 _peak = [0, 0]  # peak used, peak reserved bytes of CuPy's pool
 
 
+class OutOfMemoryError(RuntimeError):
+    """A GPU allocation failed (``torch.OutOfMemoryError``, a ``RuntimeError``): CuPy's
+    out-of-memory error is raised as this one, so ``except ember.cuda.OutOfMemoryError``
+    catches it as PyTorch programs expect."""
+
+
 def _track_peak(cupy):
-    """Route CuPy's allocations through its pool with a peak counter (one call each)."""
+    """Route CuPy's allocations through its pool with a peak counter (one call each), and
+    raise its out-of-memory error as :class:`OutOfMemoryError`."""
     pool = cupy.get_default_memory_pool()
+    oom = cupy.cuda.memory.OutOfMemoryError
 
     def malloc(nbytes):
-        mem = pool.malloc(nbytes)
+        try:
+            mem = pool.malloc(nbytes)
+        except oom as exc:
+            raise OutOfMemoryError(f"CUDA out of memory. {exc}") from exc
         used = pool.used_bytes()
         if used > _peak[0]:
             _peak[0] = used
@@ -88,6 +99,15 @@ def reset_peak_device_bytes() -> None:
         pool = cp.get_default_memory_pool()
         used, total = pool.used_bytes(), pool.total_bytes()
     _peak[0], _peak[1] = used, total
+
+
+_cuda_used = [False]  # set once a CUDA array module has been handed out (torch.cuda._initialized)
+
+
+def cuda_initialized() -> bool:
+    """Whether ember has used its CUDA backend in this process (made a tensor there, or asked
+    the device something), as ``torch.cuda.is_initialized()``."""
+    return _cuda_used[0]
 
 
 def cuda_is_available() -> bool:
@@ -225,6 +245,7 @@ def module_for(d: device):
     n = device_count()
     if (d.index or 0) >= n:
         raise RuntimeError(f"CUDA error: invalid device ordinal: {d} (this machine has {n})")
+    _cuda_used[0] = True
     return cp
 
 
