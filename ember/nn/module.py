@@ -452,6 +452,8 @@ class Module:
         """``hook(module, args, output)`` runs after forward; it may return a replacement output."""
         if with_kwargs:
             raise NotImplementedError("register_forward_hook(with_kwargs=True)")
+        if always_call:
+            raise NotImplementedError("register_forward_hook(always_call=True)")
         h = _Handle(self._forward_hooks)
         self._forward_hooks[h.id] = hook
         if prepend:

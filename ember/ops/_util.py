@@ -31,7 +31,11 @@ def as_tensor_arg(x, like: Tensor | None = None, name: str = "op") -> Tensor:
         return _wrap(x, False, None, 0)
     from .creation import tensor  # noqa: PLC0415
 
-    t = tensor(x)
+    try:
+        t = tensor(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}(): expected a Tensor, an array or a number, got "
+                        f"{type(x).__name__} ({exc})") from None
     if like is not None and t.device != like.device:
         t = _wrap(backend.to_device(t._data, like.device), False, None, 0)
     return t

@@ -290,6 +290,9 @@ class Gather(Op):
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad=False) -> Tensor:
+    if sparse_grad:
+        raise NotImplementedError("gather(sparse_grad=True): ember has no sparse tensors; the "
+                                  "gradient of gather is dense (sparse_grad=False)")
     d = norm_dim(dim, input._data.ndim, "gather")
     _check_gather("gather", input, d, index)
     return Gather.apply(input, d, index._data.astype(np.int64, copy=False))

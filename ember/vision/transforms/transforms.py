@@ -55,6 +55,7 @@ class Normalize:
 
     def __init__(self, mean, std, inplace: bool = False):
         self.mean, self.std = tuple(np.atleast_1d(mean)), tuple(np.atleast_1d(std))
+        self.inplace = inplace
         if any(s == 0 for s in self.std):
             raise ValueError(f"std evaluated to zero after conversion to float, leading to "
                              f"division by zero (std={self.std})")
@@ -69,6 +70,8 @@ class Normalize:
         shape = (-1, 1, 1)
         m = _tensor(np.asarray(self.mean, np.float64).reshape(shape), dtype=t.dtype)
         s = _tensor(np.asarray(self.std, np.float64).reshape(shape), dtype=t.dtype)
+        if self.inplace:  # the input itself, changed
+            return t.sub_(m).div_(s)
         return (t - m) / s
 
     def __repr__(self):
@@ -185,7 +188,7 @@ class RandomErasing:
         if not 0 <= p <= 1:
             raise ValueError("Random erasing probability should be between 0 and 1")
         self.p, self.scale, self.ratio, self.value = p, scale, ratio, value
-        self.generator = generator
+        self.inplace, self.generator = inplace, generator
 
     def __call__(self, img: Tensor) -> Tensor:
         rng = _rng(self.generator)
@@ -203,6 +206,9 @@ class RandomErasing:
                 mask[i:i + eh, j:j + ew] = True
                 from ...ops.elementwise import where  # noqa: PLC0415
 
+                if self.inplace:  # the input itself, with the rectangle erased
+                    img[..., i:i + eh, j:j + ew] = self.value
+                    return img
                 m = _wrap(backend.xp(img._data).asarray(mask), False, None, 0)
                 return where(m, _tensor(self.value, dtype=img.dtype), img)
         return img
