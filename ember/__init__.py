@@ -37,6 +37,7 @@ from . import metrics
 from . import viz
 from . import distributed
 from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
+from .backend import OutOfMemoryError  # torch.OutOfMemoryError (also ember.cuda's)
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32

@@ -23,6 +23,9 @@ class _TensorType(type):
             if not backend.cuda_is_available():
                 raise TypeError(f"type ember.cuda.{cls.__name__} not available: ember found no "
                                 "CUDA device (CuPy with a GPU)")
+            if cls.dtype is backend.bfloat16:
+                raise TypeError("ember.cuda.BFloat16Tensor: bfloat16 tensors cannot be on the "
+                                "GPU in ember (CuPy has no bfloat16)")
             device = backend.device("cuda", cuda.current_device()) if device is None else device
         return _wrap(_legacy_array(args, cls.dtype.np, device, cls.__name__), False, None, 0)
 
