@@ -38,6 +38,7 @@ from . import viz
 from . import distributed
 from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
 from .backend import OutOfMemoryError  # torch.OutOfMemoryError (also ember.cuda's)
+from . import random  # noqa: A004 - torch.random
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32

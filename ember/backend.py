@@ -522,7 +522,9 @@ class Generator:
     """A seeded random stream, as ``torch.Generator``.
 
     It wraps NumPy's PCG64 generator on the CPU (CuPy's on a GPU). Library code
-    draws only from generators, never from NumPy's global state.
+    draws only from generators, never from NumPy's global state. A new generator starts
+    from PyTorch's fixed default seed; the default generator of each process starts from a
+    fresh random one (``initial_seed()`` tells which), as in PyTorch.
     """
 
     def __init__(self, device="cpu"):
@@ -579,6 +581,18 @@ class Generator:
         """The underlying NumPy/CuPy generator."""
         return self._rng
 
+    def _snapshot(self):
+        """The stream's whole state, to come back to with :meth:`_restore` (any device: a
+        copy of the underlying generator, whose state CuPy keeps in device memory)."""
+        import copy  # noqa: PLC0415
+
+        return self._seed, copy.deepcopy(self._rng)
+
+    def _restore(self, snapshot) -> None:
+        import copy  # noqa: PLC0415
+
+        self._seed, self._rng = snapshot[0], copy.deepcopy(snapshot[1])
+
 
 # Generator.get_state() returns a Tensor, a type of the layer above: tensor.py registers
 # it here when it is imported, so this module imports nothing of ember's.
@@ -599,6 +613,7 @@ def _jsonable(obj):
 
 
 default_generator = Generator("cpu")
+default_generator.seed()  # a fresh seed per process: unseeded programs do not repeat themselves
 _cuda_generators: dict[int, Generator] = {}
 _rng_lock = threading.Lock()
 

@@ -19,7 +19,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "ember"
 LAYERS = [
     ("backend", ["ember.backend", "ember._standin", "ember._kernels", "ember._grad_mode",
                  "ember.size", "ember.cuda", "ember.accelerator", "ember.backends",
-                 "ember.compiler", "ember.jit", "ember.onnx"]),
+                 "ember.compiler", "ember.jit", "ember.onnx",
+                 "ember.random"]),
     ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
                          "ember.autograd", "ember.distributed"]),
     ("ops", ["ember.ops"]),

@@ -18,6 +18,7 @@ def sdpa_kernel(backends, set_priority: bool = False):
 
     Example::
 
+        >>> import ember
         >>> from ember.nn.attention import SDPBackend, sdpa_kernel
         >>> q = ember.randn(2, 4, 5, 8)
         >>> with sdpa_kernel(SDPBackend.MATH):
