@@ -39,6 +39,13 @@ from . import distributed
 from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
 from .backend import OutOfMemoryError  # torch.OutOfMemoryError (also ember.cuda's)
 from . import random  # noqa: A004 - torch.random
+from ._format import set_printoptions
+from ._settings import (are_deterministic_algorithms_enabled, get_default_device,
+                        get_deterministic_debug_mode, get_float32_matmul_precision,
+                        is_deterministic_algorithms_warn_only_enabled, set_default_device,
+                        set_deterministic_debug_mode, set_float32_matmul_precision,
+                        use_deterministic_algorithms)
+from ._tensor_types import set_default_tensor_type
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32

@@ -10,7 +10,9 @@ the current CUDA device and recognise tensors there. Without a device, calling o
 """
 from __future__ import annotations
 
-from . import backend, cuda
+import warnings
+
+from . import _settings, backend, cuda
 from .tensor import Tensor, _legacy_array, _wrap
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor",
@@ -84,3 +86,33 @@ def parse_type(spec):
             raise ValueError(f"invalid type: '{spec}'")
         return cls.dtype, "cuda" if len(parts) == 3 else "cpu"
     return backend.to_dtype(spec), None
+
+
+_warned: list = []  # PyTorch warns once per process
+
+
+def set_default_tensor_type(t, /) -> None:
+    """Deprecated (PyTorch 2.1): make a floating typed constructor's dtype the default, as
+    ``set_default_dtype`` does (``ember.DoubleTensor`` or ``'torch.DoubleTensor'``); a CUDA
+    one (``ember.cuda.FloatTensor``) also makes CUDA the default device, and raises without a
+    device, as PyTorch does. Warns (once) that ``set_default_dtype`` and
+    ``set_default_device`` are the alternatives."""
+    if not _warned:
+        _warned.append(True)
+        warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please "
+                      "use torch.set_default_dtype() and torch.set_default_device() as "
+                      "alternatives.", UserWarning, stacklevel=2)
+    if not isinstance(t, (str, _TensorType)):
+        raise TypeError("invalid type object: only floating-point types are supported as the "
+                        "default type")
+    dtype, device_type = parse_type(t)
+    if device_type == "cuda" and not backend.cuda_is_available():
+        name = t if isinstance(t, str) else f"ember.cuda.{t.__name__}"
+        raise TypeError(f"type {name} not available: ember found no CUDA device")
+    if not dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    backend.set_default_dtype(dtype)
+    if device_type == "cuda":
+        _settings.set_default_device("cuda")
+    elif _settings.default_device_type() == "cuda":
+        _settings.set_default_device(None)  # a CPU type after a CUDA one: back to the CPU

@@ -4,13 +4,22 @@ import contextlib
 import enum
 import warnings
 
-from .. import backend
+from .. import _settings, backend
 
 
 class _MatmulFlags:
-    allow_tf32 = False
     allow_fp16_reduced_precision_reduction = True
     allow_bf16_reduced_precision_reduction = True
+
+    @property
+    def allow_tf32(self) -> bool:
+        """Whether float32 products may use TF32: the float32 matmul precision is not
+        'highest' (the two are one setting, as in PyTorch)."""
+        return _settings.get_float32_matmul_precision() != "highest"
+
+    @allow_tf32.setter
+    def allow_tf32(self, value: bool) -> None:
+        _settings.set_float32_matmul_precision("high" if value else "highest")
 
 
 matmul = _MatmulFlags()
