@@ -6,9 +6,12 @@ ember has one attention implementation (the one PyTorch's ``MATH`` backend compu
 """
 from __future__ import annotations
 
-from ..backends.cuda import SDPBackend, sdp_backends
+from ..backends.cuda import SDPBackend
+from ..backends.cuda import sdp_backends as _sdp_backends
 
 __all__ = ["SDPBackend", "sdpa_kernel"]
+
+SDPBackend.__module__ = __name__  # PyTorch names it torch.nn.attention.SDPBackend too
 
 
 def sdpa_kernel(backends, set_priority: bool = False):
@@ -26,4 +29,4 @@ def sdpa_kernel(backends, set_priority: bool = False):
         >>> tuple(out.shape)
         (2, 4, 5, 8)
     """
-    return sdp_backends(backends, set_priority)
+    return _sdp_backends(backends, set_priority)
