@@ -9,6 +9,7 @@ grad_fn) wrap like PyTorch's. ``set_printoptions`` changes these settings for th
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -33,13 +34,15 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     ``linewidth``: characters per line before wrapping (80); ``profile``: ``'default'``,
     ``'short'`` (2 digits, 2 edge items) or ``'full'`` (never summarise), overridden by the
     other arguments given; ``sci_mode``: True/False forces or forbids scientific notation,
-    None (also when not given) lets each tensor's values decide.
+    None (also when not given) lets each tensor's values decide. An unknown profile changes
+    nothing, as in PyTorch (programs pass ``profile="long"``), but ember warns that it did not.
     """
     if profile is not None:
-        if profile not in _PROFILES:
-            raise ValueError(f"Invalid profile: {profile}. the profile must be one of "
-                             "'default', 'short', 'full'")
-        _opts.update(_PROFILES[profile])
+        if profile in _PROFILES:
+            _opts.update(_PROFILES[profile])
+        else:
+            warnings.warn(f"set_printoptions: unknown profile {profile!r} (the profiles are "
+                          "'default', 'short' and 'full'); it changes nothing", stacklevel=2)
     for name, value in (("precision", precision), ("threshold", threshold),
                         ("edgeitems", edgeitems), ("linewidth", linewidth)):
         if value is not None:

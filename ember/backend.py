@@ -72,7 +72,8 @@ def _track_peak(cupy):
     """Route CuPy's allocations through its pool with a peak counter (one call each), and
     raise its out-of-memory error as :class:`OutOfMemoryError`."""
     pool = cupy.get_default_memory_pool()
-    oom = cupy.cuda.memory.OutOfMemoryError
+    # CuPy's OutOfMemoryError (a MemoryError) lives in cupy.cuda.memory
+    oom = getattr(getattr(cupy.cuda, "memory", None), "OutOfMemoryError", MemoryError)
 
     def malloc(nbytes):
         try:
