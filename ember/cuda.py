@@ -89,10 +89,7 @@ def current_device() -> int:
 
 def set_device(device) -> None:
     """Make ``device`` the current one (where ``device='cuda'`` tensors go)."""
-    i = _index(device)
-    if not 0 <= i < device_count():
-        raise RuntimeError(f"CUDA error: invalid device ordinal {i}")
-    dev = _cp().cuda.Device(i)
+    dev = _on(device)
     if hasattr(dev, "use"):
         dev.use()
 
