@@ -194,12 +194,13 @@ class TransformerEncoder(Module):
     def _packed_positions(self, src, mask, src_key_padding_mask):
         """The (N, S) bool mask of real tokens when PyTorch would pack the padding, else None."""
         first = self.layers[0]
-        if (not self.use_nested_tensor or first.training or src.ndim != 3
+        # getattr: a module saved before these attributes existed loads without them
+        if (not getattr(self, "use_nested_tensor", False) or first.training or src.ndim != 3
                 or src_key_padding_mask is None or mask is not None):
             return None
         kpm = src_key_padding_mask
         valid = ~kpm if kpm.dtype.name == "bool" else kpm == 0
-        if self.mask_check and bool((valid[:, 1:] & ~valid[:, :-1]).any()):
+        if getattr(self, "mask_check", True) and bool((valid[:, 1:] & ~valid[:, :-1]).any()):
             return None  # a token after padding: not left-aligned
         if is_grad_enabled() and (src.requires_grad or any(
                 p.requires_grad for p in first.parameters())):
