@@ -21,6 +21,7 @@ computed by NumPy and so equal the CPU's bit for bit.
 from __future__ import annotations
 
 import sys
+import time
 import types
 
 import numpy as np
@@ -356,11 +357,42 @@ class _Stream:
     def synchronize(self):
         pass
 
+    def wait_event(self, event):
+        pass  # the stand-in's work is synchronous: every event is reached when recorded
+
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         return False
+
+
+class Event:
+    """``cupy.cuda.Event``: the stand-in runs its work synchronously, so an event is reached
+    when it is recorded, and its time is the host clock's at that moment."""
+
+    def __init__(self, block=False, disable_timing=False, interprocess=False):
+        if interprocess and not disable_timing:
+            raise ValueError("interprocess events need disable_timing=True")
+        self.disable_timing = disable_timing
+        self._time = None
+
+    def record(self, stream=None):
+        self._time = time.perf_counter()
+
+    def synchronize(self):
+        pass
+
+    @property
+    def done(self):
+        return True
+
+
+def _get_elapsed_time(start, end):
+    """Milliseconds between two recorded timing events (``cupy.cuda.get_elapsed_time``)."""
+    if start.disable_timing or end.disable_timing or start._time is None or end._time is None:
+        raise RuntimeError("cudaErrorInvalidResourceHandle: invalid resource handle")
+    return (end._time - start._time) * 1000.0
 
 
 class _MemoryPool:
@@ -410,7 +442,8 @@ def _runtime():
 cuda = types.SimpleNamespace(
     Device=Device, runtime=_runtime(), Stream=types.SimpleNamespace(null=_Stream()),
     get_current_stream=lambda: _Stream(), is_available=lambda: True,
-    alloc_pinned_memory=lambda nbytes: bytearray(nbytes), MemoryPool=_MemoryPool)
+    alloc_pinned_memory=lambda nbytes: bytearray(nbytes), MemoryPool=_MemoryPool, Event=Event,
+    get_elapsed_time=_get_elapsed_time)
 
 
 class Generator:

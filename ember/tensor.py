@@ -473,8 +473,17 @@ class Tensor:
         return int(self.item())
 
     def __array__(self, dtype=None, copy=None):
+        """NumPy's array protocol: the CPU array itself (a view) unless ``copy=True``, a new
+        dtype or the device needs a copy; ``copy=False`` where one is needed raises ValueError."""
         arr = _host(self._data)
-        return arr if dtype is None else arr.astype(dtype)
+        cast = dtype is not None and np.dtype(dtype) != arr.dtype
+        if copy is False and (cast or arr is not self._data):
+            raise ValueError(f"Tensor.__array__(copy=False): a NumPy array of this "
+                             f"{'device ' if arr is not self._data else ''}tensor"
+                             f"{' in ' + str(np.dtype(dtype)) if cast else ''} needs a copy")
+        if cast:
+            return arr.astype(dtype)
+        return arr.copy() if copy and arr is self._data else arr
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (_host(self._data), self.requires_grad))

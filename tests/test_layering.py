@@ -21,7 +21,7 @@ LAYERS = [
     ("backend", ["ember.backend", "ember._standin", "ember._kernels", "ember._grad_mode",
                  "ember.size", "ember.cuda", "ember.accelerator", "ember.backends",
                  "ember.compiler", "ember.jit", "ember.onnx", "ember._shared_memory",
-                 "ember._amp_state"]),
+                 "ember._amp_state", "ember.random", "ember._settings"]),
     ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
                          "ember.autograd", "ember.distributed"]),
     ("ops", ["ember.ops", "ember.amp", "ember.cuda.amp", "ember.cpu", "ember.return_types",

@@ -4,6 +4,8 @@ Every method here is a one-line call into an op; no math lives in this file.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import backend
@@ -191,7 +193,7 @@ def copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
         src = C.tensor(src)
     if _grad_state.enabled and (self.requires_grad or src.requires_grad):
-        s = src.to(self.device) if src.device != self.device else src
+        s = src.to(self.device, non_blocking=non_blocking) if src.device != self.device else src
         s = S.expand(s, self._data.shape).to(self._data.dtype)
         if s is src:
             s = E.clone(s)
@@ -203,7 +205,7 @@ def copy_(self, src, non_blocking=False):
         raise RuntimeError(f"copy_: the size of src {list(src.shape)} must be broadcastable to "
                            f"the tensor's size {list(self._data.shape)}") from None
     if type(arr) is not type(self._data):
-        arr = backend.to_device(arr, self.device)
+        arr = backend.to_device(arr, self.device, non_blocking)
     self._data[...] = arr
     self._bump()
     return self
@@ -277,7 +279,9 @@ def to(self, *args, **kwargs):
     dt = kwargs.pop("dtype", None)
     non_blocking = bool(kwargs.pop("non_blocking", False))
     copy = kwargs.pop("copy", False)
-    kwargs.pop("memory_format", None)
+    if kwargs.pop("memory_format", None) is not None:
+        raise NotImplementedError("to(memory_format=...): ember's tensors are strided arrays "
+                                  "that keep their layout; memory formats are not supported")
     if kwargs:
         raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
     for a in args:
@@ -318,8 +322,19 @@ def _device_method(name):
     return method
 
 
+def _deprecated_device_arg(method: str, device) -> None:
+    if device is not None:
+        warnings.warn(f"The argument 'device' of Tensor.{method}() is deprecated. Please do not "
+                      "pass this argument.", DeprecationWarning, stacklevel=3)
+
+
 def pin_memory(self, device=None):
-    """A copy in page-locked host memory, for asynchronous copies to the GPU (CPU tensors)."""
+    """A copy in page-locked host memory, for asynchronous copies to the GPU (CPU tensors).
+
+    Without a CUDA device it raises ``RuntimeError``, as PyTorch does. ``device`` is
+    deprecated (PyTorch's warning): the pinned memory serves the CUDA device.
+    """
+    _deprecated_device_arg("pin_memory", device)
     if self.device.type != "cpu":
         raise RuntimeError(f"cannot pin '{self.device}' memory: only dense CPU tensors can be "
                            "pinned")
@@ -329,6 +344,8 @@ def pin_memory(self, device=None):
 
 
 def is_pinned(self, device=None) -> bool:
+    """Whether this tensor lives in pinned host memory (``device``: deprecated, as in PyTorch)."""
+    _deprecated_device_arg("is_pinned", device)
     return self.device.type == "cpu" and backend.is_pinned(self._data)
 
 
@@ -356,7 +373,8 @@ def _type(self, dtype=None, non_blocking: bool = False):
         return type_name(self)
     dt, dev = parse_type(dtype)
     out = E.to_dtype(self, dt)
-    return out if dev is None or dev == self.device.type else to(out, dev)
+    return out if dev is None or dev == self.device.type else to(out, dev,
+                                                                 non_blocking=non_blocking)
 
 
 Tensor.type = _type

@@ -896,7 +896,16 @@ def to_dtype(input: Tensor, dtype) -> Tensor:
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """A copy with its own memory (and a gradient that flows back to ``input``)."""
+    _check_memory_format("clone", memory_format)
     return Clone.apply(input)
+
+
+def _check_memory_format(name, memory_format) -> None:
+    if memory_format is not None:
+        raise NotImplementedError(f"{name}(memory_format=...): ember's tensors are strided "
+                                  "arrays that keep their layout; memory formats are not "
+                                  "supported")
 
 
 # ---------------------------------------------------------------------------- comparisons

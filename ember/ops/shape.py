@@ -620,6 +620,10 @@ def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
 
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
     """The tensor itself when C-contiguous, else a contiguous copy."""
+    if memory_format is not None:
+        raise NotImplementedError("contiguous(memory_format=...): ember's tensors are strided "
+                                  "arrays in row-major order; other memory formats are not "
+                                  "supported")
     if input._data.flags.c_contiguous:
         return input
     from .elementwise import clone  # noqa: PLC0415

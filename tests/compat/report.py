@@ -19,6 +19,7 @@ NAMESPACES = [
     "torch.amp", "torch.cuda.amp", "torch.cpu.amp",
     "torch.special",
     "torch.serialization", "torch.hub",
+    "torch.nn.attention", "torch.random",
 ]
 _BLOCK = re.compile(r"<!-- names: (?P<ns>[\w.]+) -->\n(?P<body>.*?)<!-- end names -->\n",
                     re.S)
