@@ -35,7 +35,7 @@ LAYERS = [
 ]
 OPS_ORDER = ["_autocast",
              "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
-             "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
+             "products", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
              "dropout", "rnn", "attention",
              "sort", "scan", "search",
              "_specfun", "_gamma", "trig", "specfun", "pointwise", "blas",

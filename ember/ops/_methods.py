@@ -16,7 +16,7 @@ from . import activation as A
 from . import creation as C
 from . import elementwise as E
 from . import index as I
-from . import linalg as L
+from . import products as L
 from . import reduce as R
 from . import shape as S
 from . import scan as SC, search as SE

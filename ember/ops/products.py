@@ -1,4 +1,4 @@
-"""Linear algebra: matmul (batched, broadcasting), mm, bmm, mv, dot, outer, einsum."""
+"""Matrix products: matmul (batched, broadcasting), mm, bmm, mv, dot, outer, einsum, linear."""
 from __future__ import annotations
 
 import string
