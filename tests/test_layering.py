@@ -25,7 +25,7 @@ LAYERS = [
     ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
                          "ember.autograd", "ember.distributed"]),
     ("ops", ["ember.ops", "ember.amp", "ember.cuda.amp", "ember.cpu", "ember.return_types",
-             "ember.special"]),
+             "ember.special", "ember.fft", "ember.linalg"]),
     ("nn", ["ember.nn"]),
     ("optim", ["ember.optim", "ember.serialization", "ember._serialization"]),
     ("data", ["ember.utils", "ember.datasets", "ember.vision.datasets", "ember.vision.transforms",
@@ -39,6 +39,7 @@ OPS_ORDER = ["_autocast",
              "dropout", "rnn", "attention",
              "sort", "scan", "search",
              "_specfun", "_gamma", "trig", "specfun", "pointwise", "blas",
+             "complex_ops", "spectral", "linsolve", "decomp", "matfn",
              "_methods"]
 
 

@@ -22,6 +22,7 @@ from . import shape as S
 from . import scan as SC, search as SE
 from .sort import argsort, kthvalue, median, mode, msort, nanmedian, sort, topk
 from . import blas as BL
+from . import complex_ops as CX
 from . import pointwise as PW
 from . import specfun as SF
 from . import trig as TR
@@ -75,8 +76,23 @@ Tensor.view_as = _view_as
 Tensor.type_as = _type_as
 Tensor.T = property(lambda self: S.permute(self, tuple(range(self._data.ndim))[::-1]))
 Tensor.mT = property(lambda self: S.transpose(self, -2, -1))
-Tensor.H = property(lambda self: Tensor.T.fget(self))
-Tensor.mH = Tensor.mT
+
+
+def _adjoint(self):
+    """The conjugate transpose of the last two dims (``mH``, ``adjoint()``)."""
+    return CX.conj(S.transpose(self, -2, -1))
+
+
+def _h(self):
+    if self._data.ndim > 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self._data.ndim}-D tensor.")
+    return CX.conj(Tensor.T.fget(self))
+
+
+Tensor.H = property(_h)
+Tensor.mH = property(_adjoint)
+Tensor.adjoint = _adjoint
 
 # ---------------------------------------------------------------------------- operators
 
@@ -483,3 +499,15 @@ def _float_power_(self, exponent):
 _float_power_write = _inplace_saving(_float_power, "float_power_")
 Tensor.float_power = _float_power
 Tensor.float_power_ = _float_power_
+
+# ---------------------------------------------------------------------------- complex numbers
+
+Tensor.real = property(CX.real)
+Tensor.imag = property(CX.imag)
+for _fn in (CX.conj, CX.conj_physical, CX.resolve_conj, CX.resolve_neg, CX.is_conj, CX.is_neg,
+            CX.angle, E.sgn):
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.conj_physical_ = _inplace(CX.conj_physical, "conj_physical_")
+Tensor.sgn_ = _inplace_saving(E.sgn, "sgn_")
+Tensor.cfloat = lambda self: E.to_dtype(self, backend.complex64)
+Tensor.cdouble = lambda self: E.to_dtype(self, backend.complex128)

@@ -24,6 +24,8 @@ class Matmul(Op):
     broadcast batch dims back; 1-D operands are promoted and squeezed again.
     """
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, a, b):
         n = ctx.needs_input_grad
@@ -207,6 +209,8 @@ def _parse_einsum(equation, shapes):
 class Einsum(Op):
     """Einstein summation. Backward for operand i: einsum of g with the other operands."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, subs, out_sub, *ops):
         ctx.subs, ctx.out_sub = subs, out_sub
@@ -279,6 +283,8 @@ class Linear(Op):
     Backward: dx = g W, dW = g^T x and db = sum of g over the batch dims.
     Shape: x (*, in), W (out, in), b (out,) -> (*, out).
     """
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, x, w, b):
