@@ -1,7 +1,7 @@
 """PyTorch's ``torch.linalg``: linear algebra on batches of matrices, with gradients.
 
-A namespace over ember's ops (``ember/ops/linsolve.py``, ``decomp.py``, ``matfn.py``,
-``products.py``): every name here is the op itself. Matrices are the last two dims, any
+A namespace over ember's ops (``ember/ops/linsolve.py``, ``decomp.py``, ``detnorm.py``,
+``matfn.py``, ``products.py``): every name here is the op itself. Matrices are the last two dims, any
 leading dims are a batch; real (float32/float64) and complex (complex64/complex128) inputs;
 the work runs in NumPy's (or CuPy's) ``linalg`` on whole batches. Gradients follow PyTorch's
 formulas and conventions, complex ones included. A failed factorisation raises
@@ -10,6 +10,7 @@ formulas and conventions, complex ones included. A failed factorisation raises
 from __future__ import annotations
 
 from .ops import decomp as _D
+from .ops import detnorm as _N
 from .ops import linsolve as _S
 from .ops import matfn as _F
 from .ops import products as _P
@@ -25,9 +26,9 @@ LinAlgError = _S.LinAlgError
 
 cholesky = _D.linalg_cholesky
 cholesky_ex = _D.linalg_cholesky_ex
-cond = _F.linalg_cond
+cond = _N.linalg_cond
 cross = _F.linalg_cross
-det = _S.linalg_det
+det = _N.linalg_det
 diagonal = _F.linalg_diagonal
 eig = _D.linalg_eig
 eigh = _D.linalg_eigh
@@ -43,14 +44,14 @@ lu_factor_ex = _D.linalg_lu_factor_ex
 lu_solve = _F.linalg_lu_solve
 matmul = _P.matmul
 matrix_exp = _F.linalg_matrix_exp
-matrix_norm = _F.linalg_matrix_norm
+matrix_norm = _N.linalg_matrix_norm
 matrix_power = _F.linalg_matrix_power
 matrix_rank = _F.linalg_matrix_rank
 multi_dot = _F.linalg_multi_dot
-norm = _F.linalg_norm
+norm = _N.linalg_norm
 pinv = _F.linalg_pinv
 qr = _D.linalg_qr
-slogdet = _S.linalg_slogdet
+slogdet = _N.linalg_slogdet
 solve = _S.linalg_solve
 solve_ex = _S.linalg_solve_ex
 solve_triangular = _S.linalg_solve_triangular
@@ -60,4 +61,4 @@ tensorinv = _F.linalg_tensorinv
 tensorsolve = _F.linalg_tensorsolve
 vander = _F.linalg_vander
 vecdot = _F.linalg_vecdot
-vector_norm = _F.linalg_vector_norm
+vector_norm = _N.linalg_vector_norm

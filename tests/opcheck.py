@@ -223,8 +223,8 @@ def check_case(case: OpCase, k: int):
         touts = as_tuple(case.torch_fn(*tins))
         assert len(touts) == len(outs), f"{case.name}: {len(outs)} outputs, torch {len(touts)}"
         for i, (o, to) in enumerate(zip(outs, touts)):
-            _close(case.name, f"output {i}", o.detach().numpy(), to.detach().numpy(), case.atol,
-                   case.rtol)
+            _close(case.name, f"output {i}", o.detach().numpy(), to.detach().resolve_conj().numpy(),
+                   case.atol, case.rtol)
         tf = [o for o in touts if (o.dtype.is_floating_point or o.dtype.is_complex) and
               o.requires_grad]
         tdiff = [t for t in tins if t.requires_grad]
@@ -233,7 +233,7 @@ def check_case(case: OpCase, k: int):
                                      allow_unused=True)
             for j, (g, t) in enumerate(zip(grads, tg)):
                 gv = np.zeros(diff[j].shape) if g is None else g.numpy()
-                tv = np.zeros(tuple(tdiff[j].shape)) if t is None else t.numpy()
+                tv = np.zeros(tuple(tdiff[j].shape)) if t is None else t.resolve_conj().numpy()
                 _close(case.name, f"grad of input {j}", gv, tv, case.atol, case.rtol)
     if case.gradcheck and diff and fouts:
         fn, rins = _float_fn(case.fn, ins)

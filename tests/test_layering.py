@@ -39,7 +39,7 @@ OPS_ORDER = ["_autocast",
              "dropout", "rnn", "attention",
              "sort", "scan", "search",
              "_specfun", "_gamma", "trig", "specfun", "pointwise", "blas",
-             "complex_ops", "spectral", "linsolve", "decomp", "matfn",
+             "complex_ops", "spectral", "linsolve", "decomp", "detnorm", "matfn",
              "_methods"]
 
 

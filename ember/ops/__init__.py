@@ -31,5 +31,6 @@ from .complex_ops import *  # noqa: F401,F403
 from .spectral import *  # noqa: F401,F403
 from .linsolve import *  # noqa: F401,F403
 from .decomp import *  # noqa: F401,F403
+from .detnorm import *  # noqa: F401,F403
 from .matfn import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)

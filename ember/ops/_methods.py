@@ -23,6 +23,10 @@ from . import scan as SC, search as SE
 from .sort import argsort, kthvalue, median, mode, msort, nanmedian, sort, topk
 from . import blas as BL
 from . import complex_ops as CX
+from . import decomp as DC
+from . import detnorm as DN
+from . import linsolve as LS
+from . import matfn as MF
 from . import pointwise as PW
 from . import specfun as SF
 from . import trig as TR
@@ -511,3 +515,23 @@ Tensor.conj_physical_ = _inplace(CX.conj_physical, "conj_physical_")
 Tensor.sgn_ = _inplace_saving(E.sgn, "sgn_")
 Tensor.cfloat = lambda self: E.to_dtype(self, backend.complex64)
 Tensor.cdouble = lambda self: E.to_dtype(self, backend.complex128)
+
+# ---------------------------------------------------------------------------- linear algebra
+# (PyTorch's Tensor methods of its older top-level linear-algebra functions)
+
+for _fn in (LS.inverse, DN.det, DN.logdet, DN.slogdet, LS.triangular_solve, DC.svd, DC.qr,
+            DC.cholesky, DC.symeig, DC.eig, MF.cholesky_solve, MF.cholesky_inverse, MF.pinverse,
+            MF.matrix_power, MF.matrix_exp, MF.cross, MF.lstsq, MF.solve):
+    setattr(Tensor, _fn.__name__, _fn)
+
+
+def _lu(self, pivot=True, get_infos=False):
+    return MF.lu(self, pivot=pivot, get_infos=get_infos)
+
+
+def _lu_solve(self, LU_data, LU_pivots):
+    return MF.lu_solve(self, LU_data, LU_pivots)
+
+
+Tensor.lu = _lu
+Tensor.lu_solve = _lu_solve

@@ -281,11 +281,13 @@ def resolve_neg(input: Tensor) -> Tensor:
 
 def is_conj(input: Tensor) -> bool:
     """False: ember's ``conj`` computes the conjugate instead of setting a bit."""
+    _need_complex("is_conj", input)
     return False
 
 
 def is_neg(input: Tensor) -> bool:
     """False: ember has no lazily negated tensors."""
+    _need_complex("is_neg", input)
     return False
 
 

@@ -8,6 +8,8 @@ on the arbitrary phase of eigen- or singular vectors), written with ember ops.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import return_types as RT
@@ -20,10 +22,11 @@ from .elementwise import where
 from .index import tril, triu
 from .linsolve import (LinAlgError, SolveTriangular, batch_prefix, check_matrix, first_failure,
                        la, linalg_solve, lu_raw, mH, no_out, permutation_from_pivots)
+from .linsolve import real_dtype as _real_dtype
 from .products import matmul
 from .shape import cat
 
-__all__ = ["cholesky", "qr", "svd", "symeig", "lu_unpack"]
+__all__ = ["cholesky", "qr", "svd", "symeig", "eig", "lu_unpack"]
 
 
 def _const(a):
@@ -42,11 +45,6 @@ def _diagonal(t: Tensor) -> Tensor:
     xp = xp_of(t._data)
     idx = _const(xp.arange(n))
     return t[..., idx, idx]
-
-
-def _real_dtype(dt):
-    return {np.dtype(np.complex64): np.dtype(np.float32),
-            np.dtype(np.complex128): np.dtype(np.float64)}.get(dt, dt)
 
 
 # ---------------------------------------------------------------------------- Cholesky
@@ -125,11 +123,13 @@ def linalg_cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
 
 def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
     """``torch.cholesky`` (deprecated in PyTorch, which warns): :func:`linalg_cholesky`."""
-    import warnings  # noqa: PLC0415
-
     no_out("cholesky", out)
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
-                  "removed in a future PyTorch release.", UserWarning, stacklevel=2)
+                  "removed in a future PyTorch release.\nL = torch.cholesky(A)\nshould be "
+                  "replaced with\nL = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, "
+                  "upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\nThis "
+                  "transform will produce equivalent results for all valid (symmetric positive "
+                  "definite) inputs.", UserWarning, stacklevel=2)
     return _cholesky("cholesky", input, upper)
 
 
@@ -225,8 +225,13 @@ def linalg_qr(A: Tensor, mode: str = "reduced", *, out=None):
 
 
 def qr(input: Tensor, some: bool = True, *, out=None):
-    """``torch.qr`` (deprecated in PyTorch): reduced (``some``) or complete QR."""
+    """``torch.qr`` (deprecated in PyTorch, which warns): reduced (``some``) or complete QR."""
     no_out("qr", out)
+    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
+                  "future PyTorch release.\nThe boolean parameter 'some' has been replaced with "
+                  "a string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced "
+                  "with\nQ, R = torch.linalg.qr(A, 'reduced' if some else 'complete')",
+                  UserWarning, stacklevel=2)
     check_matrix("linalg.qr", input, square=False)
     return RT.qr(QR.apply(input, "reduced" if some else "complete"))
 
@@ -308,6 +313,16 @@ def symeig(input, eigenvectors=False, upper=True, *, out=None):
         "be replaced with:\nL = torch.linalg.eigvalsh(A, UPLO='U' if upper else 'L')\n\nand\n\n"
         "L, V = torch.symeig(A, eigenvectors=True) should be replaced with:\nL, V = "
         "torch.linalg.eigh(A, UPLO='U' if upper else 'L')")
+
+
+def eig(input, eigenvectors=False, *, out=None):
+    """Removed from PyTorch 2: raises PyTorch's error, which names the replacement."""
+    raise RuntimeError(
+        "This function was deprecated since version 1.9 and is now removed. `torch.linalg.eig` "
+        "returns complex tensors of dtype `cfloat` or `cdouble` rather than real tensors "
+        "mimicking complex tensors.\n\nL, _ = torch.eig(A) should be replaced with:\n"
+        "L_complex = torch.linalg.eigvals(A)\n\nand\n\nL, V = torch.eig(A, eigenvectors=True) "
+        "should be replaced with:\nL_complex, V_complex = torch.linalg.eig(A)")
 
 
 # ---------------------------------------------------------------------------- eig
@@ -472,18 +487,17 @@ def linalg_svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
 
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
     """``torch.svd`` (deprecated in PyTorch): ``(U, S, V)`` with A = U diag(S) V^H -- V, not
-    Vh. ``some``: the reduced factors; ``compute_uv=False``: U and V are zero-filled."""
+    Vh. ``some``: the reduced factors; ``compute_uv=False``: U and V are zero-filled (m x m and
+    n x n)."""
     no_out("svd", out)
     check_matrix("linalg.svd", input, square=False)
     if not compute_uv:
-        xp = xp_of(input._data)
+        xp = xp_of(input._data)  # (zero-filled square factors, whatever ``some`` says)
         m, n = input._data.shape[-2:]
         s = linalg_svdvals(input)
         batch = input._data.shape[:-2]
-        zu = _const(xp.zeros(batch + ((m, m) if not some else (m, min(m, n))),
-                             dtype=input._data.dtype))
-        zv = _const(xp.zeros(batch + ((n, n) if not some else (n, min(m, n))),
-                             dtype=input._data.dtype))
+        zu = _const(xp.zeros(batch + (m, m), dtype=input._data.dtype))
+        zv = _const(xp.zeros(batch + (n, n), dtype=input._data.dtype))
         return RT.svd((zu, s, zv))
     u, s, vh = SVD.apply(input, not some)
     return RT.svd((u, s, mH(vh)))
@@ -529,7 +543,7 @@ class LU(Op):
         return P, L, U
 
     @staticmethod
-    def backward(ctx, gP, gL, gU):
+    def backward(ctx, _gP, gL, gU):
         P, L, U = ctx.saved_tensors
         m, n = L.shape[-2], U.shape[-1]
         if m == n:

@@ -1,5 +1,5 @@
-"""Linear systems and determinants: inv, solve, solve_triangular, det, slogdet, and the LU
-factorisation (with partial pivoting) behind lu_factor, lu_solve and the error messages.
+"""Linear systems: inv, solve, solve_triangular, and the LU factorisation (with partial
+pivoting) behind lu_factor, lu_solve and the error messages for singular matrices.
 
 Every op works on batches of matrices (leading dims, broadcast where PyTorch broadcasts) with
 the array module of its input (NumPy's or CuPy's ``linalg``); gradients are PyTorch's,
@@ -8,9 +8,12 @@ written with ember ops (so they are differentiable again) and correct for comple
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import backend
+from .. import return_types as RT
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
 from ._autocast import with_policy
@@ -20,7 +23,7 @@ from .elementwise import where
 from .index import tril, triu
 from .products import matmul
 
-__all__ = ["inverse", "det", "logdet", "slogdet", "triangular_solve"]
+__all__ = ["inverse", "triangular_solve"]
 
 
 class LinAlgError(RuntimeError):
@@ -98,8 +101,10 @@ def mH(t: Tensor) -> Tensor:
     return conj_physical(t.transpose(-2, -1))
 
 
-def eye_like(xp, n, dtype):
-    return xp.eye(n, dtype=dtype)
+def real_dtype(dt):
+    """The NumPy dtype of a complex dtype's parts (a real dtype itself)."""
+    return {np.dtype(np.complex64): np.dtype(np.float32),
+            np.dtype(np.complex128): np.dtype(np.float64)}.get(dt, dt)
 
 
 # ---------------------------------------------------------------------------- LU
@@ -118,8 +123,10 @@ def lu_raw(xp, a):
     rows = xp.arange(nb)
     piv = xp.zeros((nb, k), dtype=np.int64)
     info = xp.zeros(nb, dtype=np.int64)
+    cplx = a.dtype.kind == "c"
     for j in range(k):
-        p = xp.argmax(xp.abs(work[:, j:, j]), axis=1) + j
+        col = work[:, j:, j]  # LAPACK's i?amax: |re| + |im| for complex numbers
+        p = xp.argmax(xp.abs(col.real) + xp.abs(col.imag) if cplx else xp.abs(col), axis=1) + j
         piv[:, j] = p
         top = work[:, j, :].copy()
         work[:, j, :] = work[rows, p, :]
@@ -204,8 +211,6 @@ def inverse(input: Tensor, *, out=None) -> Tensor:
 def linalg_inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
     """``(inverse, info)``: info is 0, or the 1-based index of the zero pivot that made a matrix
     singular (then its inverse holds no meaningful values: ember fills it with NaN)."""
-    from .. import return_types as RT  # noqa: PLC0415
-
     no_out("linalg.inv_ex", out)
     check_matrix("linalg.inv_ex", A)
     xp = xp_of(A._data)
@@ -297,8 +302,6 @@ def linalg_solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bo
                     out=None):
     """``(result, info)``: info is 0, or nonzero for a singular matrix (whose result then
     holds NaN)."""
-    from .. import return_types as RT  # noqa: PLC0415
-
     no_out("linalg.solve_ex", out)
     check_matrix("linalg.solve_ex", A)
     xp = xp_of(A._data)
@@ -423,136 +426,16 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
                      unitriangular: bool = False, *, out=None):
     """``torch.triangular_solve`` (deprecated in PyTorch): ``(solution, cloned_coefficient)``
     with A X = b, A^T X = b when ``transpose``."""
-    from .. import return_types as RT  # noqa: PLC0415
-
     no_out("triangular_solve", out)
+    warnings.warn("torch.triangular_solve is deprecated in favor of "
+                  "torch.linalg.solve_triangularand will be removed in a future PyTorch release."
+                  "\ntorch.linalg.solve_triangular has its arguments reversed and does not return "
+                  "a copy of one of the inputs.\nX = torch.triangular_solve(B, A).solution\n"
+                  "should be replaced with\nX = torch.linalg.solve_triangular(A, B).",
+                  UserWarning, stacklevel=2)
     coef = A.mT if transpose else A
     x = solve_triangular(coef, b, upper=upper != transpose, unitriangular=unitriangular)
     return RT.triangular_solve((x, A.clone()))
-
-
-# ---------------------------------------------------------------------------- determinants
-
-
-class Det(Op):
-    """det(A). Backward: g conj(det) A^-H; for a singular matrix the cofactor matrix from the
-    SVD A = U diag(s) Vh: conj(det U det Vh) U diag(prod of the other s) Vh, times g."""
-
-    complex_support = "own"
-
-    @staticmethod
-    def forward(ctx, a):
-        out = la(xp_of(a), "det")(a)
-        ctx.save_for_backward(a, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, d = ctx.saved_tensors
-        xp = xp_of(a._data)
-        singular = d._data == 0
-        eye = _wrap(xp.eye(a._data.shape[-1], dtype=a._data.dtype), False, None, 0)
-        s_mask = _wrap(singular[..., None, None], False, None, 0)
-        safe = where(s_mask, eye, a)
-        grad = (g * conj_physical(d)).unsqueeze(-1).unsqueeze(-1) * mH(linalg_inv(safe))
-        if bool(singular.any()):
-            grad = where(s_mask, _cofactor_grad(a, g), grad)
-        return grad
-
-
-def _cofactor_grad(a, g):
-    from .decomp import linalg_svd  # noqa: PLC0415
-
-    u, s, vh = linalg_svd(a, full_matrices=False)
-    alpha = conj_physical(_det_raw(u) * _det_raw(vh)) * g
-    n = s.shape[-1]
-    xp = xp_of(s._data)
-    others = []
-    for i in range(n):  # prod of the other singular values (n is the matrix size)
-        keep = _wrap(xp.arange(n) != i, False, None, 0)
-        others.append(where(keep, s, 1.0).prod(-1))
-    from .shape import stack  # noqa: PLC0415
-
-    d = stack(others, -1) * alpha.unsqueeze(-1)
-    return matmul(u * d.unsqueeze(-2), vh)
-
-
-def _det_raw(t):
-    return Det.apply(t)
-
-
-def linalg_det(A: Tensor, *, out=None) -> Tensor:
-    """The determinant of each square matrix of A."""
-    no_out("linalg.det", out)
-    check_matrix("linalg.det", A)
-    return Det.apply(A)
-
-
-def det(input: Tensor) -> Tensor:
-    """``torch.det``: :func:`linalg_det`."""
-    check_matrix("linalg.det", input)
-    return Det.apply(input)
-
-
-class Slogdet(Op):
-    """(sign, log|det A|). Backward: (g_logabs + i c) A^-H with c = -Im(conj(g_sign) sign) for
-    complex A (the sign of a real matrix is piecewise constant: no gradient)."""
-
-    complex_support = "own"
-
-    @staticmethod
-    def forward(ctx, a):
-        sign, logabs = la(xp_of(a), "slogdet")(a)
-        sign = xp_of(a).asarray(sign, dtype=a.dtype)
-        ctx.save_for_backward(a, sign)
-        if a.dtype.kind != "c":
-            ctx.mark_non_differentiable(sign)
-        return sign, xp_of(a).asarray(logabs, dtype=_real_dtype(a.dtype))
-
-    @staticmethod
-    def backward(ctx, g_sign, g_logabs):
-        a, sign = ctx.saved_tensors
-        w = g_logabs
-        if a.is_complex():
-            c = -(conj_physical(g_sign) * sign).imag
-            w = g_logabs + c * 1j
-        return w.unsqueeze(-1).unsqueeze(-1) * mH(linalg_inv(a))
-
-
-def _real_dtype(dt):
-    return {np.dtype(np.complex64): np.dtype(np.float32),
-            np.dtype(np.complex128): np.dtype(np.float64)}.get(dt, dt)
-
-
-def linalg_slogdet(A: Tensor, *, out=None):
-    """``(sign, logabsdet)``: det(A) = sign exp(logabsdet), stable for large or tiny
-    determinants (sign 0 and logabsdet -inf for a singular matrix)."""
-    from .. import return_types as RT  # noqa: PLC0415
-
-    no_out("linalg.slogdet", out)
-    check_matrix("linalg.slogdet", A)
-    return RT.linalg_slogdet(Slogdet.apply(A))
-
-
-def slogdet(input: Tensor, *, out=None):
-    """``torch.slogdet``: :func:`linalg_slogdet` as ``torch.return_types.slogdet``."""
-    from .. import return_types as RT  # noqa: PLC0415
-
-    no_out("slogdet", out)
-    check_matrix("linalg.slogdet", input)
-    return RT.slogdet(Slogdet.apply(input))
-
-
-def logdet(input: Tensor) -> Tensor:
-    """log det(A): NaN for a real matrix with a negative determinant, -inf for a singular one
-    (complex: log of the sign plus log|det|)."""
-    check_matrix("logdet", input)
-    sign, logabs = Slogdet.apply(input)
-    if input.is_complex():
-        from .elementwise import log  # noqa: PLC0415
-
-        return log(sign) + logabs
-    return where(sign == -1, float("nan"), logabs)
 
 
 def no_out(name, out):

@@ -7,28 +7,28 @@ gradients); ``pinv`` and ``matrix_exp`` are ops with PyTorch's backward formulas
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
-from .. import backend
 from .. import return_types as RT
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
 from ._autocast import with_policy
-from ._util import norm_dims, xp_of
+from ._util import xp_of
 from .complex_ops import conj_physical
-from .decomp import SVD, _real_dtype, linalg_svdvals, lu_factor_ex_parts, lu_unpack
+from .decomp import lu_factor_ex_parts, lu_unpack
 from .elementwise import abs as _abs
 from .index import tril
-from .linsolve import (SolveTriangular, c10, check_matrix, la, linalg_inv, mH, no_out,
-                       solve_triangular)
+from .linsolve import (SolveTriangular, c10, check_matrix, la, linalg_inv, linalg_solve, mH,
+                       no_out, solve_triangular)
+from .linsolve import real_dtype as _real_dtype
 from .products import matmul
-from .reduce import Norm, amax, amin
 from .reduce import sum as _sum
 from .shape import cat, movedim, roll, stack
 
 __all__ = ["pinverse", "matrix_power", "matrix_exp", "cross", "cholesky_solve",
-           "cholesky_inverse", "lu", "lu_solve", "chain_matmul"]
+           "cholesky_inverse", "lu", "lu_solve", "chain_matmul", "lstsq", "solve", "matrix_rank"]
 
 
 def _const(a):
@@ -169,10 +169,10 @@ def linalg_lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     s = _const(la(xp, "svd")(A._data, compute_uv=False).astype(_real_dtype(A._data.dtype),
                                                              copy=False))
     smax = s._data.max(-1, initial=0.0)
-    rank = (s._data > r * smax[..., None]).sum(-1)
+    rank = xp.asarray((s._data > r * smax[..., None]).sum(-1))
     X = matmul(Pinv.apply(A, 0.0, r, False), Bm)
     empty = _const(xp.zeros((0,), dtype=_real_dtype(A._data.dtype)))
-    res = empty
+    res = _abs(X).reshape(-1)[:0]  # empty, but part of the graph (PyTorch's requires grad)
     if m > n and driver != "gelsy" and bool((rank == n).all()):
         diff = matmul(A, X) - Bm
         res = _sum(_abs(diff) ** 2, -2)
@@ -202,117 +202,36 @@ def linalg_matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=Non
     return _const(xp.asarray((s > cut[..., None]).sum(-1), dtype=np.int64))
 
 
-# ---------------------------------------------------------------------------- norms
+def lstsq(input, A, *, out=None):
+    """Removed from PyTorch 2: raises PyTorch's error, which names the replacement."""
+    raise RuntimeError(
+        "This function was deprecated since version 1.9 and is now removed. `torch.lstsq` is "
+        "deprecated in favor of `torch.linalg.lstsq`.\n`torch.linalg.lstsq` has reversed "
+        "arguments and does not return the QR decomposition in the returned tuple (although it "
+        "returns other information about the problem).\n\nTo get the QR decomposition consider "
+        "using `torch.linalg.qr`.\n\nThe returned solution in `torch.lstsq` stored the "
+        "residuals of the solution in the last m - n columns of the returned value whenever m > "
+        "n. In torch.linalg.lstsq, the residuals are in the field 'residuals' of the returned "
+        "named tuple.\n\nThe unpacking of the solution, as in\nX, _ = torch.lstsq(B, A)."
+        "solution[:A.size(1)]\nshould be replaced with:\nX = torch.linalg.lstsq(A, B).solution")
 
 
-def _float_input(name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): argument must be Tensor, not {type(x).__name__}")
-    if x._data.dtype.kind not in "fc" and x._data.dtype != backend.BF16:
-        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
-                           f"{c10(x)}")
+def solve(input, A, *, out=None):
+    """Removed from PyTorch 2: raises PyTorch's error, which names the replacement."""
+    raise RuntimeError(
+        "This function was deprecated since version 1.9 and is now removed. `torch.solve` is "
+        "deprecated in favor of `torch.linalg.solve`. `torch.linalg.solve` has its arguments "
+        "reversed and does not return the LU factorization.\n\nTo get the LU factorization see "
+        "`torch.lu`, which can be used with `torch.lu_solve` or `torch.lu_unpack`.\nX = "
+        "torch.solve(B, A).solution should be replaced with:\nX = torch.linalg.solve(A, B)")
 
 
-def linalg_vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None,
-                       out=None) -> Tensor:
-    """The ``ord``-norm of x over ``dim`` (all dims when None) as a vector: (sum |x|^ord)^(1/ord);
-    inf/-inf: max/min |x|; 0: the number of nonzeros. Complex x: norms of |x|."""
-    no_out("linalg.vector_norm", out)
-    _float_input("linalg.vector_norm", x)
-    if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
-    if dtype is not None:
-        x = x.to(dtype)
-    p = float(ord)
-    if x._data.ndim == 0:
-        x = x.reshape(1)
-        dims = (0,)
-        if keepdim:
-            return linalg_vector_norm(x, p, 0, False)
-    else:
-        dims = norm_dims(dim, x._data.ndim, "linalg.vector_norm")
-    if p < 0 and any(x._data.shape[d] == 0 for d in dims):
-        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
-                           "because the operation does not have an identity")
-    if p == math.inf and x._data.size == 0 and any(x._data.shape[d] == 0 for d in dims):
-        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
-                           "because the operation does not have an identity")
-    if x.is_complex():
-        x = _abs(x)
-    return Norm.apply(x, p, dims, bool(keepdim))
-
-
-def linalg_matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None,
-                       out=None) -> Tensor:
-    """The matrix norm of A over the two ``dim``: 'fro' (Frobenius), 'nuc' (sum of singular
-    values), 2/-2 (largest/smallest singular value), 1/-1 (max/min column sum of |A|),
-    inf/-inf (max/min row sum)."""
-    no_out("linalg.matrix_norm", out)
-    _float_input("linalg.matrix_norm", A)
-    if A._data.ndim < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 "
-                           f"dimensions.")
-    if dtype is not None:
-        A = A.to(dtype)
-    d0, d1 = norm_dims(dim[0], A.ndim, "linalg.matrix_norm")[0], \
-        norm_dims(dim[1], A.ndim, "linalg.matrix_norm")[0]
-    if d0 == d1:
-        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
-                           f"{dim[1]})")
-    if ord == "fro":
-        return linalg_vector_norm(A, 2, (d0, d1), keepdim)
-    if ord == "nuc" or ord in (2, -2):
-        B = movedim(A, (d0, d1), (-2, -1))
-        s = SVD.apply(B, False)[1] if B.requires_grad else linalg_svdvals(B)
-        out = _sum(s, -1) if ord == "nuc" else (amax(s, -1) if ord == 2 else amin(s, -1))
-        if keepdim:
-            out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
-        return out
-    if ord in (1, -1, math.inf, -math.inf):
-        summed, kept = (d0, d1) if ord in (1, -1) else (d1, d0)
-        col = _sum(_abs(A), summed, keepdim=True)
-        pick = amax if ord in (1, math.inf) else amin
-        out = pick(col, kept, keepdim=True)
-        if not keepdim:
-            out = out.squeeze(max(d0, d1)).squeeze(min(d0, d1))
-        return out
-    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-
-
-def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, out=None, dtype=None):
-    """A vector norm (``dim`` an int, or x 1-D) or a matrix norm (``dim`` a pair, or A 2-D);
-    with neither ``ord`` nor ``dim``, the 2-norm of the flattened input."""
-    no_out("linalg.norm", out)
-    _float_input("linalg.norm", A)
-    if dim is not None:
-        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-        if len(dims) == 1:
-            return linalg_vector_norm(A, 2 if ord is None else ord, dims[0], keepdim,
-                                      dtype=dtype)
-        if len(dims) != 2:
-            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. "
-                               f"Got {list(dims)}")
-        return linalg_matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
-    if ord is None:
-        return linalg_vector_norm(A, 2, None, keepdim, dtype=dtype)
-    if A.ndim == 1:
-        return linalg_vector_norm(A, ord, None, keepdim, dtype=dtype)
-    if A.ndim == 2:
-        return linalg_matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
-    raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D "
-                       f"or 2D. Got {A.ndim}D.")
-
-
-def linalg_cond(A: Tensor, p=None, *, out=None) -> Tensor:
-    """The condition number: sigma_max / sigma_min (p None or 2; -2 the reverse), or
-    ||A||_p ||A^-1||_p for 'fro', 'nuc', inf, -inf, 1, -1 (square A)."""
-    no_out("linalg.cond", out)
-    check_matrix("linalg.cond", A, square=p not in (None, 2, -2))
-    if p in (None, 2, -2):
-        s = SVD.apply(A, False)[1] if A.requires_grad else linalg_svdvals(A)
-        big, small = s[..., 0], s[..., -1]
-        return big / small if p != -2 else small / big
-    return linalg_matrix_norm(A, p) * linalg_matrix_norm(linalg_inv(A), p)
+def matrix_rank(input, tol=None, symmetric=False, *, out=None):
+    """Removed from PyTorch 2: raises PyTorch's error, which names the replacement."""
+    raise RuntimeError(
+        "This function was deprecated since version 1.9 and is now removed.\nPlease use the "
+        "`torch.linalg.matrix_rank` function instead. The parameter 'symmetric' was renamed in "
+        "`torch.linalg.matrix_rank()` to 'hermitian'.")
 
 
 # ---------------------------------------------------------------------------- products
@@ -416,15 +335,13 @@ def matrix_exp(A: Tensor) -> Tensor:
 def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Tensor:
     """The cross product of 3-vectors along ``dim`` (batch dims broadcast)."""
     no_out("linalg.cross", out)
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     nd = max(input.ndim, other.ndim)
     if not -nd <= dim < nd:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
                          f"but got {dim})")
     a, b = input, other
-    if a.ndim < nd:
-        a = a.reshape((1,) * (nd - a.ndim) + tuple(a.shape))
-    if b.ndim < nd:
-        b = b.reshape((1,) * (nd - b.ndim) + tuple(b.shape))
     d = dim % nd
     if a.shape[d] != 3 or b.shape[d] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
@@ -437,8 +354,6 @@ def cross(input: Tensor, other: Tensor, dim=None, *, out=None) -> Tensor:
     size 3."""
     no_out("cross", out)
     if dim is None:
-        import warnings  # noqa: PLC0415
-
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
                       "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
                       "default value of dim will change to agree with that of linalg.cross in a "
@@ -512,8 +427,12 @@ def _chain(ts):
 
 
 def chain_matmul(*matrices, out=None) -> Tensor:
-    """``torch.chain_matmul`` (deprecated in PyTorch): the product of 2-D matrices."""
+    """``torch.chain_matmul`` (deprecated in PyTorch, which warns): the product of 2-D
+    matrices."""
     no_out("chain_matmul", out)
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+                  "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
+                  "more tensors rather than multiple parameters.", UserWarning, stacklevel=2)
     if len(matrices) == 1:
         return matrices[0].clone()
     return linalg_multi_dot(matrices)
@@ -594,8 +513,6 @@ def linalg_tensorsolve(A: Tensor, B: Tensor, dims=None, *, out=None) -> Tensor:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:])"
                            f" == prod(self.shape[:other.ndim]), but got {n} != "
                            f"{math.prod(tuple(B.shape))}")
-    from .linsolve import linalg_solve  # noqa: PLC0415
-
     return linalg_solve(A.reshape(n, n), B.reshape(n)).reshape(xs)
 
 
@@ -622,18 +539,30 @@ def linalg_lu_solve(LU_: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True
 
 
 def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
-    """``torch.lu`` (deprecated in PyTorch): ``(LU, pivots)``, with ``infos`` when asked."""
+    """``torch.lu`` (deprecated in PyTorch, which warns): ``(LU, pivots)``, with ``infos`` when
+    asked."""
     if out is not None:
         raise NotImplementedError("lu(): out= is not supported by ember; use the returned "
                                   "tensors")
+    warnings.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / "
+                  "torch.linalg.lu_factor_ex and will be removed in a future PyTorch release.\n"
+                  "LU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\nLU, pivots "
+                  "= torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = "
+                  "torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\nLU, "
+                  "pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)", UserWarning,
+                  stacklevel=2)
     LU_, piv, info = lu_factor_ex_parts("torch.lu", A, pivot)
     return (LU_, piv, info) if get_infos else (LU_, piv)
 
 
 def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) -> Tensor:
-    """``torch.lu_solve`` (deprecated in PyTorch): :func:`linalg_lu_solve` with the arguments in
-    the old order."""
+    """``torch.lu_solve`` (deprecated in PyTorch, which warns): :func:`linalg_lu_solve` with the
+    arguments in the old order."""
     no_out("lu_solve", out)
+    warnings.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be "
+                  "removed in a future PyTorch release.\nNote that torch.linalg.lu_solve has its "
+                  "arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\nshould be replaced "
+                  "with\nX = torch.linalg.lu_solve(LU, pivots, B)", UserWarning, stacklevel=2)
     return linalg_lu_solve(LU_data, LU_pivots, b)
 
 
@@ -660,7 +589,6 @@ def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:
 # CUDA: the products in lower precision, the norms with a float32 dtype, cross promoted)
 pinverse = with_policy("pinverse", pinverse)
 linalg_matrix_rank = with_policy("linalg_matrix_rank", linalg_matrix_rank)
-linalg_cond = with_policy("linalg_cond", linalg_cond)
 linalg_lstsq = with_policy("linalg_lstsq", linalg_lstsq)
 linalg_householder_product = with_policy("linalg_householder_product",
                                          linalg_householder_product)
@@ -672,6 +600,4 @@ lu_solve = with_policy("lu_solve", lu_solve)
 linalg_vecdot = with_policy("linalg_vecdot", linalg_vecdot)
 linalg_multi_dot = with_policy("linalg_multi_dot", linalg_multi_dot)
 chain_matmul = with_policy("chain_matmul", chain_matmul)
-linalg_vector_norm = with_policy("linalg_vector_norm", linalg_vector_norm)
-linalg_matrix_norm = with_policy("linalg_matrix_norm", linalg_matrix_norm)
 cross = with_policy("cross", cross)
