@@ -283,6 +283,8 @@ Tensor.bernoulli = lambda self, generator=None: C.bernoulli(self, generator=gene
 class ToDevice(Op):
     """Copy to another device. Backward: the gradient copied back."""
 
+    complex_support = "linear"
+
     @staticmethod
     def forward(ctx, x, dev, non_blocking=False):
         ctx.src = backend.device_of(x)

@@ -23,7 +23,7 @@ ZBROADCAST = [(Z(3, 4), Z(3, 4)), (Z(2, 3, 4), Z(3, 1)), (Z(), Z(3)), (ZT(3, 4),
 
 def _rope(m, x, t):
     """Rotary embeddings as LLaMA writes them: pairs as complex numbers times unit phasors."""
-    freqs = m.outer(t, m.arange(1, x.shape[-1] // 2 + 1, dtype=x.dtype))
+    freqs = m.outer(t, m.arange(1, x.shape[-1] // 2 + 1, dtype=x.dtype, device=x.device))
     cis = m.polar(m.ones_like(freqs), freqs)
     xc = m.view_as_complex(x.reshape(*x.shape[:-1], -1, 2))
     return m.view_as_real(xc * cis).flatten(-2)
@@ -92,11 +92,11 @@ CASES = [
         .expand(2, 3, 3).permute(2, 0, 1), [(Z(3, 4),), (ZT(4, 3),)]),
     row("complex_stack_split", lambda m, a, b: m.stack(m.split(m.stack([a, b]), 1, 0), -1),
         [(Z(3), Z(3))]),
-    row("complex_indexing", lambda m, a: a[m.tensor([0, 2, 0])] + a[:, None][..., 0, :],
+    row("complex_indexing", lambda m, a: a[_ix(m, a, [0, 2, 0])] + a[:, None][..., 0, :],
         [(Z(3, 4),)]),
-    row("complex_gather_scatter", lambda m, a, b: m.gather(a, 1, m.tensor([[0, 1], [2, 2]]))
-        + m.scatter_add(b, 1, m.tensor([[0, 0], [1, 1]]), a[:, :2]) [:, :2]
-        + m.scatter(b, 1, m.tensor([[1], [0]]), a[:, 1:2])[:, :2],
+    row("complex_gather_scatter", lambda m, a, b: m.gather(a, 1, _ix(m, a, [[0, 1], [2, 2]]))
+        + m.scatter_add(b, 1, _ix(m, a, [[0, 0], [1, 1]]), a[:, :2])[:, :2]
+        + m.scatter(b, 1, _ix(m, a, [[1], [0]]), a[:, 1:2])[:, :2],
         [(Z(2, 3), Z(2, 3))]),
     row("complex_index_put", lambda m, a, v: _setitem(m, a, v), [(Z(3, 4), Z(4))]),
     row("complex_where", lambda m, a, b: m.where(a.real > 0, a, b), [(Z(3, 4), Z(3, 4))]),
@@ -112,6 +112,11 @@ CASES = [
     row("complex_linear", lambda m, x, w, b: m.nn.functional.linear(x, w, b),
         [(Z(2, 3, 4), Z(5, 4), Z(5)), (Z(3, 4), Z(2, 4), Z(2))]),
 ]
+
+
+def _ix(m, a, index):
+    """An index tensor on ``a``'s device (so the row runs on the device too)."""
+    return m.tensor(index, device=a.device)
 
 
 def _setitem(m, a, v):

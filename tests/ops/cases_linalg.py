@@ -16,7 +16,7 @@ from .cases import only_ember, row
 
 
 def _eye(m, a, k=3.0):
-    return m.eye(a.shape[-1], dtype=a.dtype) * k
+    return m.eye(a.shape[-1], dtype=a.dtype, device=a.device) * k
 
 
 def _wp(m, a):
@@ -59,7 +59,8 @@ CASES = [
     row("logdet", lambda m, a: m.logdet(_pd(m, a)) + _pd(m, a).logdet(), [(N(3, 3),),
                                                                         (N(2, 2, 2),)]),
     row("logdet_negative", lambda m, a: m.logdet(a.detach() * m.tensor([[-1.0, 0], [0, 1]],
-                                                                       dtype=a.dtype)),
+                                                                       dtype=a.dtype,
+                                                                       device=a.device)),
         [(N(2, 2, grad=False),)]),
     # ------------------------------------------------------------------ triangular
     row("linalg_solve_triangular", lambda m, a, b: m.linalg.solve_triangular(_wp(m, a), b,
@@ -73,7 +74,8 @@ CASES = [
         + m.triangular_solve(b, _wp(m, a), upper=False, transpose=True),
         [(N(3, 2), N(3, 3))]),
     row("solve_triangular_singular", lambda m, a, b: m.linalg.solve_triangular(
-        a * m.tensor([[1.0, 1, 1], [0, 0, 1], [0, 0, 1]], dtype=a.dtype), b, upper=True),
+        a * m.tensor([[1.0, 1, 1], [0, 0, 1], [0, 0, 1]], dtype=a.dtype,
+                   device=a.device), b, upper=True),
         [(N(3, 3, grad=False), N(3, 1, grad=False))]),
     # ------------------------------------------------------------------ Cholesky
     row("linalg_cholesky", lambda m, a: m.linalg.cholesky(_pd(m, a)),
