@@ -37,6 +37,15 @@ from . import metrics
 from . import viz
 from . import distributed
 from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
+from ._typeinfo import finfo, iinfo
+from ._memory_format import (channels_last, channels_last_3d, contiguous_format, memory_format,
+                             preserve_format)
+from ._storage import (BFloat16Storage, BoolStorage, ByteStorage, CharStorage, DoubleStorage,
+                       FloatStorage, HalfStorage, IntStorage, LongStorage, ShortStorage,
+                       TypedStorage, UntypedStorage)
+from ._assertions import _assert
+from math import e, inf, nan, pi  # noqa: E402 - PyTorch re-exports these constants
+newaxis = None
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32

@@ -141,6 +141,8 @@ class ndarray:
     device = property(lambda self: _DEVICE0)
     T = property(lambda self: _new(self._a.T))
     real = property(lambda self: _new(self._a.real))
+    # CuPy's ``a.data`` is a MemoryPointer whose ``ptr`` is the address of the first element
+    data = property(lambda self: types.SimpleNamespace(ptr=self._a.__array_interface__["data"][0]))
 
     @property
     def base(self):

@@ -19,7 +19,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "ember"
 LAYERS = [
     ("backend", ["ember.backend", "ember._standin", "ember._kernels", "ember._grad_mode",
                  "ember.size", "ember.cuda", "ember.accelerator", "ember.backends",
-                 "ember.compiler", "ember.jit", "ember.onnx"]),
+                 "ember.compiler", "ember.jit", "ember.onnx",
+                 "ember._assertions", "ember._memory_format", "ember._storage", "ember._typeinfo"]),
     ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
                          "ember.autograd", "ember.distributed"]),
     ("ops", ["ember.ops"]),
@@ -32,7 +33,9 @@ LAYERS = [
 ]
 OPS_ORDER = ["creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
              "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
-             "dropout", "rnn", "attention", "_methods"]
+             "dropout", "rnn", "attention",
+             "strided", "index_update", "bitwise", "grids",
+             "_methods"]
 
 
 def _rank(mod):

@@ -20,4 +20,8 @@ from .pool import *  # noqa: F401,F403
 from .upsample import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .strided import *  # noqa: F401,F403
+from .index_update import *  # noqa: F401,F403
+from .bitwise import *  # noqa: F401,F403
+from .grids import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)
