@@ -42,10 +42,11 @@ from ._memory_format import (channels_last, channels_last_3d, contiguous_format,
                              preserve_format)
 from ._storage import (BFloat16Storage, BoolStorage, ByteStorage, CharStorage, DoubleStorage,
                        FloatStorage, HalfStorage, IntStorage, LongStorage, ShortStorage,
-                       TypedStorage, UntypedStorage)
+                       TypedStorage, UntypedStorage, is_storage)
 from ._assertions import _assert
 from math import e, inf, nan, pi  # noqa: E402 - PyTorch re-exports these constants
 newaxis = None
+fill_ = Tensor.fill_  # PyTorch's torch.fill_(tensor, value)
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32

@@ -181,8 +181,9 @@ def empty_as(xp, arr, fmt, dtype=None):
 
 def copy_as(xp, arr, fmt, dtype=None):
     """A copy of ``arr`` (cast to ``dtype``) in the layout ``fmt`` asks for."""
-    if fmt is preserve_format and arr.flags.c_contiguous and dtype is None:
-        return arr.copy()
+    if dtype is None and (fmt is contiguous_format or (
+            fmt is preserve_format and arr.flags.c_contiguous and 1 not in arr.shape)):
+        return arr.copy()  # row-major, NumPy's (and CuPy's) default
     out = empty_as(xp, arr, fmt, dtype)
     out[...] = arr
     return out

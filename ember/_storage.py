@@ -16,7 +16,7 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["UntypedStorage", "TypedStorage", "ByteStorage", "CharStorage", "ShortStorage",
+__all__ = ["is_storage", "UntypedStorage", "TypedStorage", "ByteStorage", "CharStorage", "ShortStorage",
            "IntStorage", "LongStorage", "HalfStorage", "FloatStorage", "DoubleStorage",
            "BFloat16Storage", "BoolStorage"]
 
@@ -32,11 +32,11 @@ def data_ptr(arr) -> int:
 
 
 def root(arr):
-    """The array at the end of ``arr``'s chain of views: the one over the whole memory."""
+    """The NumPy array at the end of ``arr``'s chain of views: the one over the whole memory."""
     r = arr
     b = r.base
     while b is not None:
-        if backend.is_array(b):
+        if isinstance(b, np.ndarray):
             r = b
         elif not hasattr(b, "__array_interface__"):  # a bytes/mmap/memoryview: r wraps it
             break
@@ -45,29 +45,38 @@ def root(arr):
 
 
 def _span_of(r):
-    """(address, bytes) of the memory root array ``r`` covers."""
+    """(address, bytes) of the memory NumPy root array ``r`` covers."""
     if r.size == 0:
         return data_ptr(r), 0
     last = sum((n - 1) * s for n, s in zip(r.shape, r.strides))
     return data_ptr(r), last + r.itemsize
 
 
-def byte_view(r):
-    """The memory of root array ``r`` as a 1-D uint8 array (no copy)."""
-    xp = backend.xp(r)
-    _, nbytes = _span_of(r)
-    first = r[(slice(0, 1),) * r.ndim].reshape(-1).view(xp.uint8)
-    return xp.lib.stride_tricks.as_strided(first, (nbytes,), (1,))
+def block(arr):
+    """(start address, bytes) of the memory ``arr`` lives in: the root array's on the CPU, the
+    allocation's on a device (CuPy's memory pool rounds allocations up, to 512 bytes)."""
+    if isinstance(arr, np.ndarray):
+        return _span_of(root(arr))
+    mem = arr.data.mem
+    return int(mem.ptr), int(mem.size)
+
+
+def byte_view(arr):
+    """The whole memory ``arr`` lives in, as a 1-D uint8 array (no copy)."""
+    if isinstance(arr, np.ndarray):
+        r = root(arr)
+        _, nbytes = _span_of(r)
+        first = r[(slice(0, 1),) * r.ndim].reshape(-1).view(np.uint8)
+        return np.lib.stride_tricks.as_strided(first, (nbytes,), (1,))
+    xp = backend.xp(arr)
+    mem = arr.data.mem
+    return xp.ndarray((int(mem.size),), dtype=xp.uint8, memptr=xp.cuda.MemoryPointer(mem, 0))
 
 
 def storage_offset(arr) -> int:
     """How many elements of ``arr``'s dtype lie between its storage's start and its first
     element."""
-    return (data_ptr(arr) - data_ptr(root(arr))) // arr.itemsize
-
-
-def storage_nbytes(arr) -> int:
-    return _span_of(root(arr))[1]
+    return (data_ptr(arr) - block(arr)[0]) // arr.itemsize
 
 
 def geometry_error(shape, strides, offset, itemsize, nbytes):
@@ -109,8 +118,7 @@ def view_of(raw_bytes, offset, shape, strides, dtype):
 
 def regeometry(arr, offset, shape, strides):
     """A view of ``arr``'s storage with a new geometry (offset in elements of its dtype)."""
-    r = root(arr)
-    raw = byte_view(r)
+    raw = byte_view(arr)
     check_geometry(shape, strides, offset, arr.itemsize, raw.shape[0])
     return view_of(raw, offset, shape, strides, arr.dtype)
 
@@ -127,22 +135,22 @@ class UntypedStorage:
 
     def __init__(self, size: int = 0, *, device=None):
         dev = backend.as_device(device)
-        self._root = backend.module_for(dev).empty((int(size),), dtype=np.uint8)
+        self._ref = backend.module_for(dev).empty((int(size),), dtype=np.uint8)
 
     @classmethod
     def _of(cls, arr):
         s = object.__new__(cls)
-        s._root = root(arr)
+        s._ref = arr  # any array on the memory
         return s
 
     def _bytes(self):
-        return byte_view(self._root)
+        return byte_view(self._ref)
 
     def data_ptr(self) -> int:
-        return 0 if self.nbytes() == 0 else data_ptr(self._root)
+        return 0 if self.nbytes() == 0 else block(self._ref)[0]
 
     def nbytes(self) -> int:
-        return _span_of(self._root)[1]
+        return block(self._ref)[1]
 
     def size(self) -> int:
         return self.nbytes()
@@ -155,7 +163,7 @@ class UntypedStorage:
 
     @property
     def device(self):
-        return backend.device_of(self._root)
+        return backend.device_of(self._ref)
 
     @property
     def is_cuda(self) -> bool:
@@ -187,7 +195,7 @@ class UntypedStorage:
 
     def __repr__(self):
         body = "\n".join(f" {v}" for v in self.tolist())
-        return (f"{body}\n[ember.storage.{type(self).__name__}(device={self.device}) of size "
+        return (f"{body}\n[ember.{type(self).__name__}(device={self.device}) of size "
                 f"{len(self)}]").lstrip("\n")
 
 
@@ -284,8 +292,8 @@ class TypedStorage:
 
     def __repr__(self):
         body = "\n".join(f" {v}" for v in self.tolist())
-        return (f"{body}\n[ember.storage.TypedStorage(dtype={self.dtype}, device={self.device}) "
-                f"of size {len(self)}]").lstrip("\n")
+        return (f"{body}\n[ember.TypedStorage(dtype={self.dtype}, device={self.device}) of size "
+                f"{len(self)}]").lstrip("\n")
 
     @classmethod
     def from_buffer(cls, buffer, byte_order=None, count: int = -1, offset: int = 0, *,
@@ -320,7 +328,7 @@ class TypedStorage:
 def _legacy(name, dt):
     cls = type(name, (TypedStorage,), {"_dtype": dt, "__doc__": f"A {dt} storage on the CPU "
                                        "(PyTorch's legacy typed storage)."})
-    cls.__module__ = __name__
+    cls.__module__ = "ember"  # where users reach it, as torch.FloatStorage
     return cls
 
 
@@ -334,6 +342,13 @@ FloatStorage = _legacy("FloatStorage", backend.float32)
 DoubleStorage = _legacy("DoubleStorage", backend.float64)
 BFloat16Storage = _legacy("BFloat16Storage", backend.bfloat16)
 BoolStorage = _legacy("BoolStorage", backend.bool_)
+_LEGACY = (ByteStorage, CharStorage, ShortStorage, IntStorage, LongStorage, HalfStorage,
+           FloatStorage, DoubleStorage, BFloat16Storage, BoolStorage)
+
+
+def legacy_class(dt):
+    """The legacy typed storage class of ember dtype ``dt``."""
+    return next(c for c in _LEGACY if c._dtype is dt)
 
 
 def typed_view(storage, dt):
@@ -353,4 +368,5 @@ def untyped_of(storage) -> UntypedStorage:
 
 
 def is_storage(obj) -> bool:
+    """True for a storage (``UntypedStorage`` or ``TypedStorage``)."""
     return isinstance(obj, (UntypedStorage, TypedStorage))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
 from ._util import norm_dim, xp_of
@@ -279,7 +280,8 @@ class ScatterReduce(Op):
             out[pos] = start
         ufunc = {"sum": xp.add, "mean": xp.add, "prod": xp.multiply, "amax": xp.maximum,
                  "amin": xp.minimum}[reduce]
-        ufunc.at(out, pos, s)
+        with backend.errstate(xp, invalid="ignore"):  # NaN propagates, as in PyTorch
+            ufunc.at(out, pos, s)
         count = None
         if reduce == "mean":
             count = xp.full(x.shape, 1 if include_self else 0, dtype=np.int64)

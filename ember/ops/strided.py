@@ -397,8 +397,7 @@ def resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
     stride = MF.strides_for(size, fmt)
     offset = ST.storage_offset(arr)
     need = (offset + MF.extent(size, stride)) * arr.itemsize
-    r = ST.root(arr)
-    raw = ST.byte_view(r)
+    raw = ST.byte_view(arr)
     if need > raw.shape[0]:
         grown = xp_of(arr).empty((need,), dtype=np.uint8)
         grown[:raw.shape[0]] = raw
@@ -449,6 +448,27 @@ def new(self: Tensor, *args, device=None) -> Tensor:
 
     dev = self.device if device is None else backend.as_device(device)
     return _wrap(_legacy_array(args, self._data.dtype, dev, "new"), False, None, 0)
+
+
+def is_set_to(self: Tensor, tensor: Tensor) -> bool:
+    """True when both tensors view the same memory the same way (storage, offset, size and
+    strides)."""
+    a, b = self._data, tensor._data
+    return (type(a) is type(b) and ST.block(a) == ST.block(b) and
+            ST.data_ptr(a) == ST.data_ptr(b) and a.shape == b.shape and a.strides == b.strides)
+
+
+def storage_type(self: Tensor):
+    """The legacy typed storage class of this tensor's dtype (``ember.FloatStorage``...)."""
+    return ST.legacy_class(self.dtype)
+
+
+def new_empty_strided(self: Tensor, size, stride, *, dtype=None, layout=None, device=None,
+                      requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """:func:`empty_strided` in this tensor's dtype and device unless given."""
+    return empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype,
+                         layout=layout, device=self.device if device is None else device,
+                         requires_grad=requires_grad, pin_memory=pin_memory)
 
 
 def reinforce(self: Tensor, reward):

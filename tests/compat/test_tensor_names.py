@@ -297,6 +297,12 @@ def test_data_ptr_storage_offset_and_untyped_storage():
         assert x.t().data_ptr() == x.data_ptr() and x.clone().data_ptr() != x.data_ptr()
         assert m.zeros(0).data_ptr() == 0 and m.zeros(2, 0).data_ptr() == 0
         assert m.arange(5.)[2:2].data_ptr() == 0
+        assert x.is_set_to(x[:]) and not x.is_set_to(v) and not x.is_set_to(x.view(12))
+        assert m.is_storage(s) and not m.is_storage(x)
+        assert x.storage_type() is m.FloatStorage and m.arange(3).storage_type() is m.LongStorage
+        e = m.zeros(2, dtype=m.int64).new_empty_strided((2, 3), (1, 2))
+        assert e.stride() == (1, 2) and e.dtype == m.int64
+        assert m.fill_(m.zeros(2), 3.0).tolist() == [3.0, 3.0]
 
 
 @needs_torch
@@ -824,3 +830,39 @@ def test_memory_format_errors():
     _raises(lambda m: m.randn(2, 3, 4, 5).contiguous(m.channels_last), TypeError)
     for m in (ember, torch):
         assert m.randn(2, 3, 4).is_contiguous(memory_format=m.channels_last) is False
+
+
+@pytest.mark.skipif(not ember.cuda.is_available(), reason="no CUDA device or stand-in")
+def test_non_differentiable_names_on_the_device():
+    """The names the op table does not run (no gradient) on ``device='cuda'`` (the strict
+    stand-in in CI: an op that reached for NumPy would fail), equal to the CPU's."""
+    def run(dev):
+        x = ember.arange(24, device=dev).reshape(2, 3, 4)
+        f = ember.arange(120., device=dev).reshape(2, 3, 4, 5)
+        cl = f.contiguous(memory_format=ember.channels_last)
+        t = ember.arange(6., device=dev)
+        t.resize_(2, 2)
+        t.resize_(9)
+        u = ember.zeros(2, device=dev)
+        u.set_(f.untyped_storage(), 3, (2, 2), (1, 5))
+        w = f.clone()
+        w.transpose_(1, 2).unsqueeze_(0)
+        g = ember.zeros(3, 4, device=dev)
+        g.gt_(ember.ones(4, device=dev))
+        return [x & 5, x | ember.tensor(3, device=dev), x ^ x.flip(0), x << 2, (-x) >> 3,
+                ember.bitwise_left_shift(x, 70), ember.tril_indices(3, 4, 1, device=dev),
+                ember.triu_indices(4, 3, -1, device=dev), ember.repeat_interleave(
+                    ember.tensor([1, 0, 2], device=dev)), ember.combinations(x[0, 0], 2),
+                cl, f.to(memory_format=ember.channels_last), ember.zeros_like(cl),
+                t[:6], u, w, g, x.byte(), x.short(), x.char(), f.as_strided((3, 2), (7, 1), 4),
+                ember.range(0, 3, device=dev), ember.fill(x, 7),
+                x.scatter_reduce(0, ember.zeros(1, 3, 4, dtype=ember.int64, device=dev), x[:1],
+                                 "amax"),
+                ember.empty_strided((2, 3), (1, 2), device=dev).fill_(1)]
+    cpu, dev = run("cpu"), run("cuda")
+    for a, b in zip(cpu, dev):
+        assert b.device.type == "cuda" and b.stride() == a.stride() and a.dtype == b.dtype
+        np.testing.assert_array_equal(_np(a), _np(b))
+    d = ember.arange(6., device="cuda")
+    assert d[2:].data_ptr() == d.data_ptr() + 8 and d[2:].storage_offset() == 2
+    assert d.untyped_storage().nbytes() == 24 and d.untyped_storage().device.type == "cuda"
