@@ -158,9 +158,9 @@ def target_strides(arr, fmt):
     strides suggest; None means row-major (NumPy's own default)."""
     shape = arr.shape
     if fmt is preserve_format:
-        st = elem_strides(arr)
-        if arr.flags.c_contiguous and not any(n == 1 for n in shape):
+        if arr.flags.c_contiguous and (1 not in shape or arr.strides == _c_strides(arr)):
             return None
+        st = elem_strides(arr)
         if non_overlapping_and_dense(shape, st):
             return st
         fmt = suggest(shape, st)
@@ -170,13 +170,21 @@ def target_strides(arr, fmt):
     return strides_for(shape, fmt)
 
 
-def empty_as(xp, arr, fmt, dtype=None):
-    """A new uninitialised array shaped as ``arr`` in the layout ``fmt`` asks for."""
+def _c_strides(arr):
+    """NumPy's row-major strides (in bytes) for ``arr``'s shape and dtype."""
+    return tuple(s * arr.itemsize for s in strides_for(arr.shape, contiguous_format))
+
+
+def empty_as(xp, arr, fmt, dtype=None, zero=False):
+    """A new array shaped as ``arr`` in the layout ``fmt`` asks for: uninitialised, or zeros."""
     dt = arr.dtype if dtype is None else dtype
     st = target_strides(arr, fmt)
     if st is None:
-        return xp.empty(arr.shape, dtype=dt)
-    return empty_strided(xp, arr.shape, st, dt)
+        return (xp.zeros if zero else xp.empty)(arr.shape, dtype=dt)
+    out = empty_strided(xp, arr.shape, st, dt)
+    if zero:
+        out.fill(0)
+    return out
 
 
 def copy_as(xp, arr, fmt, dtype=None):

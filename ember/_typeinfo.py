@@ -29,24 +29,21 @@ def _dtype_arg(name, value):
 class _Info:
     """Read-only fields; equal when they describe the same dtype; unhashable, as PyTorch's."""
 
-    __slots__ = ()
+    __slots__ = ("_fields",)
     __hash__ = None
 
-    def __setattr__(self, name, value):
-        raise AttributeError(f"attribute '{name}' of 'ember.{type(self).__name__}' objects is "
-                             "not writable")
-
     def __eq__(self, other):
-        if type(other) is not type(self):
-            return False
-        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+        return type(other) is type(self) and other._fields == self._fields
 
     def __ne__(self, other):
         return not self == other
 
     def _set(self, **fields):
-        for k, v in fields.items():
-            object.__setattr__(self, k, v)
+        self._fields = fields
+
+
+def _field(name, doc):
+    return property(lambda self: self._fields[name], doc=doc)
 
 
 class finfo(_Info):
@@ -61,7 +58,15 @@ class finfo(_Info):
         dtype: the dtype's name, a string (``'float32'``).
     """
 
-    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+    __slots__ = ()
+    bits = _field("bits", "the number of bits the type occupies")
+    eps = _field("eps", "the smallest number such that 1.0 + eps != 1.0")
+    max = _field("max", "the largest finite number")
+    min = _field("min", "the most negative finite number")
+    tiny = _field("tiny", "the smallest positive normal number")
+    smallest_normal = _field("smallest_normal", "the smallest positive normal number")
+    resolution = _field("resolution", "the approximate decimal resolution")
+    dtype = _field("dtype", "the dtype's name")
 
     def __init__(self, type=None):  # noqa: A002 - PyTorch's parameter name
         dt = backend.get_default_dtype() if type is None else _dtype_arg("finfo", type)
@@ -89,7 +94,11 @@ class iinfo(_Info):
         dtype: the dtype's name, a string (``'int64'``).
     """
 
-    __slots__ = ("bits", "max", "min", "dtype")
+    __slots__ = ()
+    bits = _field("bits", "the number of bits the type occupies")
+    max = _field("max", "the largest representable number")
+    min = _field("min", "the smallest representable number")
+    dtype = _field("dtype", "the dtype's name")
 
     def __init__(self, type):  # noqa: A002 - PyTorch's parameter name
         dt = _dtype_arg("iinfo", type)

@@ -131,11 +131,11 @@ def _like(t, dtype, device):
             module_for(as_device(device)) if device is not None else backend.xp(t._data))
 
 
-def _like_array(t, dtype, device, memory_format, name):
-    """An uninitialised array shaped as ``t`` in the layout ``memory_format`` asks for (by
-    default ``t``'s own when it is dense, as PyTorch's ``preserve_format``)."""
+def _like_array(t, dtype, device, memory_format, name, zero=False):
+    """An array shaped as ``t`` in the layout ``memory_format`` asks for (by default ``t``'s
+    own when it is dense, as PyTorch's ``preserve_format``): uninitialised, or zeros."""
     dt, mod = _like(t, dtype, device)
-    return MF.empty_as(mod, t._data, MF.check(memory_format, name), dt)
+    return MF.empty_as(mod, t._data, MF.check(memory_format, name), dt, zero)
 
 
 def _laid_out(arr, t, memory_format, name):
@@ -150,9 +150,8 @@ def _laid_out(arr, t, memory_format, name):
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False, *,
                memory_format=None) -> Tensor:
-    arr = _like_array(t, dtype, device, memory_format, "zeros_like")
-    arr.fill(0)
-    return _finish(arr, requires_grad)
+    return _finish(_like_array(t, dtype, device, memory_format, "zeros_like", zero=True),
+                   requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False, *,

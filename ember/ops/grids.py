@@ -26,7 +26,7 @@ _range = range  # the builtin, before this module's torch-named ``range`` hides 
 _warned_meshgrid = [False]
 
 
-def _tensor_list(tensors, name):
+def _tensor_list(tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     for i, t in enumerate(tensors):
@@ -40,7 +40,7 @@ def meshgrid(*tensors, indexing: str | None = None):
     """Coordinate grids from 1-D (or 0-D) tensors: output i is tensor i expanded over the
     grid (a view). ``indexing='ij'`` gives shape (len0, len1, ...), ``'xy'`` swaps the first
     two; without ``indexing`` it is ``'ij'`` with PyTorch's warning (once)."""
-    tensors = _tensor_list(tensors, "meshgrid")
+    tensors = _tensor_list(tensors)
     if not tensors:
         raise RuntimeError("meshgrid expects a non-empty TensorList")
     if indexing is None:
@@ -75,7 +75,7 @@ def meshgrid(*tensors, indexing: str | None = None):
     return tuple(out)
 
 
-def _vector(t, name="cartesian_prod"):
+def _vector(t):
     if t._data.ndim != 1:
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
 
@@ -83,7 +83,7 @@ def _vector(t, name="cartesian_prod"):
 def cartesian_prod(*tensors) -> Tensor:
     """The Cartesian product of 1-D tensors as rows (``itertools.product`` order); one tensor
     is returned as it is."""
-    tensors = _tensor_list(tensors, "cartesian_prod")
+    tensors = _tensor_list(tensors)
     for t in tensors:
         _vector(t)
     if len(tensors) == 1:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _memory_format as MF
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
 from ._util import norm_dim, xp_of
@@ -618,8 +619,6 @@ def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
 def contiguous(input: Tensor, *, memory_format=None) -> Tensor:
     """The tensor itself when contiguous in ``memory_format`` (row-major by default, or
     ``channels_last``/``channels_last_3d``), else a copy laid out so."""
-    from .. import _memory_format as MF  # noqa: PLC0415
-
     if memory_format is None or memory_format is MF.contiguous_format:
         if input._data.flags.c_contiguous:
             return input
