@@ -301,6 +301,7 @@ class TypedStorage:
         """A new storage holding a copy of ``buffer``'s bytes read as elements of the class's
         dtype (``ByteStorage.from_buffer(img.tobytes())``); ``byte_order`` (``'native'``,
         ``'little'`` or ``'big'``) is required for elements wider than a byte."""
+        _warn_typed()
         dt = getattr(cls, "_dtype", None) or (backend.to_dtype(dtype) if dtype is not None
                                               else None)
         if dt is None:

@@ -404,7 +404,7 @@ Tensor.new_tensor = _new_tensor
 # (strided views and geometry, index updates, bitwise ops, in-place comparisons, clamps)
 from . import bitwise as BW  # noqa: E402
 from . import grids as GR  # noqa: E402
-from . import index_update as SC  # noqa: E402
+from . import index_update as IU  # noqa: E402
 from . import strided as SD  # noqa: E402
 
 for _mod, _names in {
@@ -413,7 +413,7 @@ for _mod, _names in {
              "as_strided_", "set_", "resize_", "resize_as_", "data_ptr", "storage_offset",
              "untyped_storage", "storage", "new", "reinforce", "is_set_to", "storage_type",
              "new_empty_strided"],
-        SC: ["index_add", "index_copy", "index_fill", "index_put", "scatter_reduce",
+        IU: ["index_add", "index_copy", "index_fill", "index_put", "scatter_reduce",
              "masked_scatter", "put"],
         BW: ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
              "bitwise_right_shift"],
@@ -425,7 +425,7 @@ for _mod, _names in {
 for _name in ["index_add", "index_copy", "index_fill", "masked_scatter", "put", "bitwise_and",
               "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"]:
     setattr(Tensor, _name + "_", _inplace(getattr(Tensor, _name), _name + "_"))
-Tensor.index_put_ = SC.index_put_
+Tensor.index_put_ = IU.index_put_
 Tensor.clamp_min_ = E.clamp_min_
 Tensor.clamp_max_ = E.clamp_max_
 
@@ -435,7 +435,7 @@ def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
     from a copy of ``self``, as PyTorch keeps the original values it needs)."""
     recording = _grad_state.enabled and (self.requires_grad or src.requires_grad)
     base = E.clone(self) if recording else self
-    return self._assign_result(SC.scatter_reduce(base, dim, index, src, reduce,
+    return self._assign_result(IU.scatter_reduce(base, dim, index, src, reduce,
                                                  include_self=include_self), "scatter_reduce_")
 
 

@@ -866,3 +866,78 @@ def test_non_differentiable_names_on_the_device():
     d = ember.arange(6., device="cuda")
     assert d[2:].data_ptr() == d.data_ptr() + 8 and d[2:].storage_offset() == 2
     assert d.untyped_storage().nbytes() == 24 and d.untyped_storage().device.type == "cuda"
+
+
+@pytest.mark.parametrize("m", LIBS)
+def test_the_census_calls_run(m):
+    """The real calls of the census of PyTorch programs (one per name), as written there."""
+    torch_ = m
+    yv, xv = torch_.meshgrid([torch_.arange(3), torch_.arange(4)], indexing="ij")
+    assert tuple(yv.shape) == (3, 4) and _np(xv)[0].tolist() == [0, 1, 2, 3]
+    assert -torch_.finfo(torch_.randn(2).dtype).max < -3e38
+    cov_z = torch_.randn(4, 4)
+    assert tuple(torch_.diag(cov_z).shape) == (4,)
+    emb = torch_.randn(2, 3)
+    assert tuple(torch_.repeat_interleave(emb, 5, dim=0).shape) == (10, 3)
+    assert tuple(emb.reshape(3, -1).repeat_interleave(2, -1).shape) == (3, 4)
+    param = torch_.randn(3, 4).t()
+    state = torch_.zeros_like(param, memory_format=torch_.preserve_format)
+    assert state.stride() == param.stride()
+    image = torch_.randn(2, 3, 4, 5)
+    image = image.to(device=torch_.device("cpu"), dtype=torch_.float32,
+                     memory_format=torch_.channels_last)
+    assert image.is_contiguous(memory_format=torch_.channels_last)
+    assert not image.is_contiguous(memory_format=torch_.contiguous_format)
+    log_var = torch_.randn(3, 3)
+    cov = torch_.mean(torch_.diagonal((2. * log_var).exp(), dim1=0), dim=0)
+    assert tuple(cov.shape) == ()
+    assert _np(torch_.fill(torch_.zeros(4), 1).long()).tolist() == [1, 1, 1, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _np(torch_.range(0, 5 - 1).long()).tolist() == [0, 1, 2, 3, 4]
+    kv = torch_.randn(1, 2, 8, 8)
+    out = kv.unfold(2, 4, 2).unfold(3, 4, 2).reshape(1, 2, 9, 16)
+    assert tuple(out.shape) == (1, 2, 9, 16)
+    power_two = 2 ** torch_.arange(3)
+    codes = (torch_.arange(8)[:, None].bitwise_and(power_two) != 0).byte().bool()
+    assert _np(codes)[5].tolist() == [True, False, True]
+    out_flat = torch_.zeros(4, 3)
+    expert_out = torch_.randn(2, 3, requires_grad=True)
+    out_flat.index_add_(0, torch_.tensor([1, 3]), expert_out * torch_.rand(2).unsqueeze(-1))
+    out_flat.sum().backward()
+    assert tuple(expert_out.grad.shape) == (2, 3)
+    one_hot = torch_.zeros(2, 3)
+    assert tuple(one_hot.resize_(4 * 2, 5).zero_().shape) == (8, 5)
+    kernel = torch_.randn(3, 3)
+    assert abs(float(kernel.sum() - kernel.diag().sum()) - float(kernel.sum() - kernel.trace())
+               ) < 1e-5
+    gt_masks = torch_.rand(4)
+    assert _np(gt_masks.gt_(0.5)).dtype == np.float32
+    features = torch_.zeros(4, 2)
+    features.index_copy_(0, torch_.tensor([2, 0]), torch_.cat([torch_.ones(1, 2),
+                                                               torch_.ones(1, 2) * 2]))
+    assert _np(features)[:, 0].tolist() == [2.0, 0.0, 1.0, 0.0]
+    reachable = torch_.zeros(2, 3, dtype=torch_.int64)
+    reachable[:, 0] = 1
+    reachable.scatter_add_(1, torch_.tensor([[1, 1], [2, 0]]), reachable.clone()).clamp_max_(1)
+    assert _np(reachable).max() == 1
+    assert float(torch_.tensor([0.0, 2.0]).clamp_min(1e-6).log()[0]) < -13
+    assert int(image.data_ptr()) > 0
+    true_dist = torch_.ones(3, 2)
+    true_dist.index_fill_(0, torch_.tensor([[1]]).squeeze(), 0.0)
+    assert _np(true_dist)[1].tolist() == [0.0, 0.0]
+    x = torch_.randn(2, 3)
+    assert tuple(x.new(x.shape).shape) == (2, 3)
+    with pytest.raises(RuntimeError):
+        x.reinforce(1.0)
+    p = torch_.randn(3, 4).t()
+    with torch_.no_grad():
+        p.set_(p.contiguous())
+    assert p.is_contiguous()
+    y = torch_.randn(2, 3, 4, 5)
+    assert tuple(y.transpose_(1, 2).transpose_(2, 3).contiguous().shape) == (2, 4, 5, 3)
+    assert torch_.pi > 3.14 and m.inf > 1e308 and m._assert(True, "") is None
+    img = np.arange(12, dtype=np.uint8)
+    seg = torch_.ByteTensor(torch_.ByteStorage.from_buffer(img.tobytes())).view(2, 2, 3).numpy()
+    assert seg.shape == (2, 2, 3)
+    assert tuple(torch_.cartesian_prod(torch_.arange(2), torch_.arange(3)).shape) == (6, 2)
