@@ -133,11 +133,11 @@ class ndarray:
         # an array over existing memory, as CuPy's: from the pointer, with these strides
         dt = np.dtype(dtype)
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        if strides is None:
+        if strides is None:  # (no builtins here: NumPy's max/sum get cached as module names)
             strides, step = [], dt.itemsize
             for n in reversed(shape):
                 strides.insert(0, step)
-                step *= max(n, 1)
+                step *= n if n > 1 else 1
         start = memptr.ptr - memptr.mem.ptr
         first = memptr.mem._bytes[start:start + (dt.itemsize if 0 not in shape else 0)].view(dt)
         self._a = np.lib.stride_tricks.as_strided(first, shape, tuple(strides))
@@ -274,8 +274,11 @@ class _Memory:
 
     def __init__(self, root):
         self.ptr = root.__array_interface__["data"][0]
-        self.size = 0 if root.size == 0 else \
-            sum((n - 1) * st for n, st in zip(root.shape, root.strides)) + root.itemsize
+        self.size = 0
+        if root.size:  # (a loop: the builtin sum may be shadowed by NumPy's, see above)
+            self.size = root.itemsize
+            for n, st in zip(root.shape, root.strides):
+                self.size += (n - 1) * st
         first = root[(slice(0, 1),) * root.ndim].reshape(-1).view(np.uint8)
         self._bytes = np.lib.stride_tricks.as_strided(first, (self.size,), (1,))
 
