@@ -152,7 +152,7 @@ def test_memory_format_is_refused_by_name():
     for call in (lambda: x.clone(memory_format="channels_last"),
                  lambda: x.contiguous(memory_format="channels_last"),
                  lambda: x.to(memory_format="channels_last")):
-        with pytest.raises(NotImplementedError, match="memory_format"):
+        with pytest.raises(TypeError, match="memory_format"):  # not a memory format, as torch
             call()
     assert x.clone(memory_format=None).shape == (2, 3)
 
