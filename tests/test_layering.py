@@ -32,7 +32,8 @@ LAYERS = [
 ]
 OPS_ORDER = ["creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
              "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
-             "dropout", "rnn", "attention", "_methods"]
+             "dropout", "rnn", "attention", "_methods",
+             "vision"]
 
 
 def _rank(mod):
