@@ -8,6 +8,7 @@ A file Pillow cannot read is one error that names it.
 from __future__ import annotations
 
 import os
+import struct
 
 from .vision import VisionDataset
 
@@ -140,22 +141,23 @@ class DatasetFolder(VisionDataset):
 
 
 def pil_loader(path):
-    """The image at ``path`` as an RGB PIL image. A file Pillow cannot identify raises
-    ``PIL.UnidentifiedImageError`` and one it cannot decode (truncated, corrupt) raises
-    ``OSError``; both messages name the file."""
+    """The image at ``path`` as an RGB PIL image. A file Pillow cannot identify (or whose
+    header is broken) raises ``PIL.UnidentifiedImageError`` and one it cannot decode
+    (truncated, corrupt data) raises ``OSError``; both messages name the file."""
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
 
     name = os.fspath(path)
     with open(path, "rb") as f:
         try:
             img = Image.open(f)
-        except UnidentifiedImageError:
+        except (UnidentifiedImageError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+            why = "" if isinstance(exc, UnidentifiedImageError) else f": {exc}"
             raise UnidentifiedImageError(
                 f"{name}: cannot identify the image file (not an image format Pillow reads, "
-                "or a corrupt file)") from None
+                f"or a corrupt file{why})") from None
         try:
             return img.convert("RGB")
-        except (OSError, SyntaxError, ValueError) as exc:
+        except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
             raise OSError(f"{name}: cannot decode the {img.format} image ({exc}); the file is "
                           "corrupt or truncated") from None
 
