@@ -336,3 +336,28 @@ def test_signatures_match_torchvision(name):
             for n in ("BatchNorm2d", "ReLU", "Sigmoid", "Conv2d")}
     want = [(n, k, swap.get(id(d), d)) for n, k, d in want]
     assert mine == want
+
+
+@pytest.mark.skipif(not ember.cuda.is_available(), reason="no CUDA device (nor its stand-in)")
+def test_ops_run_on_the_device():
+    x = RNG.standard_normal((2, 3, 8, 9))
+    rois = np.concatenate([np.arange(5)[:, None] % 2, boxes(5, np.float64, spread=6)], 1)
+    b, s = boxes(30, np.float64, seed=8), RNG.random(30)
+    cpu = [EV.roi_align(ember.tensor(x), ember.tensor(rois), 2, 0.5, -1, True),
+           EV.roi_pool(ember.tensor(x), ember.tensor(rois), 2),
+           EV.nms(ember.tensor(b), ember.tensor(s), 0.3),
+           EV.batched_nms(ember.tensor(b), ember.tensor(s), ember.tensor(np.arange(30) % 3), 0.3),
+           EV.complete_box_iou(ember.tensor(b), ember.tensor(b[:4])),
+           EV.masks_to_boxes(ember.tensor(x[0] > 0.5))]
+    xd = ember.tensor(x, device="cuda", requires_grad=True)
+    rd = ember.tensor(rois, device="cuda")
+    bd, sd = ember.tensor(b, device="cuda"), ember.tensor(s, device="cuda")
+    dev = [EV.roi_align(xd, rd, 2, 0.5, -1, True), EV.roi_pool(xd, rd, 2),
+           EV.nms(bd, sd, 0.3),
+           EV.batched_nms(bd, sd, ember.tensor(np.arange(30) % 3, device="cuda"), 0.3),
+           EV.complete_box_iou(bd, bd[:4]), EV.masks_to_boxes(xd[0].detach() > 0.5)]
+    for c, d in zip(cpu, dev):
+        assert d.device.type == "cuda"
+        np.testing.assert_allclose(d.detach().cpu().numpy(), c.numpy(), rtol=1e-12, atol=1e-12)
+    (dev[0].sum() + dev[1].sum()).backward()
+    assert xd.grad.device.type == "cuda"
