@@ -78,17 +78,17 @@ def _weights(rois, spatial_scale, ph, pw, sampling_ratio, aligned, height, width
     return rois[:, 0].astype(np.int64), a_y, a_x
 
 
-def _sample(input: Tensor, batch, a_y, a_x) -> Tensor:
+def _sample(stacked: Tensor, n: int, c: int, batch, a_y, a_x) -> Tensor:
     """out[k, c] = a_y[k] @ input[batch[k], c] @ a_x[k]^T for one chunk of boxes, as two
-    ember matmuls: the row maps of all boxes against the images stacked row-wise (the
-    block of image b_k, zeros elsewhere), then each box's column map."""
-    n, c, h, w = input.shape
-    k, ph, _ = a_y.shape
+    ember matmuls: the row maps of all boxes against the images stacked row-wise
+    (``stacked`` = input as (N*H, C*W); the block of image b_k, zeros elsewhere), then each
+    box's column map."""
+    k, ph, h = a_y.shape
+    w = a_x.shape[2]
     xp = xp_of(a_y)
     block = xp.zeros((k, ph, n, h), dtype=a_y.dtype)
     block[xp.arange(k), :, batch, :] = a_y
     rows = _wrap(block.reshape(k * ph, n * h), False, None, 0)
-    stacked = input.permute(0, 2, 1, 3).reshape(n * h, c * w)
     t = ops.matmul(rows, stacked).reshape(k, ph, c, w).permute(0, 2, 1, 3)  # (K, C, PH, W)
     cols = _wrap(xp.ascontiguousarray(a_x.transpose(0, 2, 1))[:, None], False, None, 0)
     return ops.matmul(t, cols)  # (K, C, PH, PW)
@@ -128,12 +128,13 @@ def roi_align(input: Tensor, boxes, output_size, spatial_scale: float = 1.0,
     dtype = raw.dtype
     per_box = ph * max(c * w, n * h) + c * ph * w
     step = max(1, _CHUNK // max(per_box, 1))
+    stacked = input.permute(0, 2, 1, 3).reshape(n * h, c * w)
     outs = []
     for lo in range(0, max(k, 1), step):  # chunks of boxes bound the memory; usually one
         part = raw[lo:lo + step]
         batch, a_y, a_x = _weights(part, spatial_scale, ph, pw, sampling_ratio, aligned, h, w,
                                    dtype, xp)
-        outs.append(_sample(input, batch, a_y, a_x))
+        outs.append(_sample(stacked, n, c, batch, a_y, a_x))
     return outs[0] if len(outs) == 1 else ops.cat(outs, 0)
 
 
