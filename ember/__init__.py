@@ -64,6 +64,16 @@ from ._settings import (are_deterministic_algorithms_enabled, get_default_device
                         set_deterministic_debug_mode, set_float32_matmul_precision,
                         use_deterministic_algorithms)
 from ._tensor_types import set_default_tensor_type
+from ._typeinfo import finfo, iinfo
+from ._memory_format import (channels_last, channels_last_3d, contiguous_format, memory_format,
+                             preserve_format)
+from ._storage import (BFloat16Storage, BoolStorage, ByteStorage, CharStorage, DoubleStorage,
+                       FloatStorage, HalfStorage, IntStorage, LongStorage, ShortStorage,
+                       TypedStorage, UntypedStorage, is_storage)
+from ._assertions import _assert
+from math import e, inf, nan, pi  # noqa: E402 - PyTorch re-exports these constants
+newaxis = None
+fill_ = Tensor.fill_  # PyTorch's torch.fill_(tensor, value)
 
 half, double, long, short = float16, float64, int64, int16
 from .backend import complex64, complex128  # noqa: E402

@@ -38,6 +38,9 @@ PROTOCOL_DUNDERS = {"__exit__", "__aexit__", "__reduce_ex__", "__deepcopy__", "_
 
 # "module:qualname" of the code -> ({parameters}, why they cannot change what happens)
 ALLOWED = {
+    "ember.ops.strided:reinforce": (
+        {"reward"}, "PyTorch removed reinforce(): the method only raises its RuntimeError with "
+        "the migration advice, as PyTorch's does"),
     "ember.nn.modules.container:Identity.__init__": (
         {"args", "kwargs"}, "PyTorch documents them: 'any argument (unused)'"),
     "ember.cuda:is_bf16_supported": (

@@ -27,6 +27,10 @@ from .trig import *  # noqa: F401,F403
 from .specfun import *  # noqa: F401,F403
 from .pointwise import *  # noqa: F401,F403
 from .blas import *  # noqa: F401,F403
+from .strided import *  # noqa: F401,F403
+from .index_update import *  # noqa: F401,F403
+from .bitwise import *  # noqa: F401,F403
+from .grids import *  # noqa: F401,F403
 from .complex_ops import *  # noqa: F401,F403
 from .spectral import *  # noqa: F401,F403
 from .linsolve import *  # noqa: F401,F403

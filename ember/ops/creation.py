@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+from .. import _memory_format as MF
 from .. import _settings, backend
 from ..backend import Generator, as_device, generator_for, module_for, np_dtype
 from .._grad_mode import inference_users
@@ -146,24 +147,47 @@ def _like(t, dtype, device):
             module_for(as_device(device)) if device is not None else backend.xp(t._data))
 
 
-def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _like_array(t, dtype, device, memory_format, name, zero=False):
+    """An array shaped as ``t`` in the layout ``memory_format`` asks for (by default ``t``'s
+    own when it is dense, as PyTorch's ``preserve_format``): uninitialised, or zeros."""
     dt, mod = _like(t, dtype, device)
-    return _finish(mod.zeros(t._data.shape, dtype=dt), requires_grad)
+    return MF.empty_as(mod, t._data, MF.check(memory_format, name), dt, zero)
 
 
-def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dt, mod = _like(t, dtype, device)
-    return _finish(mod.ones(t._data.shape, dtype=dt), requires_grad)
+def _laid_out(arr, t, memory_format, name):
+    """``arr`` (shaped as ``t``) moved to the layout ``memory_format`` asks for, if another."""
+    fmt = MF.check(memory_format, name)
+    if MF.target_strides(t._data, fmt) is None:
+        return arr
+    out = MF.empty_as(backend.xp(arr), t._data, fmt, arr.dtype)
+    out[...] = arr
+    return out
 
 
-def empty_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dt, mod = _like(t, dtype, device)
-    return _finish(_uninitialized(mod.empty(t._data.shape, dtype=dt)), requires_grad)
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False, *,
+               memory_format=None) -> Tensor:
+    return _finish(_like_array(t, dtype, device, memory_format, "zeros_like", zero=True),
+                   requires_grad)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dt, mod = _like(t, dtype, device)
-    return _finish(mod.full(t._data.shape, fill_value, dtype=dt), requires_grad)
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False, *,
+              memory_format=None) -> Tensor:
+    arr = _like_array(t, dtype, device, memory_format, "ones_like")
+    arr.fill(1)
+    return _finish(arr, requires_grad)
+
+
+def empty_like(t: Tensor, dtype=None, device=None, requires_grad=False, *,
+               memory_format=None) -> Tensor:
+    return _finish(_uninitialized(_like_array(t, dtype, device, memory_format, "empty_like")),
+                   requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False, *,
+              memory_format=None) -> Tensor:
+    arr = _like_array(t, dtype, device, memory_format, "full_like")
+    arr.fill(fill_value)
+    return _finish(arr, requires_grad)
 
 
 # ---------------------------------------------------------------------------- ranges
@@ -327,18 +351,24 @@ def bernoulli(input: Tensor, p=None, generator=None) -> Tensor:
     return _wrap((u < probs).astype(input._data.dtype), False, None, 0)
 
 
-def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
-    return rand(*t.shape, generator=generator, dtype=dtype or t.dtype,
-                device=device or t.device, requires_grad=requires_grad)
+def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None, *,
+              memory_format=None):
+    out = rand(*t.shape, generator=generator, dtype=dtype or t.dtype,
+               device=device or t.device, requires_grad=False)
+    return _finish(_laid_out(out._data, t, memory_format, "rand_like"), requires_grad)
 
 
-def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
-    return randn(*t.shape, generator=generator, dtype=dtype or t.dtype,
-                 device=device or t.device, requires_grad=requires_grad)
+def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None, *,
+               memory_format=None):
+    out = randn(*t.shape, generator=generator, dtype=dtype or t.dtype,
+                device=device or t.device, requires_grad=False)
+    return _finish(_laid_out(out._data, t, memory_format, "randn_like"), requires_grad)
 
 
-def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
+def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None, *,
+                 memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(t.shape), generator=generator, dtype=dtype or t.dtype,
-                   device=device or t.device)
+    out = randint(low, high, tuple(t.shape), generator=generator, dtype=dtype or t.dtype,
+                  device=device or t.device)
+    return _finish(_laid_out(out._data, t, memory_format, "randint_like"), False)
