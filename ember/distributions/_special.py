@@ -15,7 +15,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Op
 from ..ops import elementwise as _ew
-from ..ops._util import xp_of
+from ..ops._util import binary_args, xp_of
 from ..tensor import Tensor
 
 _LOG_2PI_HALF = 0.5 * math.log(2 * math.pi)
@@ -260,11 +260,29 @@ def erfinv(input: Tensor) -> Tensor:
     return Erfinv.apply(_float(input))
 
 
+class Xlogy(Op):
+    """x log y, 0 where x == 0 (unless y is nan). Backward: (g xlogy(x != 0, y), g x / y), as
+    PyTorch's (so the gradient in y is nan at x = y = 0)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = xp_of(x)
+        ctx.save_for_backward(x, y)
+        with backend.errstate(xp, divide="ignore", invalid="ignore"):
+            return xp.where((x == 0) & ~xp.isnan(y), xp.zeros_like(x * y), x * xp.log(y))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        gx = g * Xlogy.apply((x != 0).to(x.dtype), y) if n[0] else None
+        gy = g * x / y if n[1] else None
+        return gx, gy
+
+
 def xlogy(input: Tensor, other: Tensor) -> Tensor:
-    """input * log(other), 0 where input == 0 (and other is not nan); the gradient there is
-    0 too, since the log is taken of a safe stand-in."""
-    zero = (input == 0) & ~_ew.isnan(other)
-    return _ew.where(zero, 0.0, input * _ew.log(_ew.where(zero, 1.0, other)))
+    input, other = binary_args(input, other, "xlogy")
+    return Xlogy.apply(_float(input), _float(other))
 
 
 class Atan(Op):

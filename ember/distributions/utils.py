@@ -29,8 +29,7 @@ def broadcast_all(*values):
         ValueError: if a value is neither a number nor a Tensor.
     """
     if not all(isinstance(v, (Tensor, numbers.Number)) for v in values):
-        raise ValueError("Input arguments must all be instances of Number, torch.Tensor or "
-                         "objects implementing __torch_function__.")
+        raise ValueError("Input arguments must all be instances of Number or ember.Tensor.")
     if not all(isinstance(v, Tensor) for v in values):
         like = next((v for v in values if isinstance(v, Tensor)), None)
         opts = ({"dtype": get_default_dtype()} if like is None
