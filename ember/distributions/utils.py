@@ -35,7 +35,23 @@ def broadcast_all(*values):
         opts = ({"dtype": get_default_dtype()} if like is None
                 else {"dtype": like.dtype, "device": like.device})
         values = [v if isinstance(v, Tensor) else _cr.tensor(v, **opts) for v in values]
-    return tuple(_sh.broadcast_tensors(*values))
+    shape = _broadcast_shape([tuple(v.shape) for v in values])
+    # a tensor of the full shape comes back as itself (PyTorch's ``d.loc is loc``)
+    return tuple(v if tuple(v.shape) == shape else v.expand(shape) for v in values)
+
+
+def _broadcast_shape(shapes):
+    """The broadcast of ``shapes``; RuntimeError with PyTorch's message when they clash."""
+    out = ()
+    for shape in shapes:
+        n = max(len(out), len(shape))
+        a, b = (1,) * (n - len(out)) + tuple(out), (1,) * (n - len(shape)) + tuple(shape)
+        for dim, (x, y) in enumerate(zip(a, b)):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor "
+                                   f"b ({y}) at non-singleton dimension {dim}")
+        out = tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
+    return out
 
 
 def _standard_normal(shape, dtype, device):

@@ -15,7 +15,8 @@ DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "pytorch-compat.md"
 NAMESPACES = ["torch", "torch.Tensor", "torch.nn", "torch.nn.functional", "torch.nn.init",
               "torch.nn.utils", "torch.optim", "torch.optim.lr_scheduler", "torch.utils.data",
               "torch.autograd", "torch.cuda", "torch.jit", "torch.onnx",
-              "torch.amp", "torch.cuda.amp", "torch.cpu.amp"]
+              "torch.amp", "torch.cuda.amp", "torch.cpu.amp",
+              "torch.distributions"]
 _BLOCK = re.compile(r"<!-- names: (?P<ns>[\w.]+) -->\n(?P<body>.*?)<!-- end names -->\n",
                     re.S)
 _SKIP_MODULES = ("typing", "collections", "__future__", "abc", "enum", "functools")

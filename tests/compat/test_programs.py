@@ -105,6 +105,21 @@ def check_gpt_amp(r):
     assert r["autocast_after"] is False
 
 
+
+def check_reinforce(r):
+    # a random policy rarely reaches the end of the corridor; the trained one walks straight
+    assert r["first_entropy"] > 0.55 and r["last_entropy"] < r["first_entropy"] - 0.3
+    assert r["last_return"] > 0.8 and r["last_return"] > r["first_return"] + 0.4
+    assert r["last_length"] < r["first_length"] and r["greedy_steps"] == r["corridor"] - 1
+
+
+def check_vae_distributions(r):
+    e = r["epoch_losses"]
+    assert 30 < e[0] < 50 and e[-1] < 0.6 * e[0] and r["mean_kl"] > 0.5
+    assert r["kl_vs_closed_form"] < 1e-4  # kl_divergence(Normal, Normal) is the closed form
+    assert r["joint_shape"] == [256] and r["sample_shape"] == [8, 64]
+    assert r["samples_binary"] and r["rsample_has_grad"]
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().copy().items()
           if name.startswith("check_")}
 CASES = []
@@ -164,3 +179,14 @@ def test_hook_and_function_programs_agree_with_pytorch(program, tmp_path_factory
             np.testing.assert_allclose(ours[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
         else:
             assert ours[key] == value, key
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
+def test_distribution_programs_agree_with_pytorch(tmp_path_factory):
+    """The VAE's ELBO and the agent's final return are properties of the models, not of the
+    random streams."""
+    ours, theirs = (_run("vae_distributions", lib, tmp_path_factory) for lib in ("ember",
+                                                                                 "torch"))
+    assert abs(ours["final_loss"] - theirs["final_loss"]) / theirs["final_loss"] < 0.15
+    ours, theirs = (_run("reinforce", lib, tmp_path_factory) for lib in ("ember", "torch"))
+    assert abs(ours["last_return"] - theirs["last_return"]) < 0.1

@@ -70,8 +70,10 @@ class Case:
     library as float64 tensors), values inside its support for log_prob/cdf, and which
     parameters are differentiable."""
 
-    def __init__(self, id, build, params, values, grads=None, icdf=True, sample_ks=True):
+    def __init__(self, id, build, params, values, grads=None, icdf=True, sample_ks=True,
+                 rtol=1e-9):
         self.id = id
+        self.rtol = rtol
         self.build = build  # (D, **tensors) -> distribution
         self.params = params
         self.values = values
@@ -177,6 +179,23 @@ CASES = [
                                                          D.Normal(loc, scale)),
          {"mix": RNG.normal(size=(_B, 2)), "loc": RNG.normal(size=(_B, 2)),
           "scale": _pos(_B, 2)}, _X),
+    Case("Weibull", lambda D, scale, k: D.Weibull(scale, k),
+         {"scale": _pos(_B), "k": np.array([0.7, 1.5, 3.0])}, _POSX),
+    Case("InverseGamma", lambda D, c, r: D.InverseGamma(c, r),
+         {"c": np.array([0.8, 1.5, 3.0]), "r": _pos(_B)}, _POSX),
+    Case("Kumaraswamy", lambda D, a, b: D.Kumaraswamy(a, b),
+         {"a": np.array([0.7, 2.0, 3.0]), "b": np.array([1.5, 0.8, 2.5])}, _U),
+    Case("LogisticNormal", lambda D, loc, scale: D.LogisticNormal(loc, scale),
+         {"loc": RNG.normal(size=(_B, _K - 1)), "scale": _pos(_B, _K - 1)},
+         RNG.dirichlet(np.ones(_K), size=(4, _B))),
+    # PyTorch's Multinomial.entropy takes lgamma(total_count + 1) in float32
+    Case("Multinomial", lambda D, probs: D.Multinomial(5, probs=probs),
+         {"probs": _probs(_B, _K)},
+         RNG.multinomial(5, np.ones(_K) / _K, size=(4, _B)).astype(np.float64), rtol=1e-7),
+    Case("NegativeBinomial", lambda D, n, probs: D.NegativeBinomial(n, probs=probs),
+         {"n": np.array([2.0, 3.5, 6.0]), "probs": RNG.uniform(0.1, 0.8, _B)}, _COUNTS),
+    Case("FisherSnedecor", lambda D, df1, df2: D.FisherSnedecor(df1, df2),
+         {"df1": np.array([1.5, 4.0, 8.0]), "df2": np.array([3.0, 5.0, 12.0])}, _POSX),
     Case("TransformedDistribution-affine-exp",
          lambda D, loc, scale: D.TransformedDistribution(
              D.Normal(loc, scale), [D.AffineTransform(0.5, 2.0), D.ExpTransform()]),

@@ -17,8 +17,9 @@ torch = pytest.importorskip("torch")
 N = 20000
 DISCRETE = {"Bernoulli-probs", "Bernoulli-logits", "Categorical-probs", "Categorical-logits",
             "Poisson", "Binomial-probs", "Binomial-logits", "Geometric", "OneHotCategorical",
-            "OneHotCategoricalStraightThrough"}
-CONTINUOUS = [c for c in CASES if c.id not in DISCRETE]
+            "OneHotCategoricalStraightThrough", "NegativeBinomial"}
+MULTIVARIATE_COUNTS = {"Multinomial"}
+CONTINUOUS = [c for c in CASES if c.id not in DISCRETE | MULTIVARIATE_COUNTS]
 
 
 def _draws(case):
@@ -66,6 +67,25 @@ def test_discrete_samples_follow_pytorchs_mass_function(case):
         stat = (((obs - exp) ** 2)[mask] / exp[mask]).sum()
         dof = max(int(mask.sum()) - 1, 1)
         assert stat < chi2_bound(dof), f"{case.id} column {j}: chi2 {stat:.1f}, dof {dof}"
+
+
+def test_multinomial_counts_have_binomial_marginals():
+    se, _, t = _draws(BY_ID["Multinomial"])
+    n, probs = t.total_count, np_of(t.probs)
+    assert (se.sum(-1) == n).all() and (se >= 0).all()
+    values = np.arange(n + 1, dtype=np.float64)
+    for j in range(se.shape[1]):
+        for k in range(se.shape[2]):
+            pmf = np.exp(np_of(torch.distributions.Binomial(n, probs=T(probs[j, k])).log_prob(
+                T(values))))
+            counts = np.bincount(se[:, j, k].astype(int), minlength=n + 1)
+            exp = N * pmf
+            keep = exp >= 5
+            obs_, exp_ = np.append(counts[keep], counts[~keep].sum()), \
+                np.append(exp[keep], exp[~keep].sum())
+            mask = exp_ > 0
+            stat = (((obs_ - exp_) ** 2)[mask] / exp_[mask]).sum()
+            assert stat < chi2_bound(max(int(mask.sum()) - 1, 1)), (j, k, stat)
 
 
 def test_a_wrong_sampler_fails_the_test():

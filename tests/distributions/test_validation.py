@@ -109,6 +109,8 @@ def test_constructor_errors():
         lambda D, mk: D.MixtureSameFamily(D.Categorical(logits=mk([0.0, 0.0, 0.0])),
                                           D.Normal(mk([0.0, 1.0]), mk([1.0, 1.0]))),
         lambda D, mk: D.Binomial(mk([4.0, 5.0]), probs=mk([0.5, 0.5])).entropy(),
+        lambda D, mk: D.Normal(mk([0.0, 1.0]), mk([1.0, 1.0, 1.0])),
+        lambda D, mk: D.Gamma(mk(np.ones((2, 3))), mk(np.ones((4, 1, 2)))),
     ]
     for fn in cases:
         _same_error(lambda: fn(ED, E), lambda: fn(TD, T))  # noqa: B023
