@@ -1,5 +1,5 @@
 """The special functions the distributions need, as differentiable ops: ``lgamma``,
-``digamma``, ``polygamma(n, .)`` (n >= 1), ``erfinv``, and ``xlogy`` composed from them.
+``digamma``, ``polygamma(n, .)`` (n >= 1), ``erfinv``, ``xlogy`` and ``atan``.
 
 Private to the package: each kernel works on raw NumPy/CuPy arrays (the array module comes
 from the input) in float64 and returns the input's dtype. The gamma-family kernels shift the
@@ -120,7 +120,7 @@ def polygamma_raw(n, x):
             coef = coef * (n + 2 * j) * (n + 2 * j + 1) / ((2 * j + 1) * (2 * j + 2))
         out = (-1.0) ** (n + 1) * math.factorial(n) * (head + tail)
         pole = (xd <= 0) & (xd == xp.floor(xd))
-        out = xp.where(pole, xp.nan if n % 2 == 0 else xp.inf, out)
+        out = xp.where(pole, xp.inf if n % 2 else -xp.inf, out)  # PyTorch's signs
         out = xp.where(xd == xp.inf, 0.0, out)
         out = xp.where(xp.isnan(xd) | (xd == -xp.inf), xp.nan, out)
     return out.astype(x.dtype, copy=False)
@@ -134,10 +134,39 @@ def _erfc(xp, x):
     return backend.special(xp, "erfc")(x)
 
 
+def _newton_erfinv(xp, x, a):
+    """Refine x ~ erfinv(a) (0 <= a < 1) by Newton's method, each element with one special
+    function per step: near 0 on erf(x) = a; for a > 1/2 on log erfc(x) = log(1 - a), which
+    is nearly linear in x^2 and exact where 1 - a is tiny. Elements stop once converged."""
+    slope = 2.0 / math.sqrt(math.pi)
+    x = x.copy()
+    for tail in (False, True):
+        idx = xp.nonzero((a > 0.5) if tail else (a <= 0.5))[0]
+        xs, target = x[idx], a[idx]
+        log_c = xp.log(1.0 - target) if tail else None
+        for _ in range(8):
+            if xs.size == 0:
+                break
+            d = slope * xp.exp(-xs * xs)
+            safe_d = xp.where(d > 0, d, 1.0)
+            if tail:
+                ec = _erfc(xp, xs)
+                step = -(xp.log(xp.where(ec > 0, ec, 1.0)) - log_c) * ec / safe_d
+            else:
+                step = (_erf(xp, xs) - target) / safe_d
+            step = xp.where(d > 0, step, 0.0)
+            xs = xs - step
+            x[idx] = xs
+            going = xp.abs(step) > 1e-15 * xp.abs(xs)
+            idx, xs = idx[going], xs[going]
+            target = target[going]
+            log_c = log_c[going] if tail else None
+    return x
+
+
 def erfinv_raw(y):
-    """The inverse error function: Giles' single-precision approximation, then five Newton
-    steps (the first guess is coarse beyond float32's range): on erf near 0, on log erfc
-    for |y| > 1/2, where 1 - |y| is exact."""
+    """The inverse error function: Giles' single-precision approximation refined by Newton's
+    method (the first guess is coarse beyond float32's range)."""
     xp = xp_of(y)
     yd = _f64(y)
     with backend.errstate(xp, divide="ignore", invalid="ignore", over="ignore"):
@@ -156,17 +185,7 @@ def erfinv_raw(y):
                   -0.0076224613, 0.00943887047, 1.00167406, 2.83297682):
             p_t = c + p_t * wt
         x = xp.where(w < 5.0, p_c, p_t) * a_in
-        slope = 2.0 / math.sqrt(math.pi)
-        tail = a_in > 0.5
-        log_c = xp.log(xp.where(tail, 1.0 - a_in, 1.0))
-        for _ in range(5):
-            d = slope * xp.exp(-x * x)
-            # near 0: Newton on erf(x) = y; in the tail, on log erfc(x) = log(1 - y), which is
-            # nearly linear in x^2 and exact where 1 - y is tiny
-            ec = _erfc(xp, x)
-            step_c = (_erf(xp, x) - a_in) / xp.where(d > 0, d, 1.0)
-            step_t = -(xp.log(xp.where(ec > 0, ec, 1.0)) - log_c) * ec / xp.where(d > 0, d, 1.0)
-            x = x - xp.where(d > 0, xp.where(tail, step_t, step_c), 0.0)
+        x = _newton_erfinv(xp, x, a_in)
         out = xp.where(inside, x, xp.where(a == 1, xp.inf, xp.nan))
         out = xp.sign(yd) * out
         out = xp.where(xp.isnan(yd), xp.nan, out)

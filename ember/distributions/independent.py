@@ -1,6 +1,8 @@
 """Reinterpreting batch dims of a distribution as event dims."""
 from __future__ import annotations
 
+import types
+
 from ..size import Size
 from . import constraints
 from .distribution import Distribution
@@ -21,6 +23,8 @@ class Independent(Distribution):
     """
 
     arg_constraints = {}
+    # ``Independent[Normal]`` in annotations, as PyTorch's class is generic in its base
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     def __init__(self, base_distribution, reinterpreted_batch_ndims, validate_args=None):
         if reinterpreted_batch_ndims > len(base_distribution.batch_shape):
