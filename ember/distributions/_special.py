@@ -139,7 +139,8 @@ def _newton_erfinv(xp, x, a):
     function per step: near 0 on erf(x) = a; for a > 1/2 on log erfc(x) = log(1 - a), which
     is nearly linear in x^2 and exact where 1 - a is tiny. Elements stop once converged."""
     slope = 2.0 / math.sqrt(math.pi)
-    x = x.copy()
+    shape = x.shape
+    x, a = x.reshape(-1).copy(), a.reshape(-1)
     for tail in (False, True):
         idx = xp.nonzero((a > 0.5) if tail else (a <= 0.5))[0]
         xs, target = x[idx], a[idx]
@@ -161,7 +162,7 @@ def _newton_erfinv(xp, x, a):
             idx, xs = idx[going], xs[going]
             target = target[going]
             log_c = log_c[going] if tail else None
-    return x
+    return x.reshape(shape)
 
 
 def erfinv_raw(y):
