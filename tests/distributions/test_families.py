@@ -211,3 +211,61 @@ def test_parameters_of_the_full_shape_are_kept_as_given():
     d = ember.distributions.Normal(loc, scale)
     assert d.loc is loc and d.scale is scale  # as PyTorch's broadcast_all
     assert tuple(ember.distributions.Normal(loc, 1.0).scale.shape) == (3,)
+
+
+def _fixed_classes(D):
+    """The subclasses real PyTorch programs write (a2c/ppo's FixedCategorical & co.)."""
+
+    class FixedCategorical(D.Categorical):
+        def sample(self):
+            return super().sample().unsqueeze(-1)
+
+        def log_probs(self, actions):
+            return super().log_prob(actions.squeeze(-1)).view(actions.size(0), -1) \
+                .sum(-1).unsqueeze(-1)
+
+        def mode(self):
+            return self.probs.argmax(dim=-1, keepdim=True)
+
+    class FixedNormal(D.Normal):
+        def log_probs(self, actions):
+            return super().log_prob(actions).sum(-1, keepdim=True)
+
+        def entropy(self):
+            return super().entropy().sum(-1)
+
+        def mode(self):
+            return self.mean
+
+    class FixedBernoulli(D.Bernoulli):
+        def log_probs(self, actions):
+            return super().log_prob(actions).view(actions.size(0), -1).sum(-1).unsqueeze(-1)
+
+        def entropy(self):
+            return super().entropy().sum(-1)
+
+        def mode(self):
+            return (self.probs > 0.5).float()
+
+    return FixedCategorical, FixedNormal, FixedBernoulli
+
+
+def test_subclasses_written_as_pytorch_programs_write_them():
+    logits, loc, probs = RNG.normal(size=(5, 3)), RNG.normal(size=(5, 2)), RNG.uniform(size=(5, 2))
+    acts = RNG.integers(0, 3, size=(5, 1)).astype(np.float64)
+    out = {}
+    for lib, D, mk in (("ember", ember.distributions, E), ("torch", torch.distributions, T)):
+        cat, normal, bern = _fixed_classes(D)
+        c = cat(logits=mk(logits))
+        n = normal(mk(loc), mk(np.ones((5, 2))))
+        b = bern(probs=mk(probs))
+        out[lib] = [c.log_probs(mk(acts)), c.mode(), c.entropy(), n.log_probs(mk(loc)),
+                    n.entropy(), n.mode(), b.log_probs(mk((probs > 0.5) * 1.0)), b.entropy(),
+                    b.mode(), tuple(c.sample().shape),
+                    torch.distributions.kl_divergence(c, c) if lib == "torch" else
+                    ember.distributions.kl_divergence(c, c)]
+    for a, b in zip(out["ember"], out["torch"]):
+        if isinstance(b, tuple):
+            assert a == b
+        else:
+            assert_close(a, b)
