@@ -196,6 +196,9 @@ CASES = [
          {"n": np.array([2.0, 3.5, 6.0]), "probs": RNG.uniform(0.1, 0.8, _B)}, _COUNTS),
     Case("FisherSnedecor", lambda D, df1, df2: D.FisherSnedecor(df1, df2),
          {"df1": np.array([1.5, 4.0, 8.0]), "df2": np.array([3.0, 5.0, 12.0])}, _POSX),
+    Case("LKJCholesky", lambda D, c: D.LKJCholesky(3, c), {"c": np.array([0.5, 1.0, 2.5])},
+         np.linalg.cholesky(np.stack([np.corrcoef(RNG.normal(size=(3, 6))) for _ in range(12)])
+                            ).reshape(4, _B, 3, 3)),
     Case("TransformedDistribution-affine-exp",
          lambda D, loc, scale: D.TransformedDistribution(
              D.Normal(loc, scale), [D.AffineTransform(0.5, 2.0), D.ExpTransform()]),
