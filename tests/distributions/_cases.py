@@ -199,6 +199,9 @@ CASES = [
     Case("LKJCholesky", lambda D, c: D.LKJCholesky(3, c), {"c": np.array([0.5, 1.0, 2.5])},
          np.linalg.cholesky(np.stack([np.corrcoef(RNG.normal(size=(3, 6))) for _ in range(12)])
                             ).reshape(4, _B, 3, 3)),
+    Case("VonMises", lambda D, loc, k: D.VonMises(loc, k),
+         {"loc": np.array([0.0, 1.0, -2.5]), "k": np.array([0.5, 3.0, 12.0])},
+         RNG.uniform(-np.pi, np.pi, size=(4, _B))),
     Case("TransformedDistribution-affine-exp",
          lambda D, loc, scale: D.TransformedDistribution(
              D.Normal(loc, scale), [D.AffineTransform(0.5, 2.0), D.ExpTransform()]),
