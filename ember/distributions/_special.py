@@ -1,5 +1,5 @@
 """The special functions the distributions need, as differentiable ops: ``lgamma``,
-``digamma``, ``polygamma(n, .)`` (n >= 1), ``erfinv``, ``xlogy`` and ``atan``.
+``digamma``, ``polygamma(n, .)`` (n >= 1), ``mvlgamma``, ``erfinv``, ``xlogy`` and ``atan``.
 
 Private to the package: each kernel works on raw NumPy/CuPy arrays (the array module comes
 from the input) in float64 and returns the input's dtype. The gamma-family kernels shift the
@@ -274,6 +274,11 @@ def polygamma(n: int, input: Tensor) -> Tensor:
     if n < 0:
         raise RuntimeError(f"polygamma(n, x) does not support negative n, got n = {n}")
     return Polygamma.apply(_float(input), int(n))
+
+
+def mvlgamma(input: Tensor, p: int) -> Tensor:
+    """The log of the multivariate gamma function of dimension p (composed from lgamma)."""
+    return p * (p - 1) / 4 * math.log(math.pi) + sum(lgamma(input - i / 2) for i in range(p))
 
 
 def erfinv(input: Tensor) -> Tensor:

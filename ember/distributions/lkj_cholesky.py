@@ -12,7 +12,7 @@ from ..ops import shape as _sh
 from ..size import Size
 from . import constraints
 from ._linalg import diag_embed, diagonal
-from ._special import lgamma
+from ._special import lgamma, mvlgamma
 from .beta import Beta
 from .distribution import Distribution
 from .utils import broadcast_all
@@ -20,10 +20,6 @@ from .utils import broadcast_all
 __all__ = ["LKJCholesky"]
 
 
-def _mvlgamma(x, p):
-    """The log of the multivariate gamma function of dimension p."""
-    return p * (p - 1) / 4 * math.log(math.pi) + sum(lgamma(x + (1 - i) / 2)
-                                                     for i in range(1, p + 1))
 
 
 class LKJCholesky(Distribution):
@@ -82,6 +78,6 @@ class LKJCholesky(Distribution):
         unnormalized = (order * diag_elems.log()).sum(-1)
         dm1 = self.dim - 1
         alpha = self.concentration + 0.5 * dm1
-        normalize = 0.5 * dm1 * math.log(math.pi) + _mvlgamma(alpha - 0.5, dm1) - \
+        normalize = 0.5 * dm1 * math.log(math.pi) + mvlgamma(alpha - 0.5, dm1) - \
             lgamma(alpha) * dm1
         return unnormalized - normalize

@@ -26,7 +26,7 @@ def T(a, grad=False):
 
 
 def np_of(t):
-    if isinstance(t, (int, float)):
+    if isinstance(t, (int, float, np.ndarray)):
         return np.asarray(t, dtype=np.float64)
     return np.asarray(t.detach().cpu().numpy())
 
@@ -202,6 +202,12 @@ CASES = [
     Case("VonMises", lambda D, loc, k: D.VonMises(loc, k),
          {"loc": np.array([0.0, 1.0, -2.5]), "k": np.array([0.5, 3.0, 12.0])},
          RNG.uniform(-np.pi, np.pi, size=(4, _B))),
+    Case("Wishart-cov", lambda D, df, cov: D.Wishart(df, covariance_matrix=cov),
+         {"df": np.array([3.5, 5.0, 8.0]), "cov": _spd(3, (_B,))},
+         np.stack([_spd(3) for _ in range(12)]).reshape(4, _B, 3, 3)),
+    Case("Wishart-tril", lambda D, df, tril: D.Wishart(df, scale_tril=tril),
+         {"df": np.array([4.0]), "tril": np.linalg.cholesky(_spd(3, (_B,)))},
+         np.stack([_spd(3) for _ in range(12)]).reshape(4, _B, 3, 3)),
     Case("TransformedDistribution-affine-exp",
          lambda D, loc, scale: D.TransformedDistribution(
              D.Normal(loc, scale), [D.AffineTransform(0.5, 2.0), D.ExpTransform()]),

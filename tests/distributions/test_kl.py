@@ -208,3 +208,15 @@ def test_mvn_kl_refuses_different_event_shapes():
     q = ED.MultivariateNormal(E(np.zeros(3)), scale_tril=E(np.eye(3)))
     with pytest.raises(ValueError, match="different event shapes"):
         ED.kl_divergence(p, q)
+
+
+def test_wishart_kl_goes_through_the_exponential_family_fallback_as_pytorchs():
+    r = np.random.default_rng(4)
+    a = r.normal(size=(2, 2, 3, 3))
+    cov = a @ np.swapaxes(a, -1, -2) + 3 * np.eye(3)
+    df1, df2 = np.array([4.0, 6.0]), np.array([5.0, 7.0])
+    e = ED.kl_divergence(ED.Wishart(E(df1), covariance_matrix=E(cov[0])),
+                         ED.Wishart(E(df2), covariance_matrix=E(cov[1])))
+    t = TD.kl_divergence(TD.Wishart(T(df1), covariance_matrix=T(cov[0])),
+                         TD.Wishart(T(df2), covariance_matrix=T(cov[1])))
+    assert_close(e, t, rtol=1e-8)
