@@ -20,8 +20,6 @@ from .utils import broadcast_all
 __all__ = ["LKJCholesky"]
 
 
-
-
 class LKJCholesky(Distribution):
     r"""The LKJ distribution (Lewandowski, Kurowicka & Joe, 2009) over lower Cholesky factors
     L of ``dim`` x ``dim`` correlation matrices: the density of :math:`M = L L^T` is

@@ -23,8 +23,6 @@ __all__ = ["Wishart"]
 _LOG_2 = math.log(2)
 
 
-
-
 def _mvdigamma(x, p):
     if not bool((x > (p - 1) / 2).all()):
         raise AssertionError("Wrong domain for multivariate digamma function.")
