@@ -38,6 +38,9 @@ PROTOCOL_DUNDERS = {"__exit__", "__aexit__", "__reduce_ex__", "__deepcopy__", "_
 
 # "module:qualname" of the code -> ({parameters}, why they cannot change what happens)
 ALLOWED = {
+    "ember.distributions.constraints:_Dependent.check": (
+        {"x"}, "a dependent constraint cannot be checked: it raises PyTorch's ValueError for "
+        "any value"),
     "ember.ops.strided:reinforce": (
         {"reward"}, "PyTorch removed reinforce(): the method only raises its RuntimeError with "
         "the migration advice, as PyTorch's does"),
@@ -236,6 +239,10 @@ def _exempt_by_rule(f, cls, param: str) -> bool:
         if param == "ctx" or (name in ("forward", "backward", "fast_backward") and
                               param.startswith("_")):
             return True
+    transform = getattr(sys.modules.get("ember.distributions"), "Transform", None)
+    if transform is not None and cls is not None and issubclass(cls, transform) and \
+            name == "log_abs_det_jacobian" and param in ("x", "y"):
+        return True  # the interface passes both ends; many Jacobians need only one of them
     trainer = sys.modules.get("ember.train.trainer")
     if cls is not None and trainer is not None and issubclass(cls, trainer.Callback) and (
             name.startswith("on_") or name == "load_state_dict") and \
