@@ -27,7 +27,7 @@ from . import complex_ops as CX
 from . import decomp as DC
 from . import detnorm as DN
 from . import linsolve as LS
-from . import matfn as MF
+from . import matfn as MX
 from . import pointwise as PW
 from . import specfun as SF
 from . import trig as TR
@@ -618,17 +618,17 @@ Tensor.cdouble = lambda self: E.to_dtype(self, backend.complex128)
 # (PyTorch's Tensor methods of its older top-level linear-algebra functions)
 
 for _fn in (LS.inverse, DN.det, DN.logdet, DN.slogdet, LS.triangular_solve, DC.svd, DC.qr,
-            DC.cholesky, DC.symeig, DC.eig, MF.cholesky_solve, MF.cholesky_inverse, MF.pinverse,
-            MF.matrix_power, MF.matrix_exp, MF.cross, MF.lstsq, MF.solve):
+            DC.cholesky, DC.symeig, DC.eig, MX.cholesky_solve, MX.cholesky_inverse, MX.pinverse,
+            MX.matrix_power, MX.matrix_exp, MX.cross, MX.lstsq, MX.solve):
     setattr(Tensor, _fn.__name__, _fn)
 
 
 def _lu(self, pivot=True, get_infos=False):
-    return MF.lu(self, pivot=pivot, get_infos=get_infos)
+    return MX.lu(self, pivot=pivot, get_infos=get_infos)
 
 
 def _lu_solve(self, LU_data, LU_pivots):
-    return MF.lu_solve(self, LU_data, LU_pivots)
+    return MX.lu_solve(self, LU_data, LU_pivots)
 
 
 Tensor.lu = _lu
