@@ -25,6 +25,7 @@ from .linsolve import (LinAlgError, SolveTriangular, batch_prefix, check_matrix,
 from .linsolve import real_dtype as _real_dtype
 from .products import matmul
 from .shape import cat
+from .strided import diag_embed, diagonal
 
 __all__ = ["cholesky", "qr", "svd", "symeig", "eig", "lu_unpack"]
 
@@ -35,16 +36,11 @@ def _const(a):
 
 def _diag_embed(v: Tensor) -> Tensor:
     """A batch of diagonal matrices from a batch of vectors (differentiable)."""
-    n = v.shape[-1]
-    eye = _const(xp_of(v._data).eye(n, dtype=_real_dtype(v._data.dtype)))
-    return v.unsqueeze(-1) * eye
+    return diag_embed(v)
 
 
 def _diagonal(t: Tensor) -> Tensor:
-    n = min(t.shape[-2], t.shape[-1])
-    xp = xp_of(t._data)
-    idx = _const(xp.arange(n))
-    return t[..., idx, idx]
+    return diagonal(t, 0, -2, -1)
 
 
 # ---------------------------------------------------------------------------- Cholesky

@@ -26,6 +26,7 @@ from .linsolve import real_dtype as _real_dtype
 from .products import matmul
 from .reduce import sum as _sum
 from .shape import cat, movedim, roll, stack
+from .strided import diagonal
 
 __all__ = ["pinverse", "matrix_power", "matrix_exp", "cross", "cholesky_solve",
            "cholesky_inverse", "lu", "lu_solve", "chain_matmul", "lstsq", "solve", "matrix_rank"]
@@ -473,18 +474,9 @@ def linalg_vander(x: Tensor, *, N=None) -> Tensor:
 
 
 def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
-    """The diagonal (``offset`` above it when positive) of A over ``dim1``, ``dim2``, as a last
-    dim (a copy in ember; PyTorch's is a view)."""
-    B = movedim(A, (dim1, dim2), (-2, -1))
-    m, n = B.shape[-2], B.shape[-1]
-    xp = xp_of(A._data)
-    if offset >= 0:
-        k = max(0, min(m, n - offset))
-        rows, cols = xp.arange(k), xp.arange(k) + offset
-    else:
-        k = max(0, min(m + offset, n))
-        rows, cols = xp.arange(k) - offset, xp.arange(k)
-    return B[..., _const(rows), _const(cols)]
+    """A view of the diagonal (``offset`` above it when positive) of A over ``dim1``, ``dim2``,
+    as a last dim: :func:`diagonal` with the matrix dims as defaults."""
+    return diagonal(A, offset, dim1, dim2)
 
 
 def linalg_tensorinv(A: Tensor, ind: int = 2, *, out=None) -> Tensor:

@@ -190,7 +190,8 @@ CASES = [
     row("linalg_vander", lambda m, x: m.linalg.vander(x) + m.linalg.vander(x, N=4)[..., :3],
         [(N(3),), (N(2, 3),)]),
     row("linalg_diagonal", lambda m, a: (m.linalg.diagonal(a), m.linalg.diagonal(
-        a, offset=1, dim1=0, dim2=2), m.linalg.diagonal(a, offset=-2)), [(N(3, 4, 3),)]),
+        a, offset=1, dim1=0, dim2=2), m.linalg.diagonal(a, offset=-2)), [(N(3, 4, 3),),
+                                                                        (Z(2, 3, 4),)]),
     row("linalg_tensorinv", lambda m, a: m.linalg.tensorinv(_wp(m, a.reshape(6, 6)).reshape(
         2, 3, 6), ind=2), [(N(6, 6),)]),
     row("linalg_tensorsolve", lambda m, a, b: m.linalg.tensorsolve(
