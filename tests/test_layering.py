@@ -34,7 +34,8 @@ LAYERS = [
 ]
 OPS_ORDER = ["_autocast",
              "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
-             "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
+             "linalg", "conv", "conv3d", "loss", "margin_loss", "ctc", "normalization", "pool",
+             "pool3d", "upsample", "grid_sample",
              "dropout", "rnn", "attention", "sort", "scan", "search", "_methods"]
 
 

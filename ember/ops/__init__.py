@@ -23,4 +23,7 @@ from .attention import *  # noqa: F401,F403
 from .sort import *  # noqa: F401,F403
 from .scan import *  # noqa: F401,F403
 from .search import *  # noqa: F401,F403
+from .conv3d import *  # noqa: F401,F403
+from .pool3d import *  # noqa: F401,F403
+from .grid_sample import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)
