@@ -35,7 +35,7 @@ LAYERS = [
 OPS_ORDER = ["_autocast",
              "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
              "linalg", "conv", "conv3d", "loss", "margin_loss", "ctc", "normalization", "pool",
-             "pool3d", "upsample", "grid_sample", "embedding",
+             "pool3d", "upsample", "grid_sample", "embedding", "sync_batch_norm",
              "dropout", "rnn", "attention", "sort", "scan", "search", "_methods"]
 
 
