@@ -1,4 +1,6 @@
 """Layer 3: ``ember.nn`` — Module, Parameter, layers, losses, init, functional, utils."""
+import sys as _sys
+
 from . import functional, init, parallel, utils  # noqa: F401
 from .module import Module
 from .modules import *  # noqa: F401,F403
@@ -6,3 +8,6 @@ from .parameter import Buffer, Parameter
 from .parallel import DataParallel
 
 __all__ = ["Module", "Parameter", "Buffer", "DataParallel", "functional", "init", "parallel", "utils"]
+# ``from .modules import *`` also binds ``modules.utils`` (torch.nn.modules.utils) as ``utils``:
+# ``ember.nn.utils`` is the package ``ember/nn/utils``, as torch.nn.utils.
+utils = _sys.modules[__name__ + ".utils"]
