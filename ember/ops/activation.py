@@ -294,11 +294,11 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     rng = backend.generator_for(logits.device, None).rng
-    draw = rng.standard_exponential(tuple(logits.shape))
-    if not isinstance(draw, type(logits._data)):
-        draw = backend.to_device(draw, logits.device)
+    u = rng.random(tuple(logits.shape))  # [0, 1): Exponential(1) = -log(1 - u)
+    if not isinstance(u, type(logits._data)):
+        u = backend.to_device(u, logits.device)
     xp = xp_of(logits._data)
-    gumbels = _wrap((-xp.log(draw)).astype(logits._data.dtype), False, None, 0)
+    gumbels = _wrap((-xp.log(-xp.log1p(-u))).astype(logits._data.dtype), False, None, 0)
     y_soft = softmax((logits + gumbels) / tau, dim)
     if not hard:
         return y_soft
