@@ -444,6 +444,9 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     """im2col: (N, C, H, W) or (C, H, W) -> (N, C*kh*kw, L) or (C*kh*kw, L), the sliding
     blocks as columns (L = number of blocks)."""
     k, d, p, s = _block_args(kernel_size, dilation, padding, stride)
+    if input.ndim < 3:  # PyTorch's unfold reads the sizes of dims -3.. first
+        raise IndexError(f"unfold: expected a 3D (unbatched) or 4D input, got "
+                         f"{list(input.shape)} (dimension out of range)")
     if input.ndim not in (3, 4) or 0 in tuple(input.shape[input.ndim - 3:]):
         raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
                            f"and other non-zero dimensions for input, but got: "

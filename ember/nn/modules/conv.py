@@ -246,7 +246,7 @@ class _LazyConvMixin(LazyModuleMixin):
             super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
-        if not self.has_uninitialized_params():
+        if not self.has_uninitialized_params() and self.in_channels != 0:
             return
         n = self._nd + 1  # the channels and the spatial dims
         if input.ndim not in (n, n + 1):
@@ -254,6 +254,8 @@ class _LazyConvMixin(LazyModuleMixin):
                                f"{type(self).__name__}, but got input of size: "
                                f"{list(input.shape)}")
         self.in_channels = input.shape[1] if input.ndim == n + 1 else input.shape[0]
+        if not self.has_uninitialized_params():  # a state dict gave the shapes
+            return
         if self.in_channels % self.groups != 0:
             raise ValueError("in_channels must be divisible by groups")
         if self.transposed:

@@ -96,35 +96,26 @@ class InstanceNorm3d(_InstanceNorm):
 
 class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
     """An :class:`InstanceNorm1d` whose ``num_features`` is read from the first input's dim 1;
-    it then becomes an :class:`InstanceNorm1d`."""
+    it then becomes an :class:`InstanceNorm1d`. As PyTorch's, its ``affine`` and
+    ``track_running_stats`` default to True (the lazy norms' defaults)."""
 
     cls_to_become = InstanceNorm1d
     _dims = InstanceNorm1d._dims
 
-    def __init__(self, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, device=None, dtype=None):
-        super().__init__(eps, momentum, affine, track_running_stats, device, dtype)
-
 
 class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
     """An :class:`InstanceNorm2d` whose ``num_features`` is read from the first input's dim 1;
-    it then becomes an :class:`InstanceNorm2d`."""
+    it then becomes an :class:`InstanceNorm2d`. As PyTorch's, its ``affine`` and
+    ``track_running_stats`` default to True (the lazy norms' defaults)."""
 
     cls_to_become = InstanceNorm2d
     _dims = InstanceNorm2d._dims
 
-    def __init__(self, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, device=None, dtype=None):
-        super().__init__(eps, momentum, affine, track_running_stats, device, dtype)
-
 
 class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
     """An :class:`InstanceNorm3d` whose ``num_features`` is read from the first input's dim 1;
-    it then becomes an :class:`InstanceNorm3d`."""
+    it then becomes an :class:`InstanceNorm3d`. As PyTorch's, its ``affine`` and
+    ``track_running_stats`` default to True (the lazy norms' defaults)."""
 
     cls_to_become = InstanceNorm3d
     _dims = InstanceNorm3d._dims
-
-    def __init__(self, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, device=None, dtype=None):
-        super().__init__(eps, momentum, affine, track_running_stats, device, dtype)

@@ -82,8 +82,9 @@ class LazyLinear(LazyModuleMixin, Linear):
             super().reset_parameters()
 
     def initialize_parameters(self, input) -> None:
-        if self.has_uninitialized_params():
+        if self.in_features == 0:  # (also after a state dict gave the parameters their shapes)
             self.in_features = input.shape[-1]
+        if self.has_uninitialized_params():
             self.weight.materialize((self.out_features, self.in_features))
             if self.bias is not None:
                 self.bias.materialize((self.out_features,))
