@@ -92,7 +92,7 @@ class UninitializedTensorMixin:
             "attributes.")
 
     def size(self, dim=None):
-        return self.shape
+        return self.shape if dim is None else self.shape[dim]  # (the shape raises)
 
     def share_memory_(self):
         raise RuntimeError("Can't share memory on an uninitialized parameter or buffer. Call "

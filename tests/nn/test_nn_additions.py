@@ -71,7 +71,8 @@ def test_utility_signatures_equal_pytorchs():
                  (enn.EmbeddingBag.from_pretrained, tnn.EmbeddingBag.from_pretrained),
                  (enn.SyncBatchNorm.convert_sync_batchnorm,
                   tnn.SyncBatchNorm.convert_sync_batchnorm),
-                 (enn.init.dirac_, torch.nn.init.dirac_), (enn.init.sparse_, torch.nn.init.sparse_)]:
+                 (enn.init.dirac_, torch.nn.init.dirac_),
+                 (enn.init.sparse_, torch.nn.init.sparse_)]:
         assert _params(e) == _params(t), e.__name__
     for name in enn.utils.prune.__all__:
         assert _params(getattr(enn.utils.prune, name)) == _params(getattr(tprune, name)), name

@@ -137,7 +137,8 @@ class Conv2d(_Conv):
 
 
 class Conv1d(_Conv):
-    """1-D convolution layer. Shape: (N, C_in, L) -> (N, C_out, L_out); weight (C_out, C_in/g, k)."""
+    """1-D convolution layer. Shape: (N, C_in, L) -> (N, C_out, L_out);
+    weight (C_out, C_in/g, k)."""
 
     _nd = 1
     _fn = staticmethod(ops.conv1d)

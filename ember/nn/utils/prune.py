@@ -38,6 +38,7 @@ class BasePruningMethod(ABC):
     @abstractmethod
     def compute_mask(self, t, default_mask):
         """The mask of ``t`` (same shape), given the current mask ``default_mask``."""
+        raise NotImplementedError
 
     def apply_mask(self, module):
         """``module.<name>_orig`` times ``module.<name>_mask``."""

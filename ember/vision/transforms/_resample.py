@@ -7,9 +7,10 @@ per axis, a few gathers of the input along that axis times per-output weights (t
 ``nn.functional.interpolate``, shared with it, and the antialiased ones, computed once per
 call from the sizes); a grid sample is ``nn.functional.grid_sample(align_corners=False,
 padding_mode='zeros')`` itself, four gathers (one for nearest) with bilinear weights. So
-both carry gradients back to a float input that requires them. The index and weight tables follow PyTorch's formulas in
-the same floating precision (float32 for float32 and integer images), and outputs accumulate
-their taps in PyTorch's order, so results agree with torchvision to rounding.
+both carry gradients back to a float input that requires them. The index and weight tables
+follow PyTorch's formulas in the same floating precision (float32 for float32 and integer
+images), and outputs accumulate their taps in PyTorch's order, so results agree with
+torchvision to rounding.
 """
 from __future__ import annotations
 
