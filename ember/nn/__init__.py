@@ -5,6 +5,7 @@ from . import functional, init, parallel, utils  # noqa: F401
 from .module import Module
 from .modules import *  # noqa: F401,F403
 from .parameter import Buffer, Parameter
+from .parameter import UninitializedBuffer, UninitializedParameter  # noqa: F401
 from .parallel import DataParallel
 
 __all__ = ["Module", "Parameter", "Buffer", "DataParallel", "functional", "init", "parallel", "utils"]
