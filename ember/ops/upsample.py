@@ -12,9 +12,11 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
 from ._util import xp_of
+from .elementwise import to_dtype
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pool3d import adaptive_avg_pool3d
 
@@ -204,16 +206,20 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                  scales[i] if scales else None, mode == "nearest-exact")
             out = _take(out, xp.asarray(src), i - n)
         return out
-    if input._data.dtype.kind != "f":
+    dt = input._data.dtype
+    low = dt == np.float16 or dt == backend.BF16  # computed in float32, rounded back
+    if dt.kind != "f" and not low:
         raise NotImplementedError(f"interpolate: mode={mode!r} needs a floating input, got "
                                   f"{input.dtype}")
-    ft = np.float64 if input._data.dtype == np.float64 else np.float32
+    ft = np.float64 if dt == np.float64 else np.float32
+    if low:
+        out = to_dtype(out, np.dtype(np.float32))
     for i in range(n):  # the last axis first, as PyTorch's separable kernels
         ax = n - 1 - i
         idx, w = _taps(input.shape[2 + ax], out_size[ax], scales[ax] if scales else None,
                        bool(align_corners), mode == "bicubic", ft)
-        out = _apply_taps(out, ax - n, idx, w.astype(input._data.dtype))
-    return out
+        out = _apply_taps(out, ax - n, idx, w.astype(out._data.dtype))
+    return to_dtype(out, dt) if low else out
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
