@@ -83,23 +83,30 @@ def _pad_coordinate(c: Tensor, size: int, padding_mode: str, align_corners: bool
 
 
 def _gather(xf: Tensor, flat, batch_index):
-    """xf (N, C, P) at flat positions (N, L) -> (N, C, L), every channel at once."""
+    """xf (N, C, P) at flat positions (N, L) -> (N, C, L), every channel at once: one
+    ``take`` when there is no graph to record, else ember's (differentiable) indexing."""
+    xp = xp_of(xf._data)
+    if not xf.requires_grad:
+        a = xf._data
+        out = xp.take(a, flat[0], axis=2) if batch_index is None else \
+            xp.take_along_axis(a, flat[:, None, :], axis=2)
+        return _wrap(out, False, None, 0)
     if batch_index is None:  # one sample: a 1-D index along the last axis
         return xf[:, :, flat[0]]
     return xf[batch_index, :, flat].permute(0, 2, 1)
 
 
-def _corner(xf, coords, sizes, strides, batch_index, xp):
-    """(values (N, C, L), inside (N, L)) at the integer corner ``coords`` (one float array
-    per axis, x first); a position outside the input is read at its clamped neighbour and
-    flagged False in ``inside``, for the caller to zero."""
-    inside = None
-    flat = None
-    for c, n, st in zip(coords, sizes, strides):
-        ok = (c >= 0) & (c < n)
-        inside = ok if inside is None else inside & ok
-        part = xp.clip(c, 0, n - 1).astype(np.int64) * st
-        flat = part if flat is None else flat + part
+def _axis_part(c, size: int, stride: int, xp):
+    """(flat-index part, inside) of the integer coordinates ``c`` (floats) along one axis:
+    a coordinate outside [0, size) is read at its clamped neighbour and flagged."""
+    return xp.clip(c, 0, size - 1).astype(np.int64) * stride, (c >= 0) & (c < size)
+
+
+def _corner(xf, parts, batch_index):
+    """(values (N, C, L), inside (N, L)) at the corner whose per-axis parts are ``parts``."""
+    flat, inside = parts[0]
+    for f, ok in parts[1:]:
+        flat, inside = flat + f, inside & ok
     return _gather(xf, flat, batch_index), inside
 
 
@@ -161,6 +168,14 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
+    return _sample(input, grid, mode, padding_mode, align_corners)[0]
+
+
+def _sample(input: Tensor, grid: Tensor, mode: str, padding_mode: str, align_corners: bool,
+            with_mask: bool = False):
+    """``grid_sample``'s work: (output, inside), where ``inside`` (N, *out) — computed when
+    ``with_mask`` — is how much of each sample's weight fell inside the input (the output
+    of sampling an input of ones; the tensor transforms blend their fill with it)."""
     _check(input, grid, mode, padding_mode)
     xp = xp_of(input._data)
     n = input.ndim - 2
@@ -175,66 +190,85 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     batch_index = None if N == 1 else xp.arange(N)[:, None]
     ix = [_unnormalize(g[:, :, a], sizes[a], align_corners) for a in range(n)]
     if mode == "bicubic":
-        out = _bicubic(xf, ix, sizes, strides, padding_mode, align_corners, batch_index, xp)
+        out, mask = _bicubic(xf, ix, sizes, strides, padding_mode, align_corners, batch_index,
+                             xp, with_mask)
     else:
         ix = [_pad_coordinate(c, sizes[a], padding_mode, align_corners)
               for a, c in enumerate(ix)]
         if mode == "nearest":
-            corner = [xp.rint(c._data) for c in ix]
-            vals, inside = _corner(xf, corner, sizes, strides, batch_index, xp)
+            parts = [_axis_part(xp.rint(c._data), sizes[a], strides[a], xp)
+                     for a, c in enumerate(ix)]
+            vals, inside = _corner(xf, parts, batch_index)
             zero = _const(xp, input._data.dtype.type(0))
             out = where(_const(xp, inside[:, None, :]), vals, zero)
+            mask = inside.astype(input._data.dtype) if with_mask else None
         else:
-            out = _linear(xf, ix, sizes, strides, batch_index, xp)
-    return out.reshape((N, C) + out_sp)
+            out, mask = _linear(xf, ix, sizes, strides, batch_index, xp, with_mask)
+    out = out.reshape((N, C) + out_sp)
+    return out, (None if mask is None else mask.reshape((N,) + out_sp))
 
 
-def _linear(xf, ix, sizes, strides, batch_index, xp):
+def _linear(xf, ix, sizes, strides, batch_index, xp, with_mask):
     """Bilinear (trilinear) interpolation: the 2^n corners, each weight the product of the
-    per-axis distances to the opposite corner."""
+    per-axis distances to the opposite corner, summed in PyTorch's order."""
     n = len(ix)
     low = [xp.floor(c._data) for c in ix]
     frac = [c - _const(xp, f) for c, f in zip(ix, low)]  # distance from the low corner
     rest = [1 - f for f in frac]
-    out = None
+    parts = [[_axis_part(low[a] + o, sizes[a], strides[a], xp) for o in (0, 1)]
+             for a in range(n)]
+    zero = _const(xp, xf._data.dtype.type(0))
+    out = mask = None
     for k in range(2 ** n):
         bits = [(k >> a) & 1 for a in range(n)]  # x varies fastest
-        coords = [low[a] + bits[a] for a in range(n)]
         weight = None
         for a in reversed(range(n)):  # (z,) y, x: s * e, s * w, n * e, n * w in 2-D
             part = frac[a] if bits[a] else rest[a]
             weight = part if weight is None else weight * part
-        vals, inside = _corner(xf, coords, sizes, strides, batch_index, xp)
-        weight = where(_const(xp, inside), weight, _const(xp, xf._data.dtype.type(0)))
+        vals, inside = _corner(xf, [parts[a][bits[a]] for a in range(n)], batch_index)
+        weight = where(_const(xp, inside), weight, zero)
         term = vals * weight.unsqueeze(1)
         out = term if out is None else out + term
-    return out
+        if with_mask:
+            w = weight._data
+            mask = w if mask is None else mask + w
+    return out, mask
 
 
-def _bicubic(xf, ix, sizes, strides, padding_mode, align_corners, batch_index, xp):
+def _bicubic(xf, ix, sizes, strides, padding_mode, align_corners, batch_index, xp, with_mask):
     """Bicubic interpolation over the 4 x 4 taps around each point; each tap's integer
     coordinate is padded on its own (border / reflection) and reads 0 outside."""
     low = [xp.floor(c._data) for c in ix]
     cx, cy = (_cubic_coefficients(c - _const(xp, f)) for c, f in zip(ix, low))
+
+    def parts(a):
+        """The 4 taps' (flat part, inside) along axis a."""
+        out = []
+        for o in (-1, 0, 1, 2):
+            c = low[a] + o
+            if padding_mode != "zeros":
+                c = _pad_coordinate(_const(xp, c), sizes[a], padding_mode, align_corners)._data
+            out.append(_axis_part(c, sizes[a], strides[a], xp))
+        return out
+
+    px, py = parts(0), parts(1)
     zero = _const(xp, xf._data.dtype.type(0))
-
-    def padded(c, size):
-        if padding_mode == "zeros":
-            return c
-        return _pad_coordinate(_const(xp, c), size, padding_mode, align_corners)._data
-
-    out = None
+    out = mask = None
     for j in range(4):
-        y = padded(low[1] + (j - 1), sizes[1])
-        row = None
+        row = row_mask = None
         for i in range(4):
-            x = padded(low[0] + (i - 1), sizes[0])
-            vals, inside = _corner(xf, [x, y], sizes, strides, batch_index, xp)
+            vals, inside = _corner(xf, [px[i], py[j]], batch_index)
             term = where(_const(xp, inside[:, None, :]), vals, zero) * cx[i].unsqueeze(1)
             row = term if row is None else row + term
+            if with_mask:
+                w = xp.where(inside, cx[i]._data, 0)
+                row_mask = w if row_mask is None else row_mask + w
         term = row * cy[j].unsqueeze(1)
         out = term if out is None else out + term
-    return out
+        if with_mask:
+            w = row_mask * cy[j]._data
+            mask = w if mask is None else mask + w
+    return out, mask
 
 
 def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:

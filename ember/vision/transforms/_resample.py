@@ -20,7 +20,7 @@ import numpy as np
 
 from ... import backend
 from ...ops.elementwise import to_dtype, where
-from ...ops.grid_sample import grid_sample as _grid_sample
+from ...ops.grid_sample import _sample
 from ...ops.upsample import _apply_taps, _cubic, _nearest_index, _take, _taps
 from ...tensor import Tensor, _wrap
 
@@ -210,14 +210,13 @@ def grid_sample(img: Tensor, gx: np.ndarray, gy: np.ndarray, mode: str, fill) ->
     h, w = img.shape[-2], img.shape[-1]
     oh, ow = gx.shape
     grid = np.stack([gx, gy], -1)[None].astype(ft)  # (1, oh, ow, 2): one grid for all
-    out = _grid_sample(x.reshape(1, -1, h, w), _const(xp, grid), mode, "zeros", False)
-    out = out.reshape(*img.shape[:-2], oh, ow)
     vals = _fill_values(fill)
+    # with a fill: also how much of each sample fell inside (sampling an image of ones)
+    out, mask = _sample(x.reshape(1, -1, h, w), _const(xp, grid), mode, "zeros", False,
+                        with_mask=vals is not None)
+    out = out.reshape(*img.shape[:-2], oh, ow)
     if vals is not None:
-        # how much of each sample fell inside: the same sampling of an image of ones (host)
-        ones = _wrap(np.ones((1, 1, h, w), ft), False, None, 0)
-        mask = _grid_sample(ones, _wrap(grid, False, None, 0), mode, "zeros", False)
-        mask = mask._data[0, 0]
+        mask = backend.to_host(mask[0])
         shape = (-1, 1, 1) if img.ndim > 2 else (1, 1)
         fv = np.asarray(vals, dtype=ft).reshape(shape if len(vals) > 1 else (1, 1))
         if mode == "nearest":
