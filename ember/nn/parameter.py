@@ -94,6 +94,36 @@ class UninitializedTensorMixin:
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]  # (the shape raises)
 
+    def _still_lazy(self, t):
+        """``t`` (a conversion of this tensor's empty data) as an uninitialized tensor of this
+        class: moving or casting a lazy module's buffers keeps them lazy, as in PyTorch."""
+        if t is self:
+            return self
+        out = object.__new__(type(self))
+        out._data, out.grad_fn = t._data, None
+        out.requires_grad = self.requires_grad
+        if hasattr(self, "persistent"):
+            out.persistent = self.persistent
+        return out
+
+    def to(self, *args, **kwargs):
+        return self._still_lazy(Tensor.to(self, *args, **kwargs))
+
+    def cuda(self, *args, **kwargs):
+        return self._still_lazy(Tensor.cuda(self, *args, **kwargs))
+
+    def cpu(self):
+        return self._still_lazy(Tensor.cpu(self))
+
+    def double(self):
+        return self._still_lazy(Tensor.double(self))
+
+    def float(self):
+        return self._still_lazy(Tensor.float(self))
+
+    def half(self):
+        return self._still_lazy(Tensor.half(self))
+
     def share_memory_(self):
         raise RuntimeError("Can't share memory on an uninitialized parameter or buffer. Call "
                            "`forward` to initialize the parameters before calling "

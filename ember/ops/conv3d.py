@@ -32,7 +32,7 @@ def _check_weight(name, weight, what):
         raise RuntimeError(f"{name}: expected weight {what}, got shape {list(weight.shape)}")
 
 
-def _depth_padding(padding, k, d, s, name):
+def _depth_padding(padding, k, d, s):
     """((front, back), H/W padding as conv2d takes it) for an int/tuple/'same'/'valid'."""
     if isinstance(padding, str):
         if padding == "valid":
@@ -73,7 +73,7 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, "
                            f"expected input{list(input.shape)} to have {Cg * groups} channels, "
                            f"but got {C} channels instead")
-    (pf, pb), hw_pad = _depth_padding(padding, (kd, kh, kw), d, s, "conv3d")
+    (pf, pb), hw_pad = _depth_padding(padding, (kd, kh, kw), d, s)
     if hw_pad == "same":
         hw = [(t // 2, t - t // 2) for t in (d[1] * (kh - 1), d[2] * (kw - 1))]
     elif hw_pad == "valid":

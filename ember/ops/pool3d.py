@@ -27,11 +27,8 @@ __all__ = ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool
            "max_unpool3d"]
 
 
-def _batched5(name, input, fn_style=False):
+def _batched5(name, input):
     if input.ndim not in (4, 5) or (input.numel() == 0 and input.ndim == 4):
-        if fn_style:
-            raise RuntimeError(f"{name}(): Expected 4D or 5D tensor, but got: "
-                               f"{list(input.shape)}")
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
     x = input if input.ndim == 5 else input.unsqueeze(0)
     if 0 in tuple(x.shape[1:]):

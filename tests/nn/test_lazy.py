@@ -153,3 +153,19 @@ def test_lazy_errors_as_pytorch():
             nn.utils.spectral_norm(nn.LazyLinear(3))
     with pytest.raises(RuntimeError, match="DataParallel"):
         enn.LazyLinear(3)._replicate_for_data_parallel()
+
+
+def test_moving_or_casting_a_lazy_module_keeps_it_lazy():
+    """Module.to/double/cuda replace buffers by their converted copies: an uninitialized
+    buffer stays one (PyTorch's do too), with the new dtype and device."""
+    m = enn.LazyBatchNorm1d().double()
+    assert isinstance(m.running_mean, UninitializedBuffer)
+    m(ember.randn(4, 3, dtype=ember.float64))
+    assert m.running_mean.dtype == m.weight.dtype == ember.float64
+    t = tnn.LazyBatchNorm1d().double()
+    t(torch.randn(4, 3, dtype=torch.float64))
+    assert str(t.running_mean.dtype) == "torch.float64"
+    if ember.cuda.is_available():
+        d = enn.LazyBatchNorm2d().to("cuda")
+        d(ember.randn(2, 3, 2, 2, device="cuda"))
+        assert d.running_var.device.type == "cuda" and type(d) is enn.BatchNorm2d
