@@ -38,6 +38,27 @@ PROTOCOL_DUNDERS = {"__exit__", "__aexit__", "__reduce_ex__", "__deepcopy__", "_
 
 # "module:qualname" of the code -> ({parameters}, why they cannot change what happens)
 ALLOWED = {
+    "ember.nn.modules.conv:_LazyConvMixin.initialize_parameters": (
+        {"args", "kwargs"}, "PyTorch's lazy-module hook passes forward's whole call; a "
+        "convolution's shapes come from the input alone"),
+    "ember.nn.utils.prune:BasePruningMethod.__call__": (
+        {"inputs"}, "a forward pre-hook's signature: the mask is applied whatever the inputs"),
+    "ember.nn.utils.prune:Identity.compute_mask": (
+        {"t"}, "the identity method keeps the current mask whatever the tensor"),
+    "ember.nn.utils.prune:CustomFromMask.compute_mask": (
+        {"t"}, "the mask is the one given at construction, combined with the current one"),
+    "ember.nn.utils.spectral_norm:SpectralNormLoadStateDictPreHook.__call__": (
+        {"error_msgs", "unexpected_keys"}, "a load-state-dict pre-hook's signature: the hook "
+        "rewrites old-version keys and reports nothing itself"),
+    "ember.nn.utils.spectral_norm:SpectralNormStateDictHook.__call__": (
+        {"module", "prefix", "state_dict"}, "a state-dict hook's signature: it only records "
+        "the version in the metadata"),
+    "ember.nn.utils.spectral_norm:SpectralNorm.__call__": (
+        {"inputs"}, "a forward pre-hook's signature: the weight is recomputed whatever the "
+        "inputs"),
+    "ember.nn.utils.weight_norm:WeightNorm.__call__": (
+        {"inputs"}, "a forward pre-hook's signature: the weight is recomputed whatever the "
+        "inputs"),
     "ember.distributions.constraints:_Dependent.check": (
         {"x"}, "a dependent constraint cannot be checked: it raises PyTorch's ValueError for "
         "any value"),

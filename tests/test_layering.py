@@ -37,7 +37,8 @@ LAYERS = [
 ]
 OPS_ORDER = ["_autocast",
              "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
-             "products", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
+             "products", "conv", "conv3d", "loss", "margin_loss", "ctc", "normalization", "pool",
+             "pool3d", "upsample", "grid_sample", "embedding", "sync_batch_norm",
              "dropout", "rnn", "attention",
              "sort", "scan", "search",
              "_specfun", "_gamma", "trig", "specfun", "pointwise", "blas",
