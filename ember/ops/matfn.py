@@ -508,7 +508,7 @@ def linalg_tensorsolve(A: Tensor, B: Tensor, dims=None, *, out=None) -> Tensor:
     return linalg_solve(A.reshape(n, n), B.reshape(n)).reshape(xs)
 
 
-# ---------------------------------------------------------------------------- LU and Cholesky solves
+# ------------------------------------------------------------------------- LU and Cholesky solves
 
 
 def linalg_lu_solve(LU_: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
