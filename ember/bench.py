@@ -231,7 +231,8 @@ def _torch(threads=None):
 
 def run(names=None, threads=1, rounds=7, memory=True, out=None):
     """Measure ``names`` (default: every workload); prints the table and returns its rows
-    ({name, ember, torch, ratio, ember_mb, torch_mb}; samples per second, MB)."""
+    ({name, ember, torch, ratio, ember_mb, torch_mb, path}; samples per second, MB, and
+    'oneDNN' or 'NumPy': whether ember's step called oneDNN's kernels)."""
     import ember  # noqa: PLC0415
 
     out = out or sys.stdout
@@ -250,17 +251,24 @@ def run(names=None, threads=1, rounds=7, memory=True, out=None):
 
 
 def _table(ember, torch, names, threads, rounds, memory, out):
+    from .backends import mkldnn  # noqa: PLC0415
+    from .backends.mkldnn import _prim  # noqa: PLC0415
+
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"ember bench: {threads} thread(s), {rounds} alternating rounds, numpy "
           f"{np.__version__}, torch {torch.__version__ if torch else 'not installed'}, load "
           f"{load:.2f}", file=out)
+    print(f"ember's CPU kernels: {mkldnn.status()}", file=out)
     print(f"{'workload':10s} {'ember/s':>10s} {'torch/s':>10s} {'ratio':>6s} "
-          f"{'ember MB':>9s} {'torch MB':>9s}  what", file=out)
+          f"{'ember MB':>9s} {'torch MB':>9s} {'path':>6s}  what", file=out)
     rows = []
     for name in names or list(WORKLOADS):
         build, inner, what = WORKLOADS[name]
         libs = {"ember": ember} if torch is None else {"ember": ember, "torch": torch}
         steps = {k: build(lib) for k, lib in libs.items()}
+        before = _prim.executions[0]
+        steps["ember"][0]()  # which path ember's step takes: any oneDNN call in it
+        path = "oneDNN" if _prim.executions[0] > before else "NumPy"
         for step, _ in steps.values():
             step()
         rates = {k: [] for k in steps}
@@ -275,14 +283,14 @@ def _table(ember, torch, names, threads, rounds, memory, out):
         mem = {k: _memory_child(name, k, threads) if memory else None for k in steps}
         row = {"name": name, "ember": med["ember"], "torch": med.get("torch"),
                "ratio": med["ember"] / med["torch"] if "torch" in med else None,
-               "ember_mb": mem.get("ember"), "torch_mb": mem.get("torch")}
+               "ember_mb": mem.get("ember"), "torch_mb": mem.get("torch"), "path": path}
         rows.append(row)
 
         def f(v, spec):
             return format(v, spec) if v is not None else "-"
         print(f"{name:10s} {f(row['ember'], '10.1f')} {f(row['torch'], '10.1f'):>10s} "
               f"{f(row['ratio'], '6.2f'):>6s} {f(row['ember_mb'], '9.0f'):>9s} "
-              f"{f(row['torch_mb'], '9.0f'):>9s}  {what}", file=out, flush=True)
+              f"{f(row['torch_mb'], '9.0f'):>9s} {path:>6s}  {what}", file=out, flush=True)
     if hasattr(os, "getloadavg"):
         print(f"load after: {os.getloadavg()[0]:.2f}", file=out)
     return rows

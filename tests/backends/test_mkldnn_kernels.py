@@ -1,0 +1,213 @@
+"""The oneDNN kernels against the NumPy path and against PyTorch, in float32.
+
+Every convolution and recurrent row of the op table (tests/ops/cases.py) and of the layer
+table (tests/nn/layer_cases.py) runs twice here, with ``ember.backends.mkldnn`` switched on
+and off: outputs and every gradient must agree with each other and with PyTorch, the
+first-order (oneDNN) gradients with the composite backward that serves ``create_graph``,
+and the oneDNN run must really have called oneDNN. Random shapes and options go through
+both paths with hypothesis.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ember
+from ember.backends import mkldnn
+from ember.backends.mkldnn import _prim
+
+from ..nn.layer_cases import LAYERS, layer_inputs
+from ..opcheck import as_tuple, ember_inputs, float_outputs, make_inputs
+from ..ops.cases import CASES
+
+torch = pytest.importorskip("torch")
+
+pytestmark = pytest.mark.skipif(not mkldnn.is_available(),
+                                reason="oneDNN does not load here (the NumPy path is tested "
+                                       "by the op and layer tables)")
+
+ATOL, RTOL = 2e-4, 2e-4  # float32, sums of up to a few hundred products
+
+
+class _Calls:
+    """Counts the oneDNN primitive executions while it is active."""
+
+    def __init__(self, monkeypatch):
+        self.n = 0
+        orig = _prim.Primitive.execute
+
+        def counted(prim, args):
+            self.n += 1
+            return orig(prim, args)
+        monkeypatch.setattr(_prim.Primitive, "execute", counted)
+
+
+def _run_ember(fn, arrays, ws, on):
+    """Outputs and the gradients of sum(out * w) of ``fn`` on float32 copies of ``arrays``,
+    with oneDNN on or off; plus the composite (create_graph) gradients."""
+    with mkldnn.flags(enabled=on):
+        ins = []
+        for spec, a in arrays:
+            t = ember.from_numpy(a.astype(np.float32) if a.dtype.kind == "f" else a)
+            if spec.grad and a.dtype.kind == "f":
+                t.requires_grad_(True)
+            ins.append(t)
+        outs = float_outputs(as_tuple(fn(*ins)))
+        diff = [t for t in ins if t.requires_grad]
+        gw = [ember.from_numpy(w.astype(np.float32)) for w in ws]
+        grads = ember.autograd.grad(outs, diff, gw, allow_unused=True, retain_graph=True)
+        slow = ember.autograd.grad(outs, diff, gw, allow_unused=True, create_graph=True)
+    return ([o.detach().numpy() for o in outs], [None if g is None else g.numpy() for g in grads],
+            [None if g is None else g.detach().numpy() for g in slow])
+
+
+def _run_torch(fn, arrays, ws):
+    ins = []
+    for spec, a in arrays:
+        t = torch.from_numpy(np.array(a.astype(np.float32) if a.dtype.kind == "f" else a))
+        if spec.grad and a.dtype.kind == "f":
+            t.requires_grad_(True)
+        ins.append(t)
+    outs = [o for o in as_tuple(fn(*ins)) if o.dtype.is_floating_point and o.requires_grad]
+    diff = [t for t in ins if t.requires_grad]
+    grads = torch.autograd.grad(outs, diff, [torch.from_numpy(w.astype(np.float32)) for w in ws],
+                                allow_unused=True)
+    return [o.detach().numpy() for o in outs], [None if g is None else g.numpy() for g in grads]
+
+
+def _close(got, want, what):
+    if want is None:
+        assert got is None or not np.any(got), what
+        return
+    np.testing.assert_allclose(got, want, atol=ATOL, rtol=RTOL, err_msg=what)
+
+
+KERNEL_ROWS = [c for c in CASES if c.name.startswith(("conv",))]
+ROW_PARAMS = [pytest.param(c, k, id=f"{c.name}[{k}]") for c in KERNEL_ROWS
+              for k in range(len(c.inputs))]
+
+
+@pytest.mark.parametrize("case,k", ROW_PARAMS)
+def test_op_rows_on_both_paths(case, k, monkeypatch):
+    arrays = make_inputs(case, k)
+    calls = _Calls(monkeypatch)
+    probe = float_outputs(as_tuple(case.fn(*ember_inputs(arrays))))
+    rng = np.random.default_rng(11 + k)
+    ws = [rng.standard_normal(o.shape) for o in probe]
+    calls.n = 0
+    outs_on, grads_on, slow_on = _run_ember(case.fn, arrays, ws, True)
+    assert calls.n > 0, f"{case.name}: oneDNN was not called"
+    calls.n = 0
+    outs_off, grads_off, slow_off = _run_ember(case.fn, arrays, ws, False)
+    assert calls.n == 0, f"{case.name}: oneDNN was called while switched off"
+    t_outs, t_grads = _run_torch(case.torch_fn, arrays, ws)
+    for i, (a, b, t) in enumerate(zip(outs_on, outs_off, t_outs)):
+        _close(a, b, f"{case.name}: output {i}, oneDNN vs NumPy")
+        _close(a, t, f"{case.name}: output {i}, oneDNN vs torch")
+    for j, (a, b, s, t) in enumerate(zip(grads_on, grads_off, slow_on, t_grads)):
+        _close(a, b, f"{case.name}: grad {j}, oneDNN vs NumPy")
+        _close(a, t, f"{case.name}: grad {j}, oneDNN vs torch")
+        _close(s, t, f"{case.name}: grad {j}, composite backward after a oneDNN forward")
+
+
+KERNEL_LAYERS = [p for p in LAYERS if p.id.startswith(("Conv",))]
+
+
+@pytest.mark.parametrize("make,shapes,kind,train", KERNEL_LAYERS)
+def test_layer_rows_on_both_paths(make, shapes, kind, train, monkeypatch):
+    calls = _Calls(monkeypatch)
+    rng = np.random.default_rng(0)
+    tm = make(torch.nn)
+    with torch.no_grad():
+        for p in tm.parameters():
+            p.copy_(torch.from_numpy(rng.standard_normal(tuple(p.shape)).astype(np.float32)))
+    tm.train(train)
+    xs = [x.astype(np.float32) for x in layer_inputs(rng, shapes, kind)]
+    tx = [torch.tensor(x, requires_grad=True) for x in xs]
+    to = tm(*tx)
+    w = rng.standard_normal(tuple(to.shape)).astype(np.float32)
+    (to * torch.tensor(w)).sum().backward()
+    results = {}
+    for on in (True, False):
+        calls.n = 0
+        with mkldnn.flags(enabled=on):
+            em = make(ember.nn)
+            em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+            em.train(train)
+            ex = [ember.tensor(x, requires_grad=True) for x in xs]
+            eo = em(*ex)
+            (eo * ember.tensor(w)).sum().backward()
+        assert (calls.n > 0) == on, f"oneDNN calls: {calls.n} with enabled={on}"
+        results[on] = (eo.detach().numpy(), [x.grad.numpy() for x in ex],
+                       {n: p.grad.numpy() for n, p in em.named_parameters()})
+    for on in (True, False):
+        out, gx, gp = results[on]
+        _close(out, to.detach().numpy(), f"output (oneDNN={on})")
+        for a, b in zip(gx, tx):
+            _close(a, b.grad.numpy(), f"input grad (oneDNN={on})")
+        for name, p in tm.named_parameters():
+            _close(gp[name], p.grad.numpy(), f"{name} grad (oneDNN={on})")
+
+
+# ---------------------------------------------------------------------------- random cases
+def _both_paths(f, arrays):
+    """f(*tensors) with oneDNN on and off: outputs and gradients under a fixed upstream."""
+    res = []
+    for on in (True, False):
+        with mkldnn.flags(enabled=on):
+            ts = [ember.tensor(a, requires_grad=True) for a in arrays]
+            out = f(*ts)
+            w = np.random.default_rng(3).standard_normal(tuple(out.shape)).astype(np.float32)
+            (out * ember.tensor(w)).sum().backward()
+            res.append([out.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, atol=ATOL, rtol=RTOL)
+
+
+@st.composite
+def _conv_case(draw):
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    cg = draw(st.integers(1, 3))
+    og = draw(st.integers(1, 3))
+    k = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    d = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    p = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    n = draw(st.integers(1, 3))
+    h = draw(st.integers(d[0] * (k[0] - 1) + 1, 9))
+    w = draw(st.integers(d[1] * (k[1] - 1) + 1, 9))
+    bias = draw(st.booleans())
+    return n, cg * groups, h, w, og * groups, k, s, p, d, groups, bias
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_conv_case(), st.integers(0, 2 ** 31 - 1))
+def test_random_convolutions_agree(case, seed):
+    n, c, h, w, o, k, s, p, d, groups, bias = case
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((n, c, h, w)).astype(np.float32),
+              rng.standard_normal((o, c // groups) + k).astype(np.float32)]
+    if bias:
+        arrays.append(rng.standard_normal(o).astype(np.float32))
+    _both_paths(lambda *t: ember.nn.functional.conv2d(*t, stride=s, padding=p, dilation=d,
+                                                      groups=groups), arrays)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_conv_case(), st.integers(0, 3), st.integers(0, 2 ** 31 - 1))
+def test_random_transposed_convolutions_agree(case, op, seed):
+    n, c, h, w, o, k, s, p, d, groups, bias = case
+    out_pad = tuple(min(op, max(s[i], d[i]) - 1) for i in range(2))
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((n, c, h, w)).astype(np.float32),
+              rng.standard_normal((c, o // groups) + k).astype(np.float32)]
+    if bias:
+        arrays.append(rng.standard_normal(o).astype(np.float32))
+    hout = [(x - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + out_pad[i] + 1
+            for i, x in enumerate((h, w))]
+    if min(hout) <= 0:
+        return
+    _both_paths(lambda *t: ember.nn.functional.conv_transpose2d(
+        *t, stride=s, padding=p, output_padding=out_pad, groups=groups, dilation=d), arrays)
