@@ -1,11 +1,13 @@
 """The oneDNN kernels against the NumPy path and against PyTorch, in float32.
 
-Every convolution and recurrent row of the op table (tests/ops/cases.py) and of the layer
-table (tests/nn/layer_cases.py) runs twice here, with ``ember.backends.mkldnn`` switched on
-and off: outputs and every gradient must agree with each other and with PyTorch, the
-first-order (oneDNN) gradients with the composite backward that serves ``create_graph``,
-and the oneDNN run must really have called oneDNN. Random shapes and options go through
-both paths with hypothesis.
+Every convolution row of the op table (tests/ops/cases.py) and every convolution and
+recurrent-layer row of the layer table (tests/nn/layer_cases.py) runs twice here, with
+``ember.backends.mkldnn`` switched on and off: outputs and every gradient must agree with
+each other and with PyTorch, the first-order (oneDNN) gradients with the composite backward
+that serves ``create_graph``, and the oneDNN run must really have called oneDNN. (The op
+table's ``recurrent_*`` rows test the NumPy recurrence on ragged lengths, which oneDNN does
+not run: a layer given a packed batch keeps that path, checked below.) More recurrent
+layers, and random shapes and options through both paths (hypothesis), follow.
 """
 from __future__ import annotations
 
@@ -112,7 +114,8 @@ def test_op_rows_on_both_paths(case, k, monkeypatch):
         _close(s, t, f"{case.name}: grad {j}, composite backward after a oneDNN forward")
 
 
-KERNEL_LAYERS = [p for p in LAYERS if p.id.startswith(("Conv",))]
+KERNEL_LAYERS = [p for p in LAYERS if p.id.startswith(("Conv", "LSTM", "GRU", "RNN_"))
+                 and "Cell" not in p.id]
 
 
 @pytest.mark.parametrize("make,shapes,kind,train", KERNEL_LAYERS)
@@ -211,3 +214,127 @@ def test_random_transposed_convolutions_agree(case, op, seed):
         return
     _both_paths(lambda *t: ember.nn.functional.conv_transpose2d(
         *t, stride=s, padding=p, output_padding=out_pad, groups=groups, dilation=d), arrays)
+
+
+# ---------------------------------------------------------------------------- recurrent layers
+RNN_LAYERS = [
+    ("lstm_h0_c0", lambda nn: nn.LSTM(3, 5), (4, 2, 3), True),
+    ("lstm_nobias_unbatched", lambda nn: nn.LSTM(3, 5, bias=False), (4, 3), False),
+    ("lstm_proj_2layer_bidirectional", lambda nn: nn.LSTM(3, 5, 2, proj_size=2,
+                                                          bidirectional=True), (4, 2, 3), True),
+    ("gru_bidirectional_batch_first_h0", lambda nn: nn.GRU(3, 4, bidirectional=True,
+                                                           batch_first=True), (2, 6, 3), True),
+    ("gru_nobias_3layer", lambda nn: nn.GRU(2, 3, 3, bias=False), (5, 3, 2), False),
+    ("rnn_tanh_h0", lambda nn: nn.RNN(3, 4, 2), (5, 2, 3), True),
+    ("rnn_relu_bidirectional", lambda nn: nn.RNN(3, 4, nonlinearity="relu",
+                                                 bidirectional=True), (5, 2, 3), False),
+]
+
+
+def _rnn_both_paths(make, xshape, with_h0, seed=0, train_dropout=False):
+    """Output, h_n (and c_n) and every gradient of a recurrent layer: oneDNN, NumPy, torch."""
+    rng = np.random.default_rng(seed)
+    tm = make(torch.nn)
+    with torch.no_grad():
+        for p in tm.parameters():
+            p.copy_(torch.from_numpy(rng.uniform(-0.5, 0.5, tuple(p.shape)).astype(np.float32)))
+    x = rng.standard_normal(xshape).astype(np.float32)
+    lstm = isinstance(tm, torch.nn.LSTM)
+    batched = len(xshape) == 3
+    n = (xshape[0] if tm.batch_first else xshape[1]) if batched else None
+    hs = (tm.num_layers * (2 if tm.bidirectional else 1),) + ((n,) if batched else ()) + \
+        (tm.proj_size or tm.hidden_size,)
+    states = []
+    if with_h0:
+        states.append(rng.standard_normal(hs).astype(np.float32))
+        if lstm:
+            states.append(rng.standard_normal(hs[:-1] + (tm.hidden_size,)).astype(np.float32))
+
+    def run(m, model, calls=None):
+        xt = m.tensor(x, requires_grad=True)
+        st = [m.tensor(s, requires_grad=True) for s in states]
+        hx = None if not st else (tuple(st) if lstm else st[0])
+        out, hn = model(xt, hx)
+        outs = [out] + (list(hn) if lstm else [hn])
+        loss = 0
+        for k, o in enumerate(outs):
+            w = np.random.default_rng(k).standard_normal(tuple(o.shape)).astype(np.float32)
+            loss = loss + (o * m.tensor(w)).sum()
+        loss.backward()
+        grads = [xt.grad] + [s.grad for s in st] + [p.grad for _, p in model.named_parameters()]
+        return [o.detach().numpy() for o in outs] + [g.numpy() for g in grads]
+
+    want = run(torch, tm)
+    got = {}
+    for on in (True, False):
+        with mkldnn.flags(enabled=on):
+            em = make(ember.nn)
+            em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+            before = _prim.executions[0]
+            got[on] = run(ember, em)
+            assert (_prim.executions[0] > before) == on
+    for on in (True, False):
+        for i, (a, b) in enumerate(zip(got[on], want)):
+            _close(a, b, f"oneDNN={on}: result {i}")
+
+
+@pytest.mark.parametrize("name,make,xshape,with_h0", [pytest.param(*r, id=r[0])
+                                                      for r in RNN_LAYERS])
+def test_recurrent_layers_on_both_paths(name, make, xshape, with_h0):
+    _rnn_both_paths(make, xshape, with_h0)
+
+
+def test_recurrent_dropout_between_layers_is_the_same_on_both_paths():
+    x = np.random.default_rng(0).standard_normal((6, 3, 4)).astype(np.float32)
+    res = []
+    for on in (True, False):
+        with mkldnn.flags(enabled=on):
+            ember.manual_seed(0)
+            m = ember.nn.LSTM(4, 5, 3, dropout=0.5)
+            ember.manual_seed(1)
+            xt = ember.tensor(x, requires_grad=True)
+            out, _ = m(xt)
+            out.sum().backward()
+            res.append([out.detach().numpy(), xt.grad.numpy(), m.weight_hh_l0.grad.numpy()])
+    for a, b in zip(*res):
+        _close(a, b, "dropout between layers")
+
+
+def test_packed_sequences_and_inference_take_the_right_path():
+    from ember.nn.utils.rnn import pack_padded_sequence
+
+    m = ember.nn.GRU(3, 4, batch_first=True)
+    x = ember.randn(3, 5, 3)
+    before = _prim.executions[0]
+    out, h = m(pack_padded_sequence(x, [5, 2, 4], batch_first=True, enforce_sorted=False))
+    assert _prim.executions[0] == before, "a packed batch went to oneDNN"
+    with ember.no_grad():  # inference: a forward-only primitive, no workspace kept
+        out1, h1 = m(x)
+    assert _prim.executions[0] > before and out1.grad_fn is None
+    with mkldnn.flags(enabled=False), ember.no_grad():
+        out2, h2 = m(x)
+    _close(out1.numpy(), out2.numpy(), "inference output")
+
+
+@st.composite
+def _rnn_case(draw):
+    mode = draw(st.sampled_from(["LSTM", "GRU", "RNN_TANH", "RNN_RELU"]))
+    hidden = draw(st.integers(1, 6))
+    kw = dict(num_layers=draw(st.integers(1, 2)), bias=draw(st.booleans()),
+              batch_first=draw(st.booleans()), bidirectional=draw(st.booleans()))
+    if mode == "LSTM" and hidden > 1 and draw(st.booleans()):
+        kw["proj_size"] = draw(st.integers(1, hidden - 1))
+    if mode.startswith("RNN"):
+        kw["nonlinearity"] = "tanh" if mode == "RNN_TANH" else "relu"
+    size = draw(st.integers(1, 5))
+    t, n = draw(st.integers(1, 7)), draw(st.integers(1, 4))
+    shape = (n, t, size) if kw["batch_first"] else (t, n, size)
+    cls = mode.split("_")[0]
+    return (lambda nn: getattr(nn, cls)(size, hidden, **kw)), shape, draw(st.booleans())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_rnn_case(), st.integers(0, 2 ** 31 - 1))
+def test_random_recurrent_layers_agree(case, seed):
+    make, shape, with_h0 = case
+    _rnn_both_paths(make, shape, with_h0, seed=seed)
