@@ -338,3 +338,55 @@ def _rnn_case(draw):
 def test_random_recurrent_layers_agree(case, seed):
     make, shape, with_h0 = case
     _rnn_both_paths(make, shape, with_h0, seed=seed)
+
+
+# ---------------------------------------------------------------------------- batch norm
+BN_CASES = [
+    ("2d_channels_last", (4, 16, 5, 6), True, True),
+    ("2d_plain", (4, 16, 5, 6), False, True),
+    ("2d_no_affine", (3, 8, 4, 4), True, False),
+    ("1d_rows", (6, 12), False, True),
+    ("1d_sequence", (3, 10, 7), True, True),
+]
+
+
+@pytest.mark.parametrize("name,shape,channels_last,affine",
+                         [pytest.param(*c, id=c[0]) for c in BN_CASES])
+def test_batch_norm_on_both_paths(name, shape, channels_last, affine):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    mem = np.moveaxis(np.ascontiguousarray(np.moveaxis(x, 1, -1)), -1, 1) if channels_last else x
+    cls = "BatchNorm2d" if len(shape) == 4 else "BatchNorm1d"
+    tm = getattr(torch.nn, cls)(shape[1], affine=affine)
+    if affine:
+        with torch.no_grad():
+            tm.weight.uniform_(0.5, 1.5)
+            tm.bias.uniform_(-1, 1)
+    tx = torch.tensor(x, requires_grad=True)
+    to = tm(tx)
+    w = rng.standard_normal(shape).astype(np.float32)
+    (to * torch.tensor(w)).sum().backward()
+    for on in (True, False):
+        with mkldnn.flags(enabled=on):
+            em = getattr(ember.nn, cls)(shape[1], affine=affine)
+            if affine:
+                em.load_state_dict({k: ember.tensor(v.numpy())
+                                    for k, v in tm.state_dict().items() if "weight" in k or
+                                    "bias" in k}, strict=False)
+            before = _prim.executions[0]
+            xe = ember.from_numpy(mem).requires_grad_(True)
+            eo = em(xe)
+            (eo * ember.tensor(w)).sum().backward()
+            assert (_prim.executions[0] > before) == on
+            _close(eo.detach().numpy(), to.detach().numpy(), f"output (oneDNN={on})")
+            _close(xe.grad.numpy(), tx.grad.numpy(), f"input grad (oneDNN={on})")
+            _close(em.running_mean.numpy(), tm.running_mean.numpy(), "running mean")
+            _close(em.running_var.numpy(), tm.running_var.numpy(), "running var")
+            if affine:
+                _close(em.weight.grad.numpy(), tm.weight.grad.numpy(), "weight grad")
+                _close(em.bias.grad.numpy(), tm.bias.grad.numpy(), "bias grad")
+            # create_graph after a oneDNN forward: the composite formula, recorded
+            xe2 = ember.from_numpy(mem).requires_grad_(True)
+            gx, = ember.autograd.grad((em(xe2) ** 2).sum(), xe2, create_graph=True)
+            gx.sum().backward()
+            assert xe2.grad is not None and np.isfinite(xe2.grad.numpy()).all()
