@@ -8,4 +8,6 @@ EXEMPT = {
     "FusedRecurrentLayer": "a whole recurrent layer as one oneDNN primitive (float32 only): "
                            "tests/backends/test_mkldnn_kernels.py checks every recurrent layer "
                            "row on it, on the NumPy path and against PyTorch",
+    "PoolDnnl": "max and average pooling on oneDNN (float32 only): "
+                "tests/backends/test_mkldnn_kernels.py runs every pooling row on both paths",
 }

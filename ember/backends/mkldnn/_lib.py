@@ -141,6 +141,13 @@ SIGNATURES = {
         ((_pp, _p, _i, _i) + (_md,) * 7 + (_u, _p), _STATUS),
     "dnnl_lbr_gru_backward_primitive_desc_create":
         ((_pp, _p, _i, _i) + (_md,) * 14 + (_u, _p, _p), _STATUS),
+    # (pd, engine, prop, alg, src, dst, strides, kernel, dilation, pad_l, pad_r, attr)
+    "dnnl_pooling_forward_primitive_desc_create":
+        ((_pp, _p, _i, _i, _md, _md, _dims, _dims, _dims, _dims, _dims, _p), _STATUS),
+    # (pd, engine, alg, diff_src, diff_dst, strides, kernel, dilation, pad_l, pad_r, hint,
+    #  attr)
+    "dnnl_pooling_backward_primitive_desc_create":
+        ((_pp, _p, _i, _md, _md, _dims, _dims, _dims, _dims, _dims, _p, _p), _STATUS),
     # (pd, engine, prop, src, dst, epsilon, flags, attr)
     "dnnl_batch_normalization_forward_primitive_desc_create":
         ((_pp, _p, _i, _md, _md, _f, _u, _p), _STATUS),
