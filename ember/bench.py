@@ -125,6 +125,37 @@ def resnet18(lib):
     return train_step(lib, model, opt, x, y), 64
 
 
+def charlm(lib, cell):
+    """The character-level language model's training step (bench/bench_rnn.py's): embedding
+    64 -> one LSTM or GRU layer of 256 -> linear to 65 characters, sequence 64, batch 32,
+    cross-entropy over every position, Adam ("samples" are sequences)."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    vocab, seq, batch = 65, 64, 32
+
+    class CharLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(vocab, 64)
+            self.rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(64, 256)
+            self.head = nn.Linear(256, vocab)
+
+        def forward(self, x):
+            return self.head(self.rnn(self.embed(x))[0])
+
+    model = CharLM()
+    opt = lib.optim.Adam(model.parameters(), lr=2e-3)
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.integers(0, vocab, (seq, batch)))
+    y = lib.tensor(rng.integers(0, vocab, (seq * batch,)))
+
+    def step():
+        opt.zero_grad()
+        lib.nn.functional.cross_entropy(model(x).reshape(-1, vocab), y).backward()
+        opt.step()
+    return step, batch
+
+
 def ops(lib):
     """20 small elementwise ops (mul, add, tanh, sub, sigmoid) on 64x64, forward and
     backward: the per-op overhead of the autograd engine ("samples" are steps)."""
@@ -150,6 +181,10 @@ WORKLOADS = {
     "conv": (conv, 1, "conv2d 3x3 fwd+bwd at ResNet-18 shapes, batch 16"),
     "resnet18": (resnet18, 1, "ResNet-18 (32x32 input), SGD momentum, batch 64"),
     "ops": (ops, 50, "20 elementwise ops on 64x64, fwd+bwd (steps/s)"),
+    "lstm-lm": (lambda lib: charlm(lib, "lstm"), 2,
+                "char-LM: embedding, LSTM 256, seq 64, batch 32, Adam"),
+    "gru-lm": (lambda lib: charlm(lib, "gru"), 2,
+               "char-LM: embedding, GRU 256, seq 64, batch 32, Adam"),
 }
 
 

@@ -18,8 +18,10 @@ def test_bench_prints_a_row_per_workload(capsys):
     assert ember.get_num_threads() == threads  # the caller's setting is restored
     out = capsys.readouterr().out
     assert [r["name"] for r in rows] == ["ops", "mlp"] and "ember/s" in out
+    assert "ember's CPU kernels:" in out
     for r in rows:
         assert r["ember"] > 0 and r["ember_mb"] is None
+        assert r["path"] == "NumPy"  # elementwise ops and linear layers never call oneDNN
         if r["torch"] is not None:
             assert r["ratio"] == pytest.approx(r["ember"] / r["torch"])
 

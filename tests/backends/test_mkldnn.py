@@ -149,6 +149,20 @@ def test_a_machine_without_the_library_runs_everything_on_numpy():
     assert "oneDNN not available" in out and "NumPy path" in out
 
 
+@needs_dnnl
+def test_bench_names_the_path_each_workload_took():
+    import io
+
+    from ember import bench
+
+    buf = io.StringIO()
+    rows = bench.run(["lenet-max"], rounds=1, memory=False, out=buf)
+    assert rows[0]["path"] == "oneDNN" and "oneDNN 3." in buf.getvalue()
+    with mkldnn.flags(enabled=False):
+        rows = bench.run(["lenet-max"], rounds=1, memory=False, out=io.StringIO())
+    assert rows[0]["path"] == "NumPy"
+
+
 # ---------------------------------------------------------------------------- safety
 @needs_dnnl
 def test_arrays_are_checked_before_any_pointer_is_passed():
