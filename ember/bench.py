@@ -293,7 +293,8 @@ def _table(ember, torch, names, threads, rounds, memory, out):
     print(f"ember bench: {threads} thread(s), {rounds} alternating rounds, numpy "
           f"{np.__version__}, torch {torch.__version__ if torch else 'not installed'}, load "
           f"{load:.2f}", file=out)
-    print(f"ember's CPU kernels: {mkldnn.status()}", file=out)
+    print(f"ember's CPU kernels: {mkldnn.status()}; OMP_WAIT_POLICY="
+          f"{os.environ.get('OMP_WAIT_POLICY', 'unset')}", file=out)
     print(f"{'workload':10s} {'ember/s':>10s} {'torch/s':>10s} {'ratio':>6s} "
           f"{'ember MB':>9s} {'torch MB':>9s} {'path':>6s}  what", file=out)
     rows = []

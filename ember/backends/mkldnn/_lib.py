@@ -18,6 +18,12 @@ import os
 import sys
 import threading
 
+# OpenMP threads that finish a kernel sleep instead of spinning (unless the environment says
+# otherwise): NumPy's BLAS keeps a pool of its own, and two pools spinning on the same cores
+# slowed 2-thread training steps several-fold (measured: docs/performance.md). Read by
+# libgomp when it loads, so it is set when ember is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 # ---------------------------------------------------------------------------- constants
 SUCCESS, OUT_OF_MEMORY, INVALID_ARGUMENTS, UNIMPLEMENTED = 0, 1, 2, 3
 F32, U8 = 3, 6                                   # dnnl_data_type_t
