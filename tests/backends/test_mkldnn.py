@@ -168,25 +168,26 @@ def test_bench_names_the_path_each_workload_took():
 def test_arrays_are_checked_before_any_pointer_is_passed():
     from ember.backends.mkldnn import conv as dconv
 
-    x = np.zeros((1, 2, 4, 4), np.float32)
+    x = np.zeros((1, 2, 5, 5), np.float32)
     w = np.zeros((3, 2, 3, 3), np.float32)
-    _, (plan, xn, wb) = dconv.forward(x, w, None, (1, 1), (1, 1, 1, 1), (1, 1), 1)
-    good = [(_lib.ARG_SRC, plan.src, xn), (_lib.ARG_WEIGHTS, plan.w_fwd, wb),
-            (_lib.ARG_DST, plan.dst, np.zeros((1, 4, 4, 3), np.float32))]
+    _, state = dconv.forward(x, w, None, (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    plan, xs, xin, wb = state
+    assert plan.f_dst.back is None  # NHWC output: the array below is oneDNN's argument
+    good = [(_lib.ARG_SRC, plan.f_src.desc, xin), (_lib.ARG_WEIGHTS, plan.w_fwd, wb),
+            (_lib.ARG_DST, plan.f_dst.desc, np.zeros((1, 5, 5, 3), np.float32))]
     plan.fwd.execute(good)
     bad_arrays = {
-        "too small": np.zeros((1, 4, 4, 2), np.float32),
-        "not contiguous": np.zeros((1, 4, 4, 6), np.float32)[..., ::2],
-        "wrong dtype": np.zeros((1, 4, 4, 3), np.float64),
-        "not an array": [0.0] * 48,
+        "too small": np.zeros((1, 5, 5, 2), np.float32),
+        "not contiguous": np.zeros((1, 5, 5, 6), np.float32)[..., ::2],
+        "wrong dtype": np.zeros((1, 5, 5, 3), np.float64),
+        "not an array": [0.0] * 75,
     }
     for what, a in bad_arrays.items():
-        args = good[:2] + [(_lib.ARG_DST, plan.dst, a)]
+        args = good[:2] + [(_lib.ARG_DST, plan.f_dst.desc, a)]
         with pytest.raises((ValueError, TypeError)):
             plan.fwd.execute(args)
     with pytest.raises(ValueError, match="gradient of shape"):
-        dconv.backward((plan, xn, wb), w, np.zeros((1, 3, 5, 4), np.float32), True, True,
-                       False)
+        dconv.backward(state, w, np.zeros((1, 3, 5, 4), np.float32), True, True, False)
 
 
 @needs_dnnl

@@ -394,3 +394,20 @@ def test_batch_norm_on_both_paths(name, shape, channels_last, affine):
             gx, = ember.autograd.grad((em(xe2) ** 2).sum(), xe2, create_graph=True)
             gx.sum().backward()
             assert xe2.grad is not None and np.isfinite(xe2.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("shape,stride", [((3, 16, 4, 4), 1), ((2, 8, 7, 7), 2),
+                                          ((2, 8, 9, 9), 1)])
+def test_small_outputs_in_blocked_layouts_agree(shape, stride):
+    """Outputs of at most 16 pixels run in oneDNN's blocked layouts, reordered from and to
+    NHWC around each primitive; larger ones in NHWC: both against the NumPy path."""
+    from ember.backends.mkldnn import conv as dconv
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((12, shape[1], 3, 3)).astype(np.float32)
+    b = rng.standard_normal(12).astype(np.float32)
+    _both_paths(lambda *t: ember.nn.functional.conv2d(*t, stride=stride, padding=1), [x, w, b])
+    plan = dconv.forward(x, w, b, (stride,) * 2, (1,) * 4, (1, 1), 1)[1][0]
+    ho = (shape[2] - 1) // stride + 1
+    assert plan.key[-1] == (ho * ho <= dconv.BLOCKED_MAX_PIXELS)
