@@ -262,3 +262,38 @@ def test_set_num_threads_reaches_onednn_in_every_thread():
         assert seen == [1]
     finally:
         ember.set_num_threads(before)
+
+
+def _forked_conv(q, x, w):
+    from ember.backends import mkldnn as m
+
+    y = ember.nn.functional.conv2d(ember.from_numpy(x), ember.from_numpy(w))
+    q.put((m.is_available(), y.numpy()))
+
+
+@needs_dnnl
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_forked_child_takes_the_numpy_path_instead_of_hanging():
+    """libgomp's threads do not survive fork: oneDNN in the child would hang."""
+    import multiprocessing as mp
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 8, 9, 9)).astype(np.float32)
+    w = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
+    before = ember.get_num_threads()
+    ember.set_num_threads(2)  # an OpenMP thread pool in the parent
+    try:
+        want = ember.nn.functional.conv2d(ember.from_numpy(x), ember.from_numpy(w)).numpy()
+        ctx = mp.get_context("fork")
+        q = ctx.Queue()
+        p = ctx.Process(target=_forked_conv, args=(q, x, w))
+        p.start()
+        p.join(120)
+        if p.is_alive():
+            p.kill()
+            pytest.fail("the forked child hung in oneDNN")
+        available, got = q.get(timeout=10)
+    finally:
+        ember.set_num_threads(before)
+    assert p.exitcode == 0 and available is False
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

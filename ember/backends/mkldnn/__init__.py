@@ -1,8 +1,8 @@
 """``torch.backends.mkldnn``: ember's CPU kernels on oneDNN.
 
 On Linux x86-64 ``pip install ember`` installs oneDNN (the ``onednn-cpu-gomp`` wheel) and
-ember runs its convolutions and recurrent layers there, through oneDNN's C API (``ctypes``,
-nothing to compile). ``enabled`` switches it (``EMBER_ONEDNN=0`` in the environment starts
+ember runs its convolutions, pooling, batch norm (training) and recurrent layers there,
+through oneDNN's C API (``ctypes``, nothing to compile). ``enabled`` switches it (``EMBER_ONEDNN=0`` in the environment starts
 with it off); float64, CuPy arrays and whatever oneDNN does not cover always take the NumPy
 path, which is also what runs where the library is missing.
 

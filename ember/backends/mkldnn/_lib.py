@@ -261,6 +261,19 @@ def load():
     return _state["lib"]
 
 
+def _after_fork_in_child():
+    """A process forked from one that ran oneDNN takes the NumPy path: libgomp's threads do
+    not survive a fork, and the child's first oneDNN call would hang instead of raise."""
+    if _state.get("lib"):
+        _state["lib"] = None
+        _state["why"] = ("this process was forked from one that ran oneDNN, whose OpenMP "
+                         "threads do not survive a fork")
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def loaded() -> bool:
     """Whether the library was loaded (without trying to)."""
     return bool(_state.get("lib"))

@@ -171,6 +171,9 @@ class Primitive:
             checked.append((_lib.ARG_SCRATCHPAD, self.scratch.ptr,
                             _address(scratch, self.scratch.size, _lib.ARG_SCRATCHPAD)))
         lib = _lib.load()
+        if lib is None:  # a forked child holding a graph recorded before the fork
+            raise RuntimeError(f"oneDNN kernel called where oneDNN is unavailable: "
+                               f"{_lib.failure()}")
         _flags.apply_threads()
         f = lib["f"]
         engine = lib["engine"]
