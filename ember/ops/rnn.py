@@ -32,7 +32,7 @@ from ..backends.mkldnn._flags import use as _use_dnnl
 from ..tensor import Tensor, _wrap
 from ._util import xp_of
 
-__all__ = ["recurrent_layer", "fused_recurrent_layer", "lstm_step", "gru_step"]
+__all__ = ["recurrent_layer", "lstm_step", "gru_step"]
 
 _GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 

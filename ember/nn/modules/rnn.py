@@ -12,6 +12,7 @@ import math
 
 from ... import ops
 from ...ops.creation import empty, zeros
+from ...ops.rnn import fused_recurrent_layer
 from ...tensor import Tensor
 from .. import init
 from ..module import Module
@@ -175,8 +176,8 @@ class RNNBase(Module):
                 ck = c0[k] if lstm else None
                 res = None
                 if lengths is None:  # the whole layer as one oneDNN primitive, where it runs
-                    res = ops.fused_recurrent_layer(layer_in, w_ih, w_hh, b_ih, b_hh, h0[k], ck,
-                                                    w_hr, mode, reverse=bool(d))
+                    res = fused_recurrent_layer(layer_in, w_ih, w_hh, b_ih, b_hh, h0[k], ck,
+                                                w_hr, mode, reverse=bool(d))
                 if res is None:
                     xproj = ops.linear(layer_in, w_ih, b_ih)  # every step's projection at once
                     res = ops.recurrent_layer(xproj, w_hh, b_hh, h0[k], ck, w_hr, mode, lengths,
