@@ -194,7 +194,7 @@ class Conv2d(Op):
     @staticmethod
     def forward(ctx, x, w, b, s, pad, d, groups):
         if _use_dnnl(x, w) and (b is None or _use_dnnl(b)) and x.size and w.size:
-            res = _dnn_conv.forward(x, w, b, s, pad, d, groups)
+            res = _dnn_conv.forward(x, w, b, s, pad, d, groups, any(ctx.needs_input_grad))
             if res is not None:
                 out, state = res
                 ctx.save_for_backward(x, w)

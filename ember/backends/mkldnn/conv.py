@@ -197,13 +197,25 @@ def _weights_in(w, reorder, desc):
     return reorder(wc, _buffer(desc))
 
 
-def forward(x, w, b, stride, pad, dilation, groups):
+def _trainable(plan):
+    """Whether the backward primitives of ``plan`` exist too (built now, once): a case whose
+    forward runs on oneDNN but whose backward would not must take the NumPy path whole."""
+    try:
+        plan.bwd_data()
+        plan.bwd_weights()
+    except (Unsupported, _lib.DnnlError):
+        return False
+    return True
+
+
+def forward(x, w, b, stride, pad, dilation, groups, training=True):
     """conv2d of x (N, C, H, W) with w (O, C/groups, kh, kw) and bias b (O,) or None.
 
     Returns (out, state) with ``out`` an (N, O, Ho, Wo) view of NHWC memory and ``state``
-    what ``backward`` needs, or None when oneDNN does not cover the case. The caller has
-    checked the shapes (as for its NumPy path); they are checked again here against the
-    plan before any pointer is passed.
+    what ``backward`` needs, or None when oneDNN does not cover the case (with
+    ``training``, its backward passes too). The caller has checked the shapes (as for its
+    NumPy path); they are checked again here against the plan before any pointer is
+    passed.
     """
     N, C, H, W = x.shape
     O, Cg, kh, kw = w.shape
@@ -214,7 +226,7 @@ def forward(x, w, b, stride, pad, dilation, groups):
     key = (N, C, H, W, O, kh, kw, tuple(stride), tuple(pad), tuple(dilation), groups,
            b is not None, Ho * Wo <= BLOCKED_MAX_PIXELS)
     plan = _plan(key)
-    if plan is None:
+    if plan is None or (training and not _trainable(plan)):
         return None
     xs = nhwc(x)
     xin = plan.f_src.read(xs)
@@ -285,8 +297,8 @@ def transposed_forward(x, w, stride, padding, output_padding, dilation, groups):
     pad = (p[0], p[0] - op[0], p[1], p[1] - op[1])
     key = (N, Og * groups, Ho, Wo, Cin, kh, kw, tuple(s), pad, tuple(d), groups, False, False)
     plan = _plan(key)
-    if plan is None or plan.out_shape != (N, Cin, H, W):
-        return None
+    if plan is None or plan.out_shape != (N, Cin, H, W) or not _trainable(plan):
+        return None  # (its forward is the backward-data primitive: both passes are built)
     xs = nhwc(x)  # the adjoint convolution's output gradient
     prim, wdesc, reorder, _, d_dst, d_src = plan.bwd_data()
     wb = _weights_in(w, reorder, wdesc)

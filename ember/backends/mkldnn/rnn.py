@@ -73,6 +73,8 @@ class RnnPlan:
         self.workspace = self.fwd_pd.md(_lib.Q_WORKSPACE) if training else None
         self._lock = threading.Lock()
         self._bwd = None
+        if training:  # built now: where backward would fail, the NumPy path runs instead
+            self.bwd()
 
     def _descs(self):
         """The forward descriptors in the order every creation function takes them."""
