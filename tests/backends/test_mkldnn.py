@@ -46,6 +46,16 @@ def _conv_step(dtype=np.float32, seed=0):
     return y.detach().numpy(), x.grad.numpy(), w.grad.numpy()
 
 
+def _lstm_step(seed=0):
+    ember.manual_seed(seed)
+    m = ember.nn.LSTM(5, 6, bidirectional=True)
+    x = ember.tensor(np.random.default_rng(seed).standard_normal((7, 3, 5)).astype(np.float32),
+                     requires_grad=True)
+    out, _ = m(x)
+    (out * out).sum().backward()
+    return out.detach().numpy(), x.grad.numpy(), m.weight_hh_l0.grad.numpy()
+
+
 # ---------------------------------------------------------------------------- switches
 def test_switches_have_pytorchs_names_and_defaults():
     assert mkldnn.enabled is (os.environ.get("EMBER_ONEDNN", "1") != "0")
@@ -210,16 +220,16 @@ def test_zero_size_and_odd_shapes_never_reach_onednn(monkeypatch):
 # ---------------------------------------------------------------------------- threads
 @needs_dnnl
 def test_cached_primitives_are_safe_in_two_threads():
-    """Two threads train convolutions of the same shapes (one cached plan) and of new
-    shapes at once: each gets exactly its single-threaded result."""
-    want = {s: _conv_step(seed=s) for s in range(4)}
+    """Two threads train convolutions and LSTMs of the same shapes (one cached plan each)
+    and convolutions of new shapes at once: each gets exactly its single-threaded result."""
+    want = {s: _conv_step(seed=s) + _lstm_step(seed=s) for s in range(4)}
     errors = []
 
     def work(seeds):
         try:
             for _ in range(5):
                 for s in seeds:
-                    got = _conv_step(seed=s)
+                    got = _conv_step(seed=s) + _lstm_step(seed=s)
                     for a, b in zip(got, want[s]):
                         np.testing.assert_array_equal(a, b)
                 rng = np.random.default_rng()
