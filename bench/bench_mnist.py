@@ -27,7 +27,7 @@ PROGRAMS = os.path.join(ROOT, "tests", "compat", "programs")
 
 def _child(lib, samples, threads):
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(threads)
+        os.environ[var] = str(threads)  # (OMP_WAIT_POLICY: the parent's, for both libraries)
     sys.path.insert(0, PROGRAMS)
     if lib == "ember":
         from _run import install_ember_as_torch  # noqa: PLC0415
@@ -65,14 +65,19 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--samples", type=int, default=60000, help="images in the epoch")
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds (epochs each)")
+    p.add_argument("--wait-policy", default=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
+                   help="OMP_WAIT_POLICY of both children (ember sets PASSIVE where it is "
+                        "unset; the same for both keeps the comparison fair)")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
         _child(a.child, a.samples, a.threads)
         return
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OMP_WAIT_POLICY=a.wait_policy)
     times = {"ember": [], "torch": []}
-    print(f"threads={a.threads} samples={a.samples} load={os.getloadavg()[0]:.2f}", flush=True)
+    print(f"threads={a.threads} samples={a.samples} OMP_WAIT_POLICY={a.wait_policy} "
+          f"load={os.getloadavg()[0]:.2f}", flush=True)
     for r in range(a.rounds):
         for lib in (["ember", "torch"] if r % 2 == 0 else ["torch", "ember"]):
             out = subprocess.run([sys.executable, __file__, "--child", lib, "--samples",

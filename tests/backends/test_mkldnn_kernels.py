@@ -411,3 +411,34 @@ def test_small_outputs_in_blocked_layouts_agree(shape, stride):
     plan = dconv.forward(x, w, b, (stride,) * 2, (1,) * 4, (1, 1), 1)[1][0]
     ho = (shape[2] - 1) // stride + 1
     assert plan.key[-1] == (ho * ho <= dconv.BLOCKED_MAX_PIXELS)
+
+
+# ---------------------------------------------------------------------------- linear layers
+@pytest.mark.parametrize("threads", [1, 2])
+def test_large_linear_layers_go_to_onednn_only_with_threads(threads):
+    """With more than one thread, products of 256K multiply-adds or more run on oneDNN (one
+    thread pool for all multi-threaded kernels); at one thread, and below that size, NumPy's
+    BLAS: both against PyTorch, transposed operands read in place."""
+    before = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        rng = np.random.default_rng(0)
+        for xs, (o, i) in [((128, 784), (256, 784)), ((6, 32, 256), (65, 256)), ((4, 3), (2, 3))]:
+            x = rng.standard_normal(xs).astype(np.float32)
+            w = (rng.standard_normal((o, i)) * 0.05).astype(np.float32)
+            b = rng.standard_normal(o).astype(np.float32)
+            ts = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+            yt = torch.nn.functional.linear(*ts)
+            g = rng.standard_normal(tuple(yt.shape)).astype(np.float32)
+            yt.backward(torch.tensor(g))
+            es = [ember.tensor(a, requires_grad=True) for a in (x, w, b)]
+            n0 = _prim.executions[0]
+            ye = ember.nn.functional.linear(*es)
+            ye.backward(ember.tensor(g))
+            big = int(np.prod(xs[:-1])) * i * o >= (1 << 18)
+            assert (_prim.executions[0] > n0) == (threads > 1 and big)
+            _close(ye.detach().numpy(), yt.detach().numpy(), "linear output")
+            for e, t in zip(es, ts):
+                _close(e.grad.numpy(), t.grad.numpy(), "linear gradient")
+    finally:
+        ember.set_num_threads(before)

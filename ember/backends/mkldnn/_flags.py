@@ -106,6 +106,15 @@ def set_num_threads(n: int) -> None:
         apply_threads()
 
 
+def threads() -> int:
+    """The thread count the kernels run with: the one set by ember.set_num_threads, else
+    OpenMP's own default (OMP_NUM_THREADS, or every core)."""
+    if _requested:
+        return _requested[0]
+    env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(env) if env.isdigit() and int(env) > 0 else (os.cpu_count() or 1)
+
+
 def apply_threads() -> None:
     """Give the calling thread's OpenMP the requested count (OpenMP's count is per thread:
     a DataLoader or dashboard thread would otherwise use every core)."""

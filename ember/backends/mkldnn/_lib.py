@@ -154,6 +154,8 @@ SIGNATURES = {
     #  attr)
     "dnnl_pooling_backward_primitive_desc_create":
         ((_pp, _p, _i, _md, _md, _dims, _dims, _dims, _dims, _dims, _p, _p), _STATUS),
+    # (pd, engine, src, weights, bias, dst, attr)
+    "dnnl_matmul_primitive_desc_create": ((_pp, _p, _md, _md, _md, _md, _p), _STATUS),
     # (pd, engine, prop, src, dst, epsilon, flags, attr)
     "dnnl_batch_normalization_forward_primitive_desc_create":
         ((_pp, _p, _i, _md, _md, _f, _u, _p), _STATUS),
