@@ -6,6 +6,8 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Op
 from ..autograd.grad_mode import no_grad
+from ..backends.mkldnn import norm as _dnn_norm
+from ..backends.mkldnn._flags import use as _use_dnnl
 from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
 from . import elementwise as E
@@ -87,6 +89,8 @@ class BatchNormTrain(Op):
     """Batch norm with batch statistics, fused: y = (x - mu) / sqrt(var + eps) * w + b.
 
     Outputs (y, mu, var) with mu and var shaped (1, C, 1, ...), not differentiable.
+    On oneDNN (float32 NumPy arrays, 8 channels or more) forward and backward are its
+    batch-normalisation primitives, in the input's own memory layout.
     Fast backward (first order), with x^ the normalised input and M the count:
     dx = invstd / M (M g w - sum(g w) - x^ sum(g w x^)), dw = sum(g x^), db = sum(g).
     ``backward`` (create_graph) differentiates the composite formula instead.
@@ -94,6 +98,16 @@ class BatchNormTrain(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, dims, eps):
+        if _use_dnnl(*[a for a in (x, w, b) if a is not None]):
+            res = _dnn_norm.forward(x, w, b, eps)
+            if res is not None:
+                out, mean, var, state = res
+                shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+                mean, var = mean.reshape(shape), var.reshape(shape)
+                ctx.save_for_backward(x, w, b)
+                ctx.dims, ctx.eps, ctx.dnnl = dims, eps, state
+                ctx.mark_non_differentiable(mean, var)
+                return out, mean, var
         xp = xp_of(x)
         mean = x.mean(axis=dims, keepdims=True)
         xc = x - mean
@@ -113,8 +127,12 @@ class BatchNormTrain(Op):
     @staticmethod
     def fast_backward(ctx, g, _gm, _gv):
         _, w, _ = ctx.saved_arrays
-        xhat, invstd, dims = ctx.xhat, ctx.invstd, ctx.dims
         n = ctx.needs_input_grad
+        state = getattr(ctx, "dnnl", None)
+        if state is not None:
+            gx, gw, gb = _dnn_norm.backward(state, g, n[1], n[2])
+            return (gx if n[0] else None), gw, gb, None, None
+        xhat, invstd, dims = ctx.xhat, ctx.invstd, ctx.dims
         shape = invstd.shape
         gw = (g * xhat).sum(axis=dims) if n[1] else None
         gb = g.sum(axis=dims) if n[2] else None
