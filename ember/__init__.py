@@ -53,6 +53,8 @@ from ._amp_state import (autocast_decrement_nesting, autocast_increment_nesting,
                          set_autocast_gpu_dtype, set_autocast_ipu_dtype, set_autocast_ipu_enabled,
                          set_autocast_xla_dtype, set_autocast_xla_enabled)
 from . import return_types
+from . import _utils, func, fx, multiprocessing, random, testing
+from .func import vmap
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32
