@@ -47,6 +47,8 @@ class _Level:
         """The alias that this level differentiates with respect to, in place of ``t``."""
         if not isinstance(t, Tensor):
             raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
+        if not t.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if t.requires_grad:
             a = t.view_as(t)
             self.alias_nodes.add(id(a.grad_fn))

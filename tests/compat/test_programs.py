@@ -105,6 +105,11 @@ def check_gpt_amp(r):
     assert r["autocast_after"] is False
 
 
+def check_hogwild(r):  # two spawned processes trained the one shared model
+    assert r["exitcodes"] == [0, 0] and r["steps"] == [150, 150]
+    assert r["shared"] and r["changed"] and _falls(r["first_loss"], r["last_loss"], 0.5)
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().copy().items()
           if name.startswith("check_")}
 CASES = []
