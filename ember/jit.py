@@ -70,7 +70,7 @@ def load(f, map_location=None, _extra_files=None):
                               "load a state dict with ember.load instead")
 
 
-class IODescriptor:
+class _IODescriptor:
     """The structure of what :func:`_flatten` flattened (opaque, as PyTorch's)."""
 
     def __init__(self, structure):
@@ -108,7 +108,7 @@ def _flatten(obj):
                            f"unsupported type: {type(x).__name__}")
 
     structure = walk(obj)
-    return out, IODescriptor(structure)
+    return out, _IODescriptor(structure)
 
 
 def _unflatten(tensors, desc):

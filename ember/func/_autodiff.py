@@ -402,10 +402,11 @@ def _jacobian(func, argnums, has_aux, api, random_check):
         if not flat_out:
             raise RuntimeError(f"{api}(f, ...)(*args): Expected f to be a function that has "
                                "non-empty output")
+        called = "f(*primals)" if api == "jacrev" else "f(*args)"
         for o in flat_out:
             if not isinstance(o, Tensor):
-                raise RuntimeError(f"{inner}: expected f(*{'primals' if api == 'jacrev' else 'args'}"
-                                   f") to return only tensors, got unsupported type {type(o)}")
+                raise RuntimeError(f"{inner}: expected {called} to return only tensors, got "
+                                   f"unsupported type {type(o)}")
         cg = level.outer and level.reaches_outside(flat_out)
         xs = level.inputs
         per_output = []

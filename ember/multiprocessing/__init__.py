@@ -15,8 +15,8 @@ import multiprocessing
 from multiprocessing import *  # noqa: F401,F403
 
 from .reductions import init_reductions
-from .spawn import (ProcessContext, ProcessException, ProcessExitedException,  # noqa: F401
-                    ProcessRaisedException, SpawnContext, spawn, start_processes)
+from .spawn import (ProcessContext, ProcessExitedException, ProcessRaisedException,  # noqa: F401
+                    SpawnContext, spawn, start_processes)
 from .sharing import get_all_sharing_strategies, get_sharing_strategy, set_sharing_strategy
 
 __all__ = ["set_sharing_strategy", "get_sharing_strategy", "get_all_sharing_strategies"]

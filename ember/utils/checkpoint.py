@@ -34,15 +34,15 @@ import contextlib
 import warnings
 
 from .. import backend
-from .._amp_state import get_autocast_dtype, is_autocast_cache_enabled, is_autocast_enabled
-from .._grad_mode import enable_grad, is_grad_enabled
-from ..amp import autocast
+from .. import _amp_state
+from .._grad_mode import enable_grad as _enable_grad, is_grad_enabled as _is_grad_enabled
+from ..amp import autocast as _autocast
 from ..autograd import engine
 from ..autograd.function import Function, Op
 from ..autograd.node import _IN, Node, _next_seq
-from ..random import _device_state, _set_device_state, fork_rng
+from ..random import _device_state, _set_device_state, fork_rng as _fork_rng
 from ..tensor import Tensor, _wrap
-from ._pytree import tree_flatten, tree_leaves, tree_unflatten
+from . import _pytree
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction",
            "check_backward_validity", "detach_variable", "get_device_states",
@@ -128,7 +128,7 @@ class DefaultDeviceType:
 
 
 def _device_type(*args) -> str:
-    kinds = [t.device.type for t in tree_leaves(args)
+    kinds = [t.device.type for t in _pytree.tree_leaves(args)
              if isinstance(t, Tensor) and t.device.type != "cpu"]
     return "cuda" if kinds else DefaultDeviceType.get_device_type()
 
@@ -137,7 +137,7 @@ def get_device_states(*args):
     """``(device_ids, states)``: the GPUs holding tensors among ``args`` and the state of each
     one's default generator (a copy of the generator: see ``ember.random``)."""
     ids = []
-    for t in tree_leaves(args):
+    for t in _pytree.tree_leaves(args):
         if isinstance(t, Tensor) and t.device.type == "cuda":
             ids.append(t.device.index or 0)
     return ids, [_device_state("cuda", i) for i in ids]
@@ -160,9 +160,9 @@ class _Replay:
     def __init__(self, args, preserve: bool):
         self.preserve = preserve
         self.device_type = _device_type(*args)
-        self.autocast = {d: (is_autocast_enabled(d), get_autocast_dtype(d))
-                         for d in ("cpu", "cuda")}
-        self.autocast_cache = is_autocast_cache_enabled()
+        self.autocast = {d: (_amp_state.is_autocast_enabled(d),
+                             _amp_state.get_autocast_dtype(d)) for d in ("cpu", "cuda")}
+        self.autocast_cache = _amp_state.is_autocast_cache_enabled()
         self.devices, self.device_states = [], []
         if preserve:
             self.cpu = backend.default_generator.get_state()
@@ -171,14 +171,14 @@ class _Replay:
 
     @contextlib.contextmanager
     def __call__(self):
-        with fork_rng(devices=self.devices, enabled=self.preserve,
+        with _fork_rng(devices=self.devices, enabled=self.preserve,
                       device_type=self.device_type), contextlib.ExitStack() as stack:
             if self.preserve:
                 backend.set_rng_state(self.cpu)
                 set_device_states(self.devices, self.device_states, device_type="cuda")
             for dev, (on, dtype) in self.autocast.items():
-                if on or is_autocast_enabled(dev):
-                    stack.enter_context(autocast(dev, dtype=dtype, enabled=on,
+                if on or _amp_state.is_autocast_enabled(dev):
+                    stack.enter_context(_autocast(dev, dtype=dtype, enabled=on,
                                                  cache_enabled=self.autocast_cache))
             yield
 
@@ -210,7 +210,7 @@ class CheckpointFunction(Function):
             inputs[i] = t
         with ctx.replay():
             detached = detach_variable(tuple(inputs))
-            with enable_grad():
+            with _enable_grad():
                 outputs = ctx.run_function(*detached)
         if isinstance(outputs, Tensor):
             outputs = (outputs,)
@@ -267,13 +267,13 @@ class _Checkpoint(Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        create_graph = is_grad_enabled()  # the engine turns grad mode on for create_graph
+        create_graph = _is_grad_enabled()  # the engine turns grad mode on for create_graph
         saved = ctx.saved_tensors         # raises once released, or if an input changed
         frame = ctx.frame
         flat = list(frame.flat_inputs)
         for i, t in zip(frame.tensor_positions, saved):
             flat[i] = t
-        args, kwargs = tree_unflatten(flat, frame.inputs_spec)
+        args, kwargs = _pytree.tree_unflatten(flat, frame.inputs_spec)
         # one stand-in per edge of this node, numbered before the recomputed nodes (the
         # engine runs nodes newest first: they must come after all of their consumers)
         stand_ins = []
@@ -281,10 +281,10 @@ class _Checkpoint(Function):
             s = Node(_StandIn, (e,), (True,), (meta,))
             s.sink = None
             stand_ins.append(s)
-        with frame.replay(), frame.recompute_context, enable_grad():
+        with frame.replay(), frame.recompute_context, _enable_grad():
             start = _next_seq()
             out = frame.function(*args, **kwargs)
-        flat_out = tree_leaves(out)
+        flat_out = _pytree.tree_leaves(out)
         outs = []
         for pos, meta in zip(frame.output_positions, frame.output_meta):
             o = flat_out[pos] if pos < len(flat_out) else None
@@ -375,7 +375,7 @@ class _Frame:
         self.recompute_context = recompute_context
         self.check = check
         self.debug = debug
-        self.flat_inputs, self.inputs_spec = tree_flatten((args, kwargs))
+        self.flat_inputs, self.inputs_spec = _pytree.tree_flatten((args, kwargs))
         self.tensor_positions = [i for i, x in enumerate(self.flat_inputs)
                                  if isinstance(x, Tensor)]
         self.flat_inputs = [None if isinstance(x, Tensor) else x for x in self.flat_inputs]
@@ -390,7 +390,7 @@ def _checkpoint_without_reentrant(function, preserve, context_fn, determinism_ch
         raise ValueError("determinism_check should be one of ['default', 'none'], but got "
                          f"{determinism_check}")
     forward_context, recompute_context = context_fn()
-    if not is_grad_enabled():
+    if not _is_grad_enabled():
         with forward_context:
             return function(*args, **kwargs)
     replay = _Replay((args, kwargs), preserve)
@@ -404,7 +404,7 @@ def _checkpoint_without_reentrant(function, preserve, context_fn, determinism_ch
                            "suppressed an exception raised during the checkpointed forward. "
                            "This is not supported because checkpoint cannot return a value for "
                            "a failed forward.")
-    flat_out, out_spec = tree_flatten(out)
+    flat_out, out_spec = _pytree.tree_flatten(out)
     positions, outs, seen = [], [], {}
     for pos, o in enumerate(flat_out):
         if isinstance(o, Tensor) and o.grad_fn is not None and o.grad_fn._seq > start \
@@ -426,7 +426,7 @@ def _checkpoint_without_reentrant(function, preserve, context_fn, determinism_ch
     node = _Checkpoint._backward_cls(_Checkpoint, edges, (True,) * len(edges),
                                      tuple(frame.edge_meta))
     node.frame = frame
-    inputs = [x for x in tree_leaves((args, kwargs)) if isinstance(x, Tensor)]
+    inputs = [x for x in _pytree.tree_leaves((args, kwargs)) if isinstance(x, Tensor)]
     entries = []
     for t in inputs:
         if t._vc is None:
@@ -445,7 +445,7 @@ def _checkpoint_without_reentrant(function, preserve, context_fn, determinism_ch
         t._vc = o._vc
         wrapped.append(t)
     flat_out = [wrapped[seen[id(o)]] if id(o) in seen else o for o in flat_out]
-    return tree_unflatten(flat_out, out_spec)
+    return _pytree.tree_unflatten(flat_out, out_spec)
 
 
 _Checkpoint._backward_cls.__name__ = _Checkpoint._backward_cls.__qualname__ = "CheckpointBackward"

@@ -18,6 +18,7 @@ NAMESPACES = [
     "torch.jit", "torch.onnx",
     "torch.amp", "torch.cuda.amp", "torch.cpu.amp",
     "torch.special",
+    "torch.func", "torch.testing", "torch.multiprocessing", "torch.utils.checkpoint",
 ]
 _BLOCK = re.compile(r"<!-- names: (?P<ns>[\w.]+) -->\n(?P<body>.*?)<!-- end names -->\n",
                     re.S)
