@@ -414,9 +414,10 @@ def _jacobian(func, argnums, has_aux, api, random_check):
             n = o.numel()
             rows = []
             if o.requires_grad and n:
-                eye = ops.eye(n, dtype=o.dtype, device=o.device)
-                for k in range(n):
-                    rows.append(level.vjp([o], [eye[k].reshape(o.shape)], create_graph=cg))
+                for k in range(n):  # row k: the vjp with the k-th unit vector
+                    unit = ops.zeros(n, dtype=o.dtype, device=o.device)
+                    unit[k] = 1
+                    rows.append(level.vjp([o], [unit.reshape(o.shape)], create_graph=cg))
             jacs = []
             for i, x in enumerate(xs):
                 shape = tuple(o.shape) + tuple(x.shape)

@@ -15,7 +15,7 @@ from multiprocessing import reduction
 import numpy as np
 
 from .. import _shared_memory
-from ..nn.parameter import Parameter
+from ..nn.parameter import Buffer, Parameter
 from ..tensor import Tensor, _wrap
 
 __all__ = ["reduce_tensor", "rebuild_tensor", "init_reductions"]
@@ -47,10 +47,11 @@ def reduce_tensor(tensor):
     else:
         handle = ("fd", reduction.DupFd(seg.fd))
     layout = (arr.dtype, arr.shape, arr.strides, offset)
-    return rebuild_tensor, (type(tensor), handle, len(seg), layout, tensor.requires_grad)
+    extra = {"persistent": tensor.persistent} if isinstance(tensor, Buffer) else None
+    return rebuild_tensor, (type(tensor), handle, len(seg), layout, tensor.requires_grad, extra)
 
 
-def rebuild_tensor(cls, handle, size, layout, requires_grad):
+def rebuild_tensor(cls, handle, size, layout, requires_grad, extra=None):
     """The tensor :func:`reduce_tensor` described, on the same shared memory."""
     kind, h = handle
     seg = _shared_memory.attach(kind, h.detach() if kind == "fd" else h, size)
@@ -62,6 +63,7 @@ def rebuild_tensor(cls, handle, size, layout, requires_grad):
     t = _wrap(arr, False, None, 0)
     if cls is not Tensor:
         t.__class__ = cls
+        t.__dict__.update(extra or {})
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -69,5 +71,5 @@ def rebuild_tensor(cls, handle, size, layout, requires_grad):
 
 def init_reductions() -> None:
     """Register the reducers with ``ForkingPickler`` (done on importing ember)."""
-    for cls in (Tensor, Parameter):
+    for cls in (Tensor, Parameter, Buffer):
         reduction.ForkingPickler.register(cls, reduce_tensor)
