@@ -11,11 +11,14 @@ Processes the program starts with the ``spawn`` method import it again from scra
 a ``torch`` package placed first on ``sys.path`` (which they inherit) installs the same
 mapping when they ``import torch``.
 """
+import atexit
 import importlib
 import os
 import pkgutil
 import runpy
+import shutil
 import sys
+import tempfile
 
 _SHIM = """import sys
 sys.path.insert(0, {here!r})
@@ -45,7 +48,8 @@ if __name__ == "__main__":
         sys.exit("usage: _run.py --lib torch|ember PROGRAM [ARGS...]")
     if lib == "ember":
         install_ember_as_torch()
-        shim = os.path.abspath(".ember-as-torch")
+        shim = tempfile.mkdtemp(prefix="ember-as-torch-")
+        atexit.register(shutil.rmtree, shim, True)
         for pkg in ("torch", "torchvision"):
             os.makedirs(os.path.join(shim, pkg), exist_ok=True)
             with open(os.path.join(shim, pkg, "__init__.py"), "w") as f:
