@@ -295,7 +295,7 @@ class _Checkpoint(Function):
                     f"at position {pos} than the original forward (expected a tensor of shape "
                     f"{list(meta[0])} and dtype {meta[1]} made inside the function).")
             outs.append(o)
-        nodes, boundary = _inner_graph(outs, start)
+        nodes, _ = _inner_graph(outs, start)
         if frame.check and _describe(nodes) != frame.description:
             msg = ("torch.utils.checkpoint: the recomputation recorded different operations "
                    "than the original forward (the operations and the shapes and dtypes of "
