@@ -13,6 +13,7 @@
     ember models
     ember bench [--threads 2] [--only lenet-max mlp]   # speed and memory against PyTorch
     ember graph lenet5 [--layers] [--out lenet5.svg]   # the autograd graph / layer diagram
+    ember convert resnet18-f37072fd.pth resnet18.safetensors   # a PyTorch file, without pickle
     ember train lenet5 --dashboard; ember dashboard runs/A runs/B   # live / side-by-side
     ember train lenet5 --nproc 2       # data-parallel over 2 processes (MPI; or mpirun -n 2)
 
@@ -559,6 +560,34 @@ def cmd_bench(args):
                      memory=not args.no_memory)
 
 
+def cmd_convert(args):
+    from ember.serialization import load, save  # noqa: PLC0415
+    from ember.tensor import Tensor  # noqa: PLC0415
+
+    obj = load(args.source, map_location="cpu")
+    for key in args.key or []:
+        if not isinstance(obj, dict) or key not in obj:
+            have = ", ".join(map(repr, list(obj)[:10])) if isinstance(obj, dict) else \
+                type(obj).__name__
+            raise SystemExit(f"ember convert: error: {args.source} has no key {key!r} there "
+                             f"(it has {have})")
+        obj = obj[key]
+    save(obj, args.out)
+    found = []
+
+    def walk(v):
+        if isinstance(v, Tensor):
+            found.append(v.numel() * v.element_size())
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+    walk(obj)
+    print(f"{args.out}: {len(found)} tensors, {sum(found) / 1e6:.1f} MB, from {args.source}")
+
+
 def cmd_models(args):
     for k, v in MODELS.items():
         print(f"{k:10s} {v}")
@@ -800,6 +829,17 @@ def make_parser():
     gr.set_defaults(func=cmd_graph)
     m = command("models", help="list the models `ember train` knows")
     m.set_defaults(func=cmd_models)
+    cv = command("convert", help="convert a PyTorch checkpoint (.pt/.pth) to safetensors",
+                 description="Read a file written by torch.save (zip or legacy format) with "
+                 "ember's own pickle interpreter (no code in it runs) and write it as a "
+                 "safetensors file; a state dict keeps its keys, so safetensors.torch.load_file "
+                 "reads the result too.")
+    cv.add_argument("source", help="the PyTorch file")
+    cv.add_argument("out", help="the safetensors file to write")
+    cv.add_argument("--key", action="append", metavar="KEY",
+                    help="convert only this entry of a checkpoint dict (e.g. --key state_dict; "
+                    "repeat to go deeper)")
+    cv.set_defaults(func=cmd_convert)
     return p
 
 

@@ -599,7 +599,7 @@ def test_predict_warns_about_an_inverted_image(data, tmp_path, capsys):
     assert "--invert" not in capsys.readouterr().err
 
 
-def test_load_names_unsupported_dtypes_and_pickles(tmp_path):
+def test_load_names_unsupported_dtypes_and_reads_torch_files(tmp_path):
     torch = pytest.importorskip("torch")
     from safetensors.torch import save_file
 
@@ -607,8 +607,10 @@ def test_load_names_unsupported_dtypes_and_pickles(tmp_path):
     with pytest.raises(RuntimeError, match="dtype F8_E4M3, unsupported by ember"):
         ember.load(str(tmp_path / "f8.safetensors"))
     torch.save({"w": torch.ones(2)}, str(tmp_path / "m.pt"))
-    with pytest.raises(RuntimeError, match=r"m\.pt.*pickle"):
-        ember.load(str(tmp_path / "m.pt"))
+    assert ember.load(str(tmp_path / "m.pt"))["w"].tolist() == [1.0, 1.0]
+    (tmp_path / "p.pkl").write_bytes(b"\x80\x02}q\x00.")  # a bare pickle: not a torch file
+    with pytest.raises(RuntimeError, match=r"p\.pkl.*pickle"):
+        ember.load(str(tmp_path / "p.pkl"))
 
 
 def test_a_header_length_starting_like_a_pickle_still_loads(tmp_path):

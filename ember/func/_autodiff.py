@@ -26,7 +26,7 @@ from .. import ops
 from .._grad_mode import enable_grad, is_grad_enabled
 from ..autograd.engine import grad as _autograd_grad
 from ..autograd.node import Node, _next_seq
-from ..random import _fingerprint
+from ._rng import _fingerprint
 from ..tensor import Tensor
 from ..utils._pytree import tree_flatten, tree_map, tree_unflatten, treespec_pprint
 

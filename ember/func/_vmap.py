@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 
 from .. import ops
-from ..random import _fingerprint, _restore, _snapshot
+from ._rng import _fingerprint, _restore, _snapshot
 from ..tensor import Tensor
 from ..utils._pytree import _broadcast_to_and_flatten, tree_flatten, tree_map_, tree_unflatten
 

@@ -178,8 +178,8 @@ class Optimizer:
         return "\n".join(lines)
 
     def __getstate__(self):
-        return {"defaults": self.defaults, "state": self.state,
-                "param_groups": self.param_groups}  # (not the scratch arrays)
+        # everything a subclass keeps (Adam's ``_decoupled``...), not the scratch arrays
+        return {k: v for k, v in self.__dict__.items() if k != "_scratch_arrays"}
 
     def __setstate__(self, state):
         self.__dict__.update(state)

@@ -40,7 +40,7 @@ from ..amp import autocast as _autocast
 from ..autograd import engine
 from ..autograd.function import Function, Op
 from ..autograd.node import _IN, Node, _next_seq
-from ..random import _device_state, _set_device_state, fork_rng as _fork_rng
+from ..random import fork_rng as _fork_rng
 from ..tensor import Tensor, _wrap
 from . import _pytree
 
@@ -133,14 +133,19 @@ def _device_type(*args) -> str:
     return "cuda" if kinds else DefaultDeviceType.get_device_type()
 
 
+def _generator(device_type: str, index):
+    return backend.generator_for(backend.device(device_type, int(index or 0)))
+
+
 def get_device_states(*args):
     """``(device_ids, states)``: the GPUs holding tensors among ``args`` and the state of each
-    one's default generator (a copy of the generator: see ``ember.random``)."""
+    one's default generator (a snapshot of the generator object, where PyTorch gives a byte
+    tensor: it is for :func:`set_device_states`, not for saving to a file)."""
     ids = []
     for t in _pytree.tree_leaves(args):
         if isinstance(t, Tensor) and t.device.type == "cuda":
             ids.append(t.device.index or 0)
-    return ids, [_device_state("cuda", i) for i in ids]
+    return ids, [_generator("cuda", i)._snapshot() for i in ids]
 
 
 def set_device_states(devices, states, *, device_type=None) -> None:
@@ -149,7 +154,7 @@ def set_device_states(devices, states, *, device_type=None) -> None:
     if device_type == "meta":
         return
     for d, s in zip(devices, states):
-        _set_device_state(device_type, d, s)
+        _generator(device_type, d)._restore(s)
 
 
 # ---------------------------------------------------------------- what a recomputation replays

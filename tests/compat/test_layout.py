@@ -129,10 +129,21 @@ def test_torchvision_style_model_builders(m):
     assert models.vgg11(weights=None, num_classes=3).classifier[-1].out_features == 3
 
 
-def test_pretrained_weights_are_a_clear_error():
-    with pytest.raises(RuntimeError, match="cannot be downloaded by ember"):
+def test_pretrained_weights_offline_are_a_clear_error(tmp_path, monkeypatch):
+    import urllib.error
+    import urllib.request
+
+    def offline(*a, **k):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setenv("EMBER_DATA", str(tmp_path))
+    with pytest.raises(urllib.error.URLError, match="resnet18-f37072fd.pth is not on this "
+                                                    "machine and cannot be downloaded"):
         ember.models.resnet18(weights="IMAGENET1K_V1")
-    with pytest.raises(RuntimeError, match="cannot be downloaded by ember"):
+    with pytest.warns(UserWarning), pytest.raises(urllib.error.URLError,
+                                                  match="alexnet-owt-7be5be79.pth"):
         ember.models.alexnet(pretrained=True)
 
 

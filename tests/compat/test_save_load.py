@@ -99,9 +99,20 @@ def test_safe_globals_allow_lists_are_accepted(m, tmp_path):
     assert list(sd) == ["weight", "bias"]
 
 
-def test_whole_modules_and_arbitrary_objects_are_refused(tmp_path):
-    with pytest.raises(TypeError, match="save model.state_dict\\(\\) instead"):
-        ember.save(ember.nn.Linear(2, 2), str(tmp_path / "m.pt"))
-    with pytest.raises(TypeError, match="cannot store a object"):
-        ember.save({"x": object()}, str(tmp_path / "o.pt"))
-    assert not (tmp_path / "o.pt").exists()
+@pytest.mark.parametrize("m", LIBS)
+def test_whole_modules_load_inside_safe_globals(m, tmp_path):
+    net = m.nn.Sequential(m.nn.Linear(2, 3), m.nn.ReLU())
+    m.save(net, str(tmp_path / "m.pt"))
+    allowed = [m.nn.Sequential, m.nn.Linear, m.nn.ReLU]
+    with m.serialization.safe_globals(allowed):
+        back = m.load(str(tmp_path / "m.pt"))
+    assert type(back) is type(net) and [type(c) for c in back] == [m.nn.Linear, m.nn.ReLU]
+    np.testing.assert_array_equal(_np(back[0].weight), _np(net[0].weight))
+    assert m.serialization.get_safe_globals()[-3:] != allowed  # the block's list is gone
+    with pytest.raises(Exception, match="Unsupported global"):
+        m.save({"x": _Plain()}, str(tmp_path / "o.pt"))
+        m.load(str(tmp_path / "o.pt"))
+
+
+class _Plain:
+    pass

@@ -15,7 +15,7 @@ import pytest
 import ember
 import ember.nn as nn
 from ember.autograd.node import Node
-from ember.utils.checkpoint import (CheckpointError, checkpoint, checkpoint_sequential,
+from ember.utils.checkpoint import (CheckpointError, DefaultDeviceType, checkpoint, checkpoint_sequential,
                                     get_device_states, set_device_states,
                                     set_checkpoint_debug_enabled)
 
@@ -66,6 +66,24 @@ def test_gradients_equal_the_plain_run_bit_for_bit(mode, p):
     x = ember.randn(6, 16)
     loss0, grads0 = _run(blocks, x, None)
     loss, grads = _run(blocks, x, mode)
+    assert loss == loss0
+    for a, b in zip(grads, grads0):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_dropout_repeats_with_the_cpu_as_default_device_type(mode):
+    """Where no accelerator is available the default device type is the CPU's, which has no
+    device generators to fork (only the CPU generator is replayed), as in PyTorch."""
+    prev = DefaultDeviceType._default_device_type
+    DefaultDeviceType.set_device_type("cpu")
+    try:
+        blocks = _stack(p=0.4)
+        x = ember.randn(6, 16)
+        loss0, grads0 = _run(blocks, x, None)
+        loss, grads = _run(blocks, x, mode)
+    finally:
+        DefaultDeviceType._default_device_type = prev
     assert loss == loss0
     for a, b in zip(grads, grads0):
         assert np.array_equal(a, b)

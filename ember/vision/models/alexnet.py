@@ -2,7 +2,16 @@
 from __future__ import annotations
 
 from ... import nn
-from ._weights import builder
+from ._weights import WeightsEnum, builder, imagenet_weights
+
+
+class AlexNet_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights(
+        "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth", 61100840, 56.522, 79.066,
+        0.714, 233.087,
+        "https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg",
+        min_size=(63, 63))
+    DEFAULT = IMAGENET1K_V1
 
 
 class AlexNet(nn.Module):
@@ -35,6 +44,6 @@ class AlexNet(nn.Module):
         return self.classifier(x.flatten(1))
 
 
-@builder
+@builder(AlexNet_Weights, legacy=AlexNet_Weights.IMAGENET1K_V1)
 def alexnet(**kwargs) -> AlexNet:
     return AlexNet(**kwargs)

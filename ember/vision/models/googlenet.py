@@ -2,7 +2,16 @@
 from __future__ import annotations
 
 from ... import nn, ops
-from ._weights import builder
+from ._weights import WeightsEnum, builder, imagenet_weights
+
+
+class GoogLeNet_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights(
+        "https://download.pytorch.org/models/googlenet-1378be20.pth", 6624904, 69.778, 89.53,
+        1.498, 49.731,
+        "https://github.com/pytorch/vision/tree/main/references/classification#googlenet",
+        min_size=(15, 15))
+    DEFAULT = IMAGENET1K_V1
 
 
 class BasicConv2d(nn.Module):
@@ -40,14 +49,18 @@ class Inception(nn.Module):
 class GoogLeNet(nn.Module):
     """GoogLeNet (Szegedy et al., "Going deeper with convolutions", 2015), without the
     auxiliary classifiers (torchvision's ``aux_logits=False`` layout and keys).
+    ``transform_input`` re-normalises ImageNet-normalised inputs to the (x - 0.5) / 0.5 scale
+    the original weights were trained on (as torchvision's pretrained model does).
     Shape: Input (N, 3, 224, 224).
     """
 
-    def __init__(self, num_classes: int = 1000, aux_logits: bool = False, dropout: float = 0.2):
+    def __init__(self, num_classes: int = 1000, aux_logits: bool = False,
+                 transform_input: bool = False, dropout: float = 0.2):
         super().__init__()
         if aux_logits:
             raise NotImplementedError("GoogLeNet: aux_logits=True (the auxiliary classifiers) "
                                       "is not supported by ember")
+        self.transform_input = transform_input
         self.conv1 = BasicConv2d(3, 64, kernel_size=7, stride=2, padding=3)
         self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
         self.conv2 = BasicConv2d(64, 64, kernel_size=1)
@@ -68,7 +81,15 @@ class GoogLeNet(nn.Module):
         self.dropout = nn.Dropout(p=dropout)
         self.fc = nn.Linear(1024, num_classes)
 
+    def _transform_input(self, x):
+        """Each channel from ImageNet's (mean, std) normalisation to (0.5, 0.5)'s."""
+        mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+        return ops.cat([x[:, c:c + 1] * (std[c] / 0.5) + (mean[c] - 0.5) / 0.5
+                        for c in range(3)], 1)
+
     def forward(self, x):
+        if self.transform_input:
+            x = self._transform_input(x)
         x = self.maxpool1(self.conv1(x))
         x = self.maxpool2(self.conv3(self.conv2(x)))
         x = self.maxpool3(self.inception3b(self.inception3a(x)))
@@ -79,6 +100,17 @@ class GoogLeNet(nn.Module):
         return self.fc(self.dropout(self.avgpool(x).flatten(1)))
 
 
-@builder
+def _pretrained_input(kwargs, weights):
+    kwargs.setdefault("transform_input", True)
+
+
+def _without_aux(state, kwargs):
+    """The file also holds the auxiliary classifiers (``aux1``, ``aux2``), which ember's
+    GoogLeNet leaves out (as torchvision's does once built with ``aux_logits=False``)."""
+    return {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
+
+
+@builder(GoogLeNet_Weights, legacy=GoogLeNet_Weights.IMAGENET1K_V1, prepare=_pretrained_input,
+         adapt=_without_aux)
 def googlenet(**kw) -> GoogLeNet:
     return GoogLeNet(**kw)

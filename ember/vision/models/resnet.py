@@ -2,7 +2,31 @@
 from __future__ import annotations
 
 from ... import nn
-from ._weights import builder
+from ._weights import WeightsEnum, builder, imagenet_weights
+
+_RECIPE = "https://github.com/pytorch/vision/tree/main/references/classification#resnet"
+
+
+class ResNet18_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights("https://download.pytorch.org/models/resnet18-f37072fd.pth",
+                                     11689512, 69.758, 89.078, 1.814, 44.661, _RECIPE)
+    DEFAULT = IMAGENET1K_V1
+
+
+class ResNet34_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights("https://download.pytorch.org/models/resnet34-b627a593.pth",
+                                     21797672, 73.314, 91.42, 3.664, 83.275, _RECIPE)
+    DEFAULT = IMAGENET1K_V1
+
+
+class ResNet50_Weights(WeightsEnum):
+    IMAGENET1K_V1 = imagenet_weights("https://download.pytorch.org/models/resnet50-0676ba61.pth",
+                                     25557032, 76.13, 92.862, 4.089, 97.781, _RECIPE)
+    IMAGENET1K_V2 = imagenet_weights(
+        "https://download.pytorch.org/models/resnet50-11ad3fa6.pth", 25557032, 80.858, 95.434,
+        4.089, 97.79, "https://github.com/pytorch/vision/issues/3995#issuecomment-1013906621",
+        resize_size=232)
+    DEFAULT = IMAGENET1K_V2
 
 
 def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
@@ -130,16 +154,16 @@ class ResNet(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-@builder
+@builder(ResNet18_Weights, legacy=ResNet18_Weights.IMAGENET1K_V1)
 def resnet18(**kw) -> ResNet:
     return ResNet(BasicBlock, [2, 2, 2, 2], **kw)
 
 
-@builder
+@builder(ResNet34_Weights, legacy=ResNet34_Weights.IMAGENET1K_V1)
 def resnet34(**kw) -> ResNet:
     return ResNet(BasicBlock, [3, 4, 6, 3], **kw)
 
 
-@builder
+@builder(ResNet50_Weights, legacy=ResNet50_Weights.IMAGENET1K_V1)
 def resnet50(**kw) -> ResNet:
     return ResNet(Bottleneck, [3, 4, 6, 3], **kw)

@@ -2,7 +2,8 @@
 
 With ``--lib ember`` every ``ember`` module is registered under the same name with ``torch``
 in place of ``ember`` (``torch.nn.functional`` is ``ember.nn.functional``...), and
-``torchvision`` is ``ember.vision`` (its datasets, transforms, models and utils), before the program runs.
+``torchvision`` is ``ember.vision`` (its datasets, transforms, models, utils, ops and io), before
+the program runs.
 Nothing else changes: the program's text is PyTorch's.
 
     python tests/compat/programs/_run.py --lib ember tests/compat/programs/vae.py [args...]
@@ -13,7 +14,9 @@ mapping when they ``import torch``.
 """
 import atexit
 import importlib
+import importlib.util
 import os
+import pathlib
 import pkgutil
 import runpy
 import shutil
@@ -42,6 +45,14 @@ def install_ember_as_torch():
             sys.modules["torchvision" + name[len("ember.vision"):]] = mod
 
 
+def make_torchvision_importable():
+    """PyPI's torchvision beside a CPU torch: the tests' conftest declares its compiled
+    operators first (see tests/conftest.py), so its Python parts import."""
+    path = pathlib.Path(__file__).resolve().parents[2] / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_tests_conftest", path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
 if __name__ == "__main__":
     lib, program, args = sys.argv[2], sys.argv[3], sys.argv[4:]
     if sys.argv[1] != "--lib" or lib not in ("torch", "ember"):
@@ -55,5 +66,7 @@ if __name__ == "__main__":
             with open(os.path.join(shim, pkg, "__init__.py"), "w") as f:
                 f.write(_SHIM.format(here=os.path.dirname(os.path.abspath(__file__))))
         sys.path.insert(0, shim)
+    else:
+        make_torchvision_importable()
     sys.argv = [program] + args
     runpy.run_path(program, run_name="__main__")
