@@ -176,8 +176,7 @@ def test_make_tensor_ranges_and_options_match_torch(dtype):
     lambda L: L.testing.make_tensor(2, dtype=L.float32, device="cpu", low=NAN),
     lambda L: L.testing.make_tensor(2, dtype=L.uint8, device="cpu", low=-5, high=-1),
     lambda L: L.testing.make_tensor(2, dtype=L.float32, device="cpu", noncontiguous=True,
-                                    memory_format=L.contiguous_format
-                                    if hasattr(L, "contiguous_format") else "x"),
+                                    memory_format=L.contiguous_format),
 ])
 def test_make_tensor_errors_match_torch(call):
     def outcome(lib):
@@ -195,3 +194,11 @@ def test_make_tensor_shapes_and_grad():
     assert tuple(ember.testing.make_tensor(ember.Size([4]), dtype=ember.int8,
                                            device="cpu").shape) == (4,)
     assert tuple(ember.testing.make_tensor(dtype=ember.float32, device="cpu").shape) == ()
+
+
+@needs_torch
+def test_make_tensor_memory_format_matches_torch():
+    for lib in (ember, torch):
+        t = lib.testing.make_tensor(2, 3, 4, 5, dtype=lib.float32, device="cpu",
+                                    memory_format=lib.channels_last)
+        assert t.is_contiguous(memory_format=lib.channels_last) and t.stride() == (60, 1, 15, 3)
