@@ -73,6 +73,7 @@ from ._assertions import _assert
 from math import e, inf, nan, pi  # noqa: E402 - PyTorch re-exports these constants
 newaxis = None
 fill_ = Tensor.fill_  # PyTorch's torch.fill_(tensor, value)
+from . import distributions
 from . import _utils, func, fx, multiprocessing, testing
 from .func import vmap
 

@@ -418,34 +418,79 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                    groups, dilation)
 
 
+def _block_args(kernel_size, dilation, padding, stride):
+    """The pairs of unfold/fold, checked as PyTorch checks them."""
+    for name, v in (("kernel_size", kernel_size), ("dilation", dilation), ("padding", padding),
+                    ("stride", stride)):
+        if isinstance(v, (tuple, list)) and len(v) != 2:
+            raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(v)}")
+    k, d, p, s = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
+    if min(k) <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: "
+                           f"{k[0]} kernel_width: {k[1]}")
+    if min(s) <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got stride_height: {s[0]} "
+                           f"stride_width: {s[1]}")
+    if min(d) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilation_height: "
+                           f"{d[0]} dilation_width: {d[1]}")
+    if min(p) < 0:
+        raise RuntimeError(f"padding should be non-negative, but got pad_height: {p[0]} "
+                           f"pad_width: {p[1]}")
+    return k, d, p, s
+
+
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """im2col: (N, C, H, W) -> (N, C*kh*kw, L), the sliding blocks as columns."""
-    if input.ndim != 4:
-        raise RuntimeError(f"unfold: expected a 4D input (N, C, H, W), got {list(input.shape)}")
-    k, d, s = _pair(kernel_size), _pair(dilation), _pair(stride)
-    p = _pair(padding)
-    cols = Im2Col.apply(input, k, s, (p[0], p[0], p[1], p[1]), d, 0.0, False)
+    """im2col: (N, C, H, W) or (C, H, W) -> (N, C*kh*kw, L) or (C*kh*kw, L), the sliding
+    blocks as columns (L = number of blocks)."""
+    k, d, p, s = _block_args(kernel_size, dilation, padding, stride)
+    if input.ndim < 3:  # PyTorch's unfold reads the sizes of dims -3.. first
+        raise IndexError(f"unfold: expected a 3D (unbatched) or 4D input, got "
+                         f"{list(input.shape)} (dimension out of range)")
+    if input.ndim not in (3, 4) or 0 in tuple(input.shape[input.ndim - 3:]):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    H, W = x.shape[2], x.shape[3]
+    blocks = [_out_len(n, k[i], s[i], 2 * p[i], d[i]) for i, n in enumerate((H, W))]
+    if min(blocks) < 1:
+        raise RuntimeError(f"Given input with spatial size ({H}, {W}), kernel_size={k}, "
+                           f"dilation={d}, padding={p}, calculated shape of the array of sliding "
+                           f"blocks as ({blocks[0]}, {blocks[1]}), but its components must be at "
+                           "least one.")
+    cols = Im2Col.apply(x, k, s, (p[0], p[0], p[1], p[1]), d, 0.0, False)
     N, C, _, _, Ho, Wo = cols.shape
-    return cols.reshape(N, C * k[0] * k[1], Ho * Wo)
+    out = cols.reshape(N, C * k[0] * k[1], Ho * Wo)
+    return out if input.ndim == 4 else out.squeeze(0)
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """col2im: (N, C*kh*kw, L) -> (N, C, H, W), summing overlapping values."""
-    k, d, s = _pair(kernel_size), _pair(dilation), _pair(stride)
-    p, (H, W) = _pair(padding), _pair(output_size)
-    if input.ndim != 3:
-        raise RuntimeError(f"fold: expected a 3D input (N, C*kh*kw, L), got {list(input.shape)}")
-    N, CK, L = input.shape
+    """col2im: (N, C*kh*kw, L) or (C*kh*kw, L) -> (N, C, H, W) or (C, H, W), summing the
+    values that overlapping blocks put on one position."""
+    if isinstance(output_size, (tuple, list)) and len(output_size) != 2:
+        raise RuntimeError(f"It is expected output_size equals to 2, but got size "
+                           f"{len(output_size)}")
+    k, d, p, s = _block_args(kernel_size, dilation, padding, stride)
+    H, W = _pair(output_size)
+    if input.ndim not in (2, 3) or 0 in tuple(input.shape[input.ndim - 2:]):
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
+    x = input if input.ndim == 3 else input.unsqueeze(0)
+    N, CK, L = x.shape
     if CK % (k[0] * k[1]):
-        raise RuntimeError(f"fold: expected size of input's dimension 1 to be divisible by the "
-                           f"product of kernel_size, but got input.size(1)={CK} and "
-                           f"kernel_size={k}")
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
+                           f"of kernel_size, but got input.size(1)={CK} and kernel_size={k}.")
     C = CK // (k[0] * k[1])
     Ho = _out_len(H, k[0], s[0], 2 * p[0], d[0])
     Wo = _out_len(W, k[1], s[1], 2 * p[1], d[1])
-    if Ho * Wo != L:
-        raise RuntimeError(f"fold: expected input's dimension 2 to match the calculated number "
-                           f"of sliding blocks {Ho} * {Wo} = {Ho * Wo}, but got {L}")
-    cols = input.reshape(N, C, k[0], k[1], Ho, Wo)
-    return Col2Im.apply(cols, (N, C, H, W), k, s, (p[0], p[0], p[1], p[1]), d, False)
-
+    if Ho * Wo != L or Ho < 1 or Wo < 1:
+        raise RuntimeError(f"Given output_size=({H}, {W}), kernel_size={k}, dilation={d}, "
+                           f"padding={p}, stride={s}, expected size of input's dimension 2 to "
+                           f"match the calculated number of sliding blocks {max(Ho, 0)} * "
+                           f"{max(Wo, 0)} = {max(Ho, 0) * max(Wo, 0)}, but got "
+                           f"input.size(2)={L}.")
+    cols = x.reshape(N, C, k[0], k[1], Ho, Wo)
+    out = Col2Im.apply(cols, (N, C, H, W), k, s, (p[0], p[0], p[1], p[1]), d, False)
+    return out if input.ndim == 3 else out.squeeze(0)

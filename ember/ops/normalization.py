@@ -240,3 +240,33 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
         acc = acc + padded[:, j:j + c]
     div = (acc * (alpha / size) + k) ** beta
     return input / div
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) over the last ``len(normalized_shape)`` dims, times
+    ``weight`` (Zhang & Sennrich, 2019). ``eps`` None: the machine epsilon of the input's
+    (computation) dtype, as PyTorch. Shape: (*, *normalized_shape), unchanged."""
+    if not isinstance(normalized_shape, (tuple, list)):
+        raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                        f"ints, not {type(normalized_shape).__name__}")
+    ns = tuple(int(v) for v in normalized_shape)
+    if tuple(input.shape[input.ndim - len(ns):]) != ns or len(ns) > input.ndim:
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
+                           f"[*{', '.join(map(str, ns))}], but got input of size"
+                           f"{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != ns:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(ns)}")
+    if eps is None:
+        dt = input._data.dtype
+        eps = float(np.finfo(dt if dt == np.float64 else np.float32).eps)
+    dims = tuple(range(input.ndim - len(ns), input.ndim))
+    out = input * E.rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    if weight is not None:
+        out = out * weight
+    return _in_dtype(out, input)
+
+
+__all__ += ["rms_norm"]
