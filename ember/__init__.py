@@ -75,6 +75,8 @@ from math import e, inf, nan, pi  # noqa: E402 - PyTorch re-exports these consta
 newaxis = None
 fill_ = Tensor.fill_  # PyTorch's torch.fill_(tensor, value)
 from . import distributions
+from . import _utils, func, fx, multiprocessing, testing
+from .func import vmap
 
 half, double, long, short = float16, float64, int64, int16
 from .backend import complex64, complex128  # noqa: E402

@@ -28,13 +28,20 @@ def fork_rng(devices=None, enabled: bool = True, _caller: str = "fork_rng",
     with PyTorch's warning when there are several) are back where they were. ``enabled=False``
     forks nothing. ``device_type`` defaults to the current accelerator's, else ``'cuda'``;
     ember's only accelerator is CUDA, so another type raises ``RuntimeError`` (``'meta'``
-    has no generators: nothing to fork)."""
+    has no generators: nothing to fork; ``'cpu'`` has no device generators, so it takes only
+    ``devices=[]``, as PyTorch's, and forks the CPU generator)."""
     if device_type == "meta":
         yield
         return
     acc = accelerator.current_accelerator()
     device_type = device_type or (acc.type if acc is not None else "cuda")
-    if device_type != "cuda":
+    if device_type == "cpu":  # torch.cpu has no per-device generators: only devices=[] works
+        if enabled and (devices is None or list(devices)):
+            raise AttributeError("fork_rng(device_type='cpu'): the CPU has no device "
+                                 "generators to fork (its default generator is always forked): "
+                                 "pass devices=[]")
+        devices = []
+    elif device_type != "cuda":
         raise RuntimeError(f"fork_rng(device_type={device_type!r}): ember has no '{device_type}' "
                            "device; its accelerator is 'cuda' (the CPU's generator is always "
                            "forked)")

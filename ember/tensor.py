@@ -431,11 +431,12 @@ class Tensor:
     def share_memory_(self) -> Tensor:
         """Move this CPU tensor's data into shared memory, in place; returns self.
 
-        The data is copied once into an anonymous shared mapping, so processes forked
-        afterwards (``multiprocessing`` with the ``fork`` start method) see the same memory:
-        a change made by one is seen by all. Tensors that already shared the old memory
-        (views, ``.data``, ``detach()`` taken before the call) keep the old copy. GPU
-        tensors and tensors already in shared memory are left as they are.
+        The data is copied once into a shared segment: processes forked afterwards see the
+        same memory, and so do processes it is sent to through ``ember.multiprocessing``
+        (queues, pipes, the arguments of spawned processes), so a change made by one is seen
+        by all. Tensors that already shared the old memory (views, ``.data``, ``detach()``
+        taken before the call) keep the old copy. GPU tensors and tensors already in shared
+        memory are left as they are.
         """
         self._data = _shared_memory.share(self._data)
         return self

@@ -119,6 +119,9 @@ ALLOWED = {
     "ember.ops.matfn:matrix_rank": (
         {"input", "tol", "symmetric", "out"}, "removed in PyTorch 2: raises PyTorch's error "
         "whatever the arguments"),
+    "ember.utils.checkpoint:checkpoint": (
+        {"early_stop"}, "PyTorch's saving of stopping the recomputation once the saved tensors "
+        "are back; ember's recomputation always runs the whole function, with the same results"),
 }
 
 

@@ -24,6 +24,16 @@ __all__ = ["backward", "grad", "queue_callback"]
 # How many post-accumulate-grad hooks exist (Tensor.register_post_accumulate_grad_hook):
 # while there are none, backward does not count the edges into each leaf.
 _post_hooks = [0]
+# One entry per backward in progress (innermost last): False for autograd.grad() and for
+# backward(inputs=...), where a reentrant checkpoint cannot deliver its gradients.
+_checkpoint_valid: list = []
+
+
+def _is_checkpoint_valid() -> bool:
+    """Whether the backward in progress accumulates into ``.grad`` (``backward()`` without
+    ``inputs``): a reentrant checkpoint's nested backward only works there
+    (``torch.autograd._is_checkpoint_valid``)."""
+    return not _checkpoint_valid or _checkpoint_valid[-1]
 
 
 def _needed_nodes(roots, target_ids):
@@ -512,12 +522,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     targets = _as_list(inputs)
     if targets is not None and not targets:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    _checkpoint_valid.append(targets is None)
     try:
         leaf_grads, captured, borrowed = _run(tensors, grads, retain_graph, create_graph,
                                               targets)
     except BaseException:
         _callbacks.clear()  # what a failed backward queued must not run after the next one
         raise
+    finally:
+        _checkpoint_valid.pop()
     if targets is not None:
         for t in targets:
             if t.grad_fn is not None:
@@ -592,7 +605,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     grads = _root_grads(outputs, _as_list(grad_outputs), "grad")
-    leaf_grads, captured, _ = _run(outputs, grads, retain_graph, create_graph, inputs)
+    _checkpoint_valid.append(False)
+    try:
+        leaf_grads, captured, _ = _run(outputs, grads, retain_graph, create_graph, inputs)
+    finally:
+        _checkpoint_valid.pop()
     result = []
     for i, t in enumerate(inputs):
         if t.grad_fn is None:

@@ -146,7 +146,10 @@ class Adam(Optimizer):
         loss = self._closure(closure)
         for gr in self.param_groups:
             lr, (b1, b2), eps, wd = gr["lr"], gr["betas"], gr["eps"], gr["weight_decay"]
-            decoupled = gr.get("decoupled_weight_decay", self._decoupled)
+            # (from the group: an optimizer unpickled in another process has only the state
+            # Optimizer.__getstate__ keeps)
+            decoupled = gr["decoupled_weight_decay"] if "decoupled_weight_decay" in gr else \
+                self._decoupled
             for p, g in _grads(gr, gr["maximize"]):
                 st = self.state[p]
                 if not st:

@@ -23,6 +23,7 @@ NAMESPACES = [
     "torch.distributions",
     "torchvision.datasets", "torchvision.io", "torchvision.ops", "torchvision.utils",
     "torch.linalg", "torch.fft",
+    "torch.func", "torch.testing", "torch.multiprocessing", "torch.utils.checkpoint",
 ]
 _BLOCK = re.compile(r"<!-- names: (?P<ns>[\w.]+) -->\n(?P<body>.*?)<!-- end names -->\n",
                     re.S)

@@ -132,6 +132,11 @@ def check_gpt_amp(r):
     assert r["autocast_after"] is False
 
 
+def check_hogwild(r):  # two spawned processes trained the one shared model
+    assert r["exitcodes"] == [0, 0] and r["steps"] == [150, 150]
+    assert r["shared"] and r["changed"] and _falls(r["first_loss"], r["last_loss"], 0.5)
+
+
 def check_imagefolder_finetune(r):
     assert r["classes"] == ["circle", "square", "triangle"] and r["n_train"] == 60
     assert r["batch_shape"] == [12, 3, 24, 24] and r["n_val"] == 30

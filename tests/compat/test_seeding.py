@@ -97,6 +97,23 @@ def test_fork_rng_restores_the_state(m):
         m.rand(1)
 
 
+@pytest.mark.parametrize("m", LIBS)
+def test_fork_rng_on_the_cpu_device_type(m):
+    """``device_type='cpu'`` (what checkpointing passes where there is no accelerator) forks
+    the CPU generator with ``devices=[]``; the CPU has no per-device generators to name."""
+    m.manual_seed(3)
+    want = _np(m.rand(3))
+    m.manual_seed(3)
+    with m.random.fork_rng(devices=[], device_type="cpu"):
+        m.rand(10)
+    np.testing.assert_array_equal(_np(m.rand(3)), want)
+    with m.random.fork_rng(enabled=False, device_type="cpu"):
+        pass
+    with pytest.raises(AttributeError):
+        with m.random.fork_rng(device_type="cpu"):
+            pass
+
+
 def test_fork_rng_restores_the_device_generators():
     ember.manual_seed(3)
     want = ember.rand(4, device="cuda").tolist()

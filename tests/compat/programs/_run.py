@@ -7,13 +7,27 @@ the program runs.
 Nothing else changes: the program's text is PyTorch's.
 
     python tests/compat/programs/_run.py --lib ember tests/compat/programs/vae.py [args...]
+
+Processes the program starts with the ``spawn`` method import it again from scratch: for them
+a ``torch`` package placed first on ``sys.path`` (which they inherit) installs the same
+mapping when they ``import torch``.
 """
+import atexit
 import importlib
 import importlib.util
+import os
 import pathlib
 import pkgutil
 import runpy
+import shutil
 import sys
+import tempfile
+
+_SHIM = """import sys
+sys.path.insert(0, {here!r})
+import _run
+_run.install_ember_as_torch()
+"""
 
 
 def install_ember_as_torch():
@@ -45,6 +59,13 @@ if __name__ == "__main__":
         sys.exit("usage: _run.py --lib torch|ember PROGRAM [ARGS...]")
     if lib == "ember":
         install_ember_as_torch()
+        shim = tempfile.mkdtemp(prefix="ember-as-torch-")
+        atexit.register(shutil.rmtree, shim, True)
+        for pkg in ("torch", "torchvision"):
+            os.makedirs(os.path.join(shim, pkg), exist_ok=True)
+            with open(os.path.join(shim, pkg, "__init__.py"), "w") as f:
+                f.write(_SHIM.format(here=os.path.dirname(os.path.abspath(__file__))))
+        sys.path.insert(0, shim)
     else:
         make_torchvision_importable()
     sys.argv = [program] + args
