@@ -20,7 +20,30 @@ import zipfile
 import numpy as np
 
 __all__ = ["data_root", "download", "check_file", "ArraysOnlyUnpickler", "atomic_write",
-           "set_aside"]
+           "set_aside", "SourceMissing", "is_network_error", "missing_message"]
+
+
+class SourceMissing(RuntimeError):
+    """A dataset that is not in the cache and that no source could provide; the message
+    says where its files go and how to get them."""
+
+
+def is_network_error(exc) -> bool:
+    """Whether ``exc`` means the network (or the host) could not be reached."""
+    import socket  # noqa: PLC0415
+    import urllib.error  # noqa: PLC0415
+
+    if isinstance(exc, urllib.error.HTTPError):  # the host answered: not a network problem
+        return False
+    return isinstance(exc, (urllib.error.URLError, socket.timeout, ConnectionError,
+                            TimeoutError, socket.gaierror))
+
+
+def missing_message(name: str, folder: str, files, reached: str, get: str) -> str:
+    """The one line for a dataset missing from the cache with no network."""
+    return (f"{name} is not in the cache ({folder}) and there is no network ({reached} could "
+            f"not be reached); {get}, or put the {len(files)} files ({', '.join(files)}) in "
+            f"{folder}")
 
 
 def data_root(root=None) -> str:
@@ -240,8 +263,12 @@ def fortunes_text(root=None, download: bool = True) -> str:
         try:
             folder = fetch_fortunes(cache)
         except RuntimeError as exc:
-            raise RuntimeError(f"fortunes: {exc}. Put the data files of Debian's 'fortunes' "
-                               f"package into {cache}, or give a text file instead") from None
+            raise SourceMissing(
+                f"the fortunes text (Debian's package fortunes) is not in the cache ({cache}) "
+                f"nor installed ({FORTUNES_DIRS[0]}), and it could not be fetched ({exc}); "
+                "install it with `apt-get install fortunes`, or put its data files in "
+                f"{cache}, or give a text file of your own (`ember train charlm --text "
+                "FILE`)") from None
     parts = []
     for path in _fortune_files(folder):
         with open(path, encoding="utf-8", errors="replace") as f:

@@ -127,10 +127,13 @@ class CIFAR10(ImageDataset):
             try:
                 S.download(self.url, path, checksum)
             except Exception as exc:  # noqa: BLE001 - no network, a bad mirror...
-                raise RuntimeError(
-                    f"{type(self).__name__}: could not download {self.url} ({exc}). CIFAR has "
-                    f"no offline source: put {name} into {dl} (or its extracted "
-                    f"{self.base_folder} folder into {self.root}) and run again") from None
+                kind = S.SourceMissing if S.is_network_error(exc) else RuntimeError
+                why = "there is no network: " if kind is S.SourceMissing else ""
+                raise kind(
+                    f"{type(self).__name__} is not in the cache ({self.root}) and could not "
+                    f"download {self.url} ({why}{exc}). CIFAR has no offline source: put "
+                    f"{name} into {dl} (or its extracted {self.base_folder} folder into "
+                    f"{self.root}) and run again") from None
         # Extract into a temporary folder, give the files the usual mode, then rename it:
         # an interrupted extraction leaves no half folder behind.
         tmp = tempfile.mkdtemp(dir=self.root, prefix=".extract-")
