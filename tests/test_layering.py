@@ -32,7 +32,8 @@ LAYERS = [
     ("data", ["ember.utils", "ember.datasets", "ember.vision.datasets", "ember.vision.transforms",
               "ember.vision.utils", "ember.hub"]),
     ("models", ["ember.models", "ember.vision"]),
-    ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.viz", "ember.cli"]),
+    ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.viz", "ember.cli",
+               "ember.__main__"]),
 ]
 OPS_ORDER = ["_autocast",
              "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
