@@ -130,6 +130,16 @@ def check_gpt_amp(r):
     assert r["autocast_after"] is False
 
 
+def check_imagefolder_finetune(r):
+    assert r["classes"] == ["circle", "square", "triangle"] and r["n_train"] == 60
+    assert r["batch_shape"] == [12, 3, 24, 24] and r["n_val"] == 30
+    assert abs(r["first_loss"] - math.log(3)) < 0.3 and _falls(r["first_loss"], r["last_loss"],
+                                                                0.8)
+    assert r["accuracy"] >= 0.6 and r["head_accuracy"] >= 0.6  # chance: 1/3
+    assert _falls(r["head_first_loss"], r["head_last_loss"], 0.9)
+    assert r["frozen"] > 0 and r["trainable"] > 0
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().copy().items()
           if name.startswith("check_")}
 CASES = []
@@ -192,3 +202,14 @@ def test_hook_and_function_programs_agree_with_pytorch(program, tmp_path_factory
             np.testing.assert_allclose(ours[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
         else:
             assert ours[key] == value, key
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
+def test_imagefolder_program_sees_what_torchvision_sees(tmp_path_factory):
+    """The folder listing, the batches' shape and the model's sizes and state-dict keys are
+    the same under both libraries (the random augmentations and weights are not)."""
+    ours = _run("imagefolder_finetune", "ember", tmp_path_factory)
+    theirs = _run("imagefolder_finetune", "torch", tmp_path_factory)
+    for key in ("classes", "class_to_idx", "n_train", "n_val", "first_files", "batch_shape",
+                "frozen", "trainable", "keys"):
+        assert ours[key] == theirs[key], key
