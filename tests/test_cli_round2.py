@@ -413,13 +413,15 @@ def test_charlm_samples_end_with_a_newline(tmp_path):
     model = charlm.build(cfg, len(itos))
     ember.save({"model": model.state_dict(), "epoch": 1, "history": []},
                os.path.join(run, "last.safetensors"))
-    for argv, shortest in (([], 300), (["--prompt", "the ", "--length", "7"], 4 + 7),
-                           (["--length", "0"], 1)):
+    for argv, prompt, length in (([], "", 300), (["--prompt", "the ", "--length", "7"], "the ", 7),
+                                 (["--length", "0"], "", 0)):
         r = _ember("sample", run, *argv)
-        assert r.returncode == 0, r.stderr
-        assert r.stdout.endswith("\n") and shortest <= len(r.stdout) <= shortest + 200, \
-            repr(r.stdout)
-        assert r.stdout.startswith("the ") if argv[:1] == ["--prompt"] else True
+        text = cli.run(["sample", run, *argv])  # the same seed: the text the command wrote
+        assert r.returncode == 0 and r.stdout == text, (r.stderr, r.stdout, text)
+        assert text.startswith(prompt) and text.endswith("\n"), repr(text)
+        body = text[len(prompt):]  # `length` characters, then on to the end of that line
+        assert max(length, 1) <= len(body) <= length + charlm.RUN_ON + 1, repr(text)
+        assert "\n" not in body[max(length - 1, 0):-1], repr(text)
 
 
 # ---------------------------------------------------------------- 8. small things
