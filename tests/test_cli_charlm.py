@@ -31,6 +31,7 @@ def _train(tmp_path, text_file, *extra):
     return run
 
 
+@pytest.mark.slow
 def test_train_charlm_writes_a_run_that_samples(tmp_path, text_file, capsys):
     run = _train(tmp_path, text_file)
     assert {"config.json", "vocab.json", "metrics.jsonl", "last.safetensors",
@@ -50,6 +51,7 @@ def test_train_charlm_writes_a_run_that_samples(tmp_path, text_file, capsys):
     assert a == b and a.endswith("\n") and 50 <= len(a) <= 250
 
 
+@pytest.mark.slow
 def test_charlm_resumes_for_more_epochs(tmp_path, text_file):
     run = _train(tmp_path, text_file)
     cli.run(["train", "--resume", str(run), "--epochs", "14", "--quiet"])

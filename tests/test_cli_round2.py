@@ -100,6 +100,7 @@ sys.exit(cli.main(sys.argv[1:]))
 
 # ---------------------------------------------------------------- 1. a diverged run
 
+@pytest.mark.slow
 def test_a_diverged_run_stops_at_once_in_one_line(data, tmp_path):
     """The issue's command: status 1 (not 0 with loss nan), one line naming the epoch, the
     step and the learning rate in short form, what to try; no NumPy warning anywhere."""
@@ -113,6 +114,7 @@ def test_a_diverged_run_stops_at_once_in_one_line(data, tmp_path):
     assert not out.exists() or not list(out.iterdir())
 
 
+@pytest.mark.slow
 def test_a_run_diverging_later_keeps_its_last_good_epoch(data, tmp_path):
     out = tmp_path / "runs"
     r = _ember("train", "--epochs", "3", "--out", out, *SMALL, data=data, driver=DRIVER,
@@ -142,6 +144,7 @@ def test_numbers_print_in_short_form_and_the_closing_line_is_true():
 
 # ---------------------------------------------------------------- 2. first-use waits
 
+@pytest.mark.slow
 def test_the_first_score_says_what_it_trains_and_shows_a_bar(data, tmp_path):
     run = cli.run(["train", "gan", "--epochs", "1", "--limit", "64", "--batch-size", "32",
                    "--quiet", "--out", str(tmp_path / "r")])
@@ -286,6 +289,7 @@ def _png_header(width, height):
                                                                0, 0, 0)) + chunk(b"IEND", b"")
 
 
+@pytest.mark.slow
 def test_predict_names_files_and_refuses_what_it_cannot_read(data, tmp_path, capsys):
     run = cli.run(["train", "logistic", "--epochs", "1", "--out", str(tmp_path / "a")] + SMALL)
     other = cli.run(["train", "mlp", "--hidden", "16", "--epochs", "1", "--out",
@@ -338,6 +342,7 @@ def test_text_must_be_a_text_file(tmp_path, capsys):
 
 # ------------------------------------------------ 6. Ctrl-C while validating, SIGTERM
 
+@pytest.mark.slow
 def test_ctrl_c_while_validating_epoch_1_keeps_it(data, tmp_path):
     whole = cli.run(["train", "--epochs", "3", "--dropout", "0.2", "--out",
                      str(tmp_path / "whole")] + SMALL)
