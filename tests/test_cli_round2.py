@@ -27,7 +27,8 @@ WARNING = re.compile(r"Warning\b|warnings\.warn|encountered in")
 
 
 def _env(data=None, **extra):
-    env = dict(os.environ, PYTHONPATH=ROOT, **extra)
+    path = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=path, **extra)
     if data is not None:
         env["EMBER_DATA"] = str(data)
     return env
@@ -513,11 +514,17 @@ def test_the_skip_summary_groups_reasons(tmp_path):
         def test_runs():
             pass
     """))
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
-                        "tests._skips", "-p", "no:xdist", str(tmp_path)], capture_output=True,
-                       text=True, timeout=300, cwd=tmp_path, env=_env(None))
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "skipped 4 tests: 3 no mpirun here; 1 no chromium here" in r.stdout, r.stdout
+    import importlib.util
+
+    # in one process, and over two pytest-xdist workers where it is installed (the README's
+    # `pytest -n auto`: the workers' reports reach the summary)
+    for how in [["-p", "no:xdist"]] + ([["-n", "2"]] if importlib.util.find_spec("xdist")
+                                       else []):
+        r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+                            "tests._skips", *how, str(tmp_path)], capture_output=True,
+                           text=True, timeout=300, cwd=tmp_path, env=_env(None))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "skipped 4 tests: 3 no mpirun here; 1 no chromium here" in r.stdout, r.stdout
 
 
 def test_slow_is_a_registered_marker():
