@@ -73,6 +73,7 @@ from ._assertions import _assert
 from math import e, inf, nan, pi  # noqa: E402 - PyTorch re-exports these constants
 newaxis = None
 fill_ = Tensor.fill_  # PyTorch's torch.fill_(tensor, value)
+from . import distributions
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32

@@ -520,6 +520,15 @@ class Generator:
         return _wrap(np.asarray(self._g.integers(low, high, size, dtype=dtype,
                                                  endpoint=endpoint)))
 
+    def standard_gamma(self, shape, size=None, dtype=np.float64, out=None):
+        return _wrap(np.asarray(self._g.standard_gamma(_unwrap(shape), size, dtype=dtype)))
+
+    def poisson(self, lam=1.0, size=None):
+        return _wrap(np.asarray(self._g.poisson(_unwrap(lam), size)))
+
+    def binomial(self, n, p, size=None):
+        return _wrap(np.asarray(self._g.binomial(_unwrap(n), _unwrap(p), size)))
+
 
 random = types.SimpleNamespace(default_rng=lambda seed=None: Generator(seed),
                                Generator=Generator)

@@ -671,12 +671,16 @@ _threads: list = []  # the limit set by set_num_threads, when one was set
 
 
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads in the CPU's BLAS and OpenMP pools (NumPy's matrix products)."""
+    """Use ``n`` threads in the CPU's BLAS and OpenMP pools (NumPy's matrix products and
+    oneDNN's kernels)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads expects a positive integer, got {n!r}")
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
+    from .backends.mkldnn import _flags  # noqa: PLC0415
+
     threadpool_limits(limits=n)
+    _flags.set_num_threads(n)
     _threads[:] = [n]
 
 

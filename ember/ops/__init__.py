@@ -31,4 +31,7 @@ from .strided import *  # noqa: F401,F403
 from .index_update import *  # noqa: F401,F403
 from .bitwise import *  # noqa: F401,F403
 from .grids import *  # noqa: F401,F403
+from .conv3d import *  # noqa: F401,F403
+from .pool3d import *  # noqa: F401,F403
+from .grid_sample import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)

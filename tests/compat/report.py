@@ -20,6 +20,7 @@ NAMESPACES = [
     "torch.special",
     "torch.serialization", "torch.hub",
     "torch.nn.attention", "torch.random",
+    "torch.distributions",
     "torchvision.datasets", "torchvision.io", "torchvision.ops", "torchvision.utils",
 ]
 _BLOCK = re.compile(r"<!-- names: (?P<ns>[\w.]+) -->\n(?P<body>.*?)<!-- end names -->\n",
