@@ -55,7 +55,7 @@ def _wrap(obj):
         return _new(obj)
     if isinstance(obj, np.generic):
         return _new(np.asarray(obj))
-    if type(obj) is tuple:
+    if isinstance(obj, tuple):  # NumPy's named results (SVDResult, ...) are plain in CuPy
         return tuple(_wrap(o) for o in obj)
     if type(obj) is list:
         return [_wrap(o) for o in obj]

@@ -104,6 +104,21 @@ ALLOWED = {
     "ember.autograd.function:Function.__call__": (
         {"args", "kwargs"}, "calling a Function instance raises PyTorch's error whatever the "
         "arguments"),
+    "ember.ops.decomp:symeig": (
+        {"input", "eigenvectors", "upper", "out"}, "removed in PyTorch 2: raises PyTorch's error "
+        "(naming the replacement) whatever the arguments"),
+    "ember.ops.decomp:eig": (
+        {"input", "eigenvectors", "out"}, "removed in PyTorch 2: raises PyTorch's error "
+        "whatever the arguments"),
+    "ember.ops.matfn:lstsq": (
+        {"input", "A", "out"}, "removed in PyTorch 2: raises PyTorch's error whatever the "
+        "arguments"),
+    "ember.ops.matfn:solve": (
+        {"input", "A", "out"}, "removed in PyTorch 2: raises PyTorch's error whatever the "
+        "arguments"),
+    "ember.ops.matfn:matrix_rank": (
+        {"input", "tol", "symmetric", "out"}, "removed in PyTorch 2: raises PyTorch's error "
+        "whatever the arguments"),
 }
 
 

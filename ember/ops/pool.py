@@ -439,7 +439,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average pooling to a fixed output size: window i spans [floor(iH/o), ceil((i+1)H/o))."""
     if amp_state.on:
         return autocast_call("adaptive_avg_pool2d", adaptive_avg_pool2d, input, output_size)
-    from .linalg import einsum  # noqa: PLC0415
+    from .products import einsum  # noqa: PLC0415
 
     x, batched = _as_4d(input, "adaptive_avg_pool2d", 2)
     H, W = x.shape[2], x.shape[3]

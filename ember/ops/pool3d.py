@@ -19,7 +19,7 @@ from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
 from .conv import _pair
 from .index import scatter
-from .linalg import einsum
+from .products import einsum
 from .pool import _avg_matrix, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from ._util import xp_of
 

@@ -22,6 +22,7 @@ NAMESPACES = [
     "torch.nn.attention", "torch.random",
     "torch.distributions",
     "torchvision.datasets", "torchvision.io", "torchvision.ops", "torchvision.utils",
+    "torch.linalg", "torch.fft",
 ]
 _BLOCK = re.compile(r"<!-- names: (?P<ns>[\w.]+) -->\n(?P<body>.*?)<!-- end names -->\n",
                     re.S)

@@ -157,6 +157,13 @@ def check_vae_distributions(r):
     assert r["samples_binary"] and r["rsample_has_grad"]
 
 
+def check_fnet_rope(r):
+    assert abs(r["first_loss"] - math.log(10)) < 0.5
+    assert _falls(r["first_loss"], r["last_loss"], 0.05)
+    assert r["accuracy"] > 0.9 and r["last_penalty"] < 0.5 * r["first_penalty"]
+    assert r["spectrum_shape"] == [6, 16] and r["grad_dtype"].endswith(".float64")
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().copy().items()
           if name.startswith("check_")}
 CASES = []
@@ -242,3 +249,20 @@ def test_distribution_programs_agree_with_pytorch(tmp_path_factory):
     assert abs(ours["final_loss"] - theirs["final_loss"]) / theirs["final_loss"] < 0.15
     ours, theirs = (_run("reinforce", lib, tmp_path_factory) for lib in ("ember", "torch"))
     assert abs(ours["last_return"] - theirs["last_return"]) < 0.1
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
+def test_fft_linalg_program_agrees_with_pytorch(tmp_path_factory):
+    """Deterministic weights and data: the FFT mixer, the complex rotary embeddings, the
+    norm penalty and the solve give PyTorch's numbers through training (float64)."""
+    import numpy as np  # noqa: PLC0415
+
+    ours, theirs = (_run("fnet_rope", lib, tmp_path_factory) for lib in ("ember", "torch"))
+    assert set(ours) == set(theirs)
+    for key, value in theirs.items():
+        if key == "grad_dtype":
+            assert ours[key] == value.replace("torch.", "ember.")
+        elif key == "spectrum_shape":
+            assert ours[key] == value
+        else:
+            np.testing.assert_allclose(ours[key], value, rtol=1e-8, err_msg=key)

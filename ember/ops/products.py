@@ -1,4 +1,4 @@
-"""Linear algebra: matmul (batched, broadcasting), mm, bmm, mv, dot, outer, einsum."""
+"""Matrix products: matmul (batched, broadcasting), mm, bmm, mv, dot, outer, einsum, linear."""
 from __future__ import annotations
 
 import string
@@ -25,6 +25,8 @@ class Matmul(Op):
     Backward (2-D and batched): dA = g B^T, dB = A^T g; the engine sums
     broadcast batch dims back; 1-D operands are promoted and squeezed again.
     """
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -209,6 +211,8 @@ def _parse_einsum(equation, shapes):
 class Einsum(Op):
     """Einstein summation. Backward for operand i: einsum of g with the other operands."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, subs, out_sub, *ops):
         ctx.subs, ctx.out_sub = subs, out_sub
@@ -281,6 +285,8 @@ class Linear(Op):
     Backward: dx = g W, dW = g^T x and db = sum of g over the batch dims.
     Shape: x (*, in), W (out, in), b (out,) -> (*, out).
     """
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, x, w, b):
