@@ -34,6 +34,7 @@ import sys
 
 import numpy as np
 
+from ember.datasets._sources import SourceMissing
 from ember.train import parallel
 from ember.train.recipes import (  # noqa: F401
     DATASETS,
@@ -48,16 +49,22 @@ from ember.train.recipes import (  # noqa: F401
 )
 from ember.train.recipes import dataset as _dataset  # (a module global: tests replace it)
 from ember.train.runs import (
+    Diverged,
     Status,
+    Terminated,
     checkpoint_label,
     fit_with_notes,
     load_checkpoint,
+    load_model_state,
     lock_run,
     new_run_folder,
     one_line,
     read_config,
     resume_trainer,
     run_status,
+    short,
+    stop_on_divergence,
+    terminate_like_ctrl_c,
     write_config,
 )
 
@@ -101,7 +108,9 @@ def _refuse(command: str, msg: str):
 
 
 def _flag(dest: str) -> str:
-    return "the model" if dest == "model" else "--" + dest.replace("_", "-")
+    if dest in ("model", "n"):
+        return "the model" if dest == "model" else "-n"
+    return "--" + dest.replace("_", "-")
 
 
 def _check_train_args(args):
@@ -128,8 +137,34 @@ def _check_train_args(args):
     if family == "generative" and args.dataset == "cifar10":
         _refuse("train", f"{args.model} needs 28x28 grey images: --dataset mnist or "
                          "fashion-mnist")
-    if args.model == "charlm" and args.text and not os.path.isfile(args.text):
-        _refuse("train", f"--text {args.text}: no such file")
+    if args.model == "charlm" and args.text:
+        problem = _not_text(args.text)
+        if problem:
+            _refuse("train", f"--text {args.text}: {problem}")
+
+
+def _not_text(path):
+    """Why ``path`` is not a UTF-8 text file (None when its start reads as one)."""
+    if os.path.isdir(path):
+        return "a folder; give a UTF-8 text file"
+    if not os.path.isfile(path):
+        return "no such file"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror or exc})"
+    if not head:
+        return "the file is empty"
+    if b"\0" in head:
+        return "not a text file (it holds NUL bytes: binary data, e.g. an image)"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # (not only a character cut at the end of the head)
+            return (f"not UTF-8 text (byte 0x{head[exc.start]:02x} at offset {exc.start}); "
+                    "give a UTF-8 text file")
+    return None
 
 
 def _new_config(args) -> dict:
@@ -209,6 +244,16 @@ def cmd_train(args):
     device = resolve_device(args.device)  # before anything is written: no run for a bad one
     Status.reset()
     Status.nproc = world
+    if world == 1:  # SIGTERM ends a single process as Ctrl-C does (what MPI jobs do is mpirun's)
+        restore = terminate_like_ctrl_c()
+        try:
+            return _train(args, device, rank, world)
+        finally:
+            restore()
+    return _train(args, device, rank, world)
+
+
+def _train(args, device, rank, world):
     if rank:
         run, cfg, planned = _from_rank0(None)
         return _train_classifier(args, cfg, run, device, planned, rank, world)
@@ -240,8 +285,7 @@ def cmd_train(args):
         if args.dashboard:
             from ember.train import dashboard  # noqa: PLC0415
 
-            server, url = dashboard.start([run], port=args.port)
-            print(f"dashboard: {url}", flush=True)
+            server, url = _dashboard(dashboard, [run], args)
         if cfg["model"] == "charlm":
             from ember.train import charlm  # noqa: PLC0415
 
@@ -265,6 +309,20 @@ def cmd_train(args):
         Status.release()
         if server is not None:
             server.shutdown()
+
+
+def _dashboard(dashboard, runs, args):
+    """Start the dashboard: a --port given and in use is an error naming it; the default
+    one in use gives way to a free one, and the line says so."""
+    try:
+        server, url = dashboard.start(runs, port=args.port, any_free="port" not in args.given)
+    except OSError as exc:
+        raise SystemExit(f"ember: --port {args.port}: cannot serve the dashboard on 127.0.0.1:"
+                         f"{args.port} ({exc.strerror or exc}); give another port, or --port 0 "
+                         "for any free one") from None
+    busy = args.port and server.server_address[1] != args.port
+    print(f"dashboard: {url}" + (f" (port {args.port} is in use)" if busy else ""), flush=True)
+    return server, url
 
 
 def _from_rank0(what):
@@ -323,7 +381,7 @@ def _train_classifier(args, cfg, run, device, planned, rank=0, world=1):
         val_all = val
         val = DataLoader(Subset(val.dataset, parallel.shard(nval, rank, world)),
                          batch_size=1000)
-    callbacks = [run_status()]
+    callbacks = [run_status(), stop_on_divergence(cfg)]
     if rank == 0:
         callbacks += [ProgressBar(quiet=args.quiet), MetricsLogger(run), Checkpoint(run)]
         if args.dashboard:
@@ -398,11 +456,26 @@ def _test_report(trainer, cfg, args, run):
 
 
 def _read_image(path, mode, side):
+    import warnings  # noqa: PLC0415
+
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
 
+    if os.path.isdir(path):
+        raise SystemExit(f"ember: {path}: a folder; give PNG or JPEG files")
     try:
-        with Image.open(path) as img:
-            return np.asarray(img.convert(mode).resize((side, side)), dtype=np.uint8)
+        with warnings.catch_warnings():  # PIL's warning for a very large image: refused
+            warnings.simplefilter("ignore")  # (its others are about conversions it makes)
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                return np.asarray(img.convert(mode).resize((side, side)), dtype=np.uint8)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        import re  # noqa: PLC0415
+
+        size = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f" ({int(size.group(1)):,} pixels)" if size else ""
+        raise SystemExit(f"ember: {path}: the image is too large to read safely{size}: at "
+                         f"most {Image.MAX_IMAGE_PIXELS:,} pixels; scale it down (to about "
+                         f"{side} x {side}, what the model sees) first") from None
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise SystemExit(f"ember: {path}: cannot read the image ({one_line(exc)}); give "
                          "PNG or JPEG files") from None
@@ -419,13 +492,9 @@ def cmd_predict(args):
     """Classify image files (PNG/JPEG) with a run's model; prints one line per image."""
     import ember  # noqa: PLC0415
 
-    cfg = read_config(args.run)
-    if cfg.get("model") not in CLASSIFIERS:
-        raise SystemExit(f"ember: {args.run} is a {cfg['model']} run; `ember predict` needs a "
-                         "classifier run")
-    state, name, _ = load_checkpoint(args.run, args.checkpoint)
+    cfg, state, name = _run_checkpoint(args, "predict")
     model = build_model(cfg)
-    model.load_state_dict(state["model"])
+    load_model_state(model, state["model"], state["path"], cfg)
     model.eval()
     ds_cls = getattr(ember.datasets, DATASETS[cfg["dataset"]])
     classes = [str(c) for c in getattr(ds_cls, "classes", range(10))]
@@ -461,26 +530,72 @@ class _Fake:
         self.targets = ember.zeros(len(images), dtype=ember.int64)
 
 
+def _run_checkpoint(args, command):
+    """(config, checkpoint state, its name) for ``ember predict|evaluate RUN``: RUN is a run
+    folder, or a checkpoint file in one (``RUN/best.safetensors``), which is then used."""
+    if os.path.isfile(args.run):
+        folder = os.path.dirname(os.path.abspath(args.run))
+        if not os.path.exists(os.path.join(folder, "config.json")):
+            raise SystemExit(f"ember: {args.run}: a file outside any run folder; `ember "
+                             f"{command}` wants a run folder (the one holding config.json), or "
+                             "a checkpoint file in one")
+        if "checkpoint" in args.given:
+            _refuse(command, f"--checkpoint {args.checkpoint} with a checkpoint file "
+                             f"({args.run}): give one or the other")
+        args.run, which = os.path.dirname(args.run) or ".", os.path.abspath(args.run)
+        stem = os.path.splitext(os.path.basename(which))[0]
+        if os.path.dirname(which) == os.path.abspath(args.run) and stem in ("best", "last"):
+            which = stem
+    else:
+        which = args.checkpoint
+    cfg = read_config(args.run)
+    if cfg.get("model") not in CLASSIFIERS:
+        what = ("scores classifiers (use `ember sample RUN` for it: --score for generative "
+                "models; charlm runs keep their test bits per character in test.json)"
+                if command == "evaluate" else "needs a classifier run")
+        raise SystemExit(f"ember: {args.run} is a {cfg['model']} run; `ember {command}` {what}")
+    state, name, path = load_checkpoint(args.run, which)
+    if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
+        raise SystemExit(f"ember: {path}: not a checkpoint written by `ember train` (it has "
+                         "no model and epoch entries)")
+    state["path"] = path
+    return cfg, state, name
+
+
 def cmd_evaluate(args):
     from ember.train import Trainer  # noqa: PLC0415
 
-    cfg = read_config(args.run)
-    if cfg.get("model") not in CLASSIFIERS:
-        raise SystemExit(f"ember: {args.run} is a {cfg['model']} run; `ember evaluate` scores "
-                         "classifiers (use `ember sample RUN` for it: --score for generative "
-                         "models; charlm runs keep their test bits per character in test.json)")
     device = resolve_device(args.device)
-    state, name, _ = load_checkpoint(args.run, args.checkpoint)
+    cfg, state, name = _run_checkpoint(args, "evaluate")
     model = build_model(cfg)
-    model.load_state_dict(state["model"])
+    load_model_state(model, state["model"], state["path"], cfg)
     trainer = Trainer(model, None, device=device)
     res = _evaluate_test(trainer, cfg, args.data, args.limit, args.quiet)[0]
     res.update(checkpoint=name, epoch=int(state["epoch"]),
                label=checkpoint_label(name, state, cfg, args.run))
+    which = f"the first {res['images']:,}" if args.limit else f"all {res['images']:,}"
     print(f"{args.run}, {res['label']}: test error {1 - res['accuracy']:.2%}, top-5 error "
-          f"{1 - res['top5_accuracy']:.2%}, loss {res['loss']:.4f} on {res['images']:,} test "
-          "images")
+          f"{1 - res['top5_accuracy']:.2%}, loss {res['loss']:.4f} on {which} test images"
+          + _test_note(args, cfg, res))
     return res
+
+
+def _test_note(args, cfg, res):
+    """When the run was trained on part of the data: which test images its own figure
+    (test.json) came from, so the two are not mistaken for each other."""
+    try:
+        with open(os.path.join(args.run, "test.json"), encoding="utf-8") as f:
+            trained = int(json.load(f)["images"])
+    except (OSError, ValueError, KeyError, TypeError):
+        trained = None
+    if trained is None or trained == res["images"]:
+        if cfg.get("limit") and not args.limit:
+            return f" (the run trained on its first {cfg['limit']:,} training images)"
+        return ""
+    return (f" (the run was trained with --limit {cfg['limit']}; its own test figure, in "
+            f"test.json, is on the first {trained:,}: --limit {trained} gives that one)"
+            if cfg.get("limit") else f" (test.json has the figure on the first {trained:,}: "
+            f"--limit {trained} gives that one)")
 
 
 def cmd_data(args):
@@ -495,6 +610,11 @@ def cmd_data(args):
     print(f"{args.name}: ready in {getattr(ds, 'raw_folder', ds.root)}")
 
 
+# ``ember sample`` flags by the kind of run they are for (refused on the other kind).
+SAMPLE_FLAGS = {"generative": {"n", "out", "interpolate", "score", "latent_map"},
+                "charlm": {"prompt", "length", "temperature", "checkpoint"}}
+
+
 def cmd_sample(args):
     from ember.train import charlm  # noqa: PLC0415
 
@@ -502,6 +622,14 @@ def cmd_sample(args):
     if cfg.get("model") not in GENERATIVE + ("charlm",):
         raise SystemExit(f"ember: {args.run} is a {cfg['model']} run; `ember sample` needs a "
                          "vae, gan, dcgan, wgan-gp or charlm run (`ember predict` classifies)")
+    kind = "charlm" if cfg["model"] == "charlm" else "generative"
+    bad = sorted(args.given & SAMPLE_FLAGS["generative" if kind == "charlm" else "charlm"])
+    if bad:
+        _refuse("sample", f"{', '.join(_flag(d) for d in bad)}: not used by a {cfg['model']} "
+                          f"run (see `ember sample --help`)")
+    for dest, need in (("interpolate", "vae"), ("latent_map", "vae")):
+        if dest in args.given and cfg["model"] != need:
+            _refuse("sample", f"{_flag(dest)}: needs a {need} run, not {cfg['model']}")
     if cfg.get("model") in GENERATIVE:
         from ember.train import generative  # noqa: PLC0415
 
@@ -525,12 +653,27 @@ def cmd_graph(args):
         g = ember.viz.draw_graph(out, dict(model.named_parameters()),
                                  show_saved=args.show_saved)
     out_path = args.out or f"{args.model}-{'layers' if args.layers else 'graph'}.svg"
+    what = "layer diagram" if args.layers else "autograd graph"
+    fmt = os.path.splitext(out_path)[1].lstrip(".").lower() or "svg"
+    if fmt not in ("dot", "gv") and shutil.which("dot") is None:
+        # No Graphviz: the DOT text is the drawing; say how to render it.
+        dot_path = os.path.splitext(out_path)[0] + ".dot"
+        g.save(dot_path)
+        print(f"{args.model}: {what} -> {dot_path}", flush=True)
+        note = (f"Graphviz's `dot`, which draws {fmt.upper()}, is not installed, so the DOT "
+                f"text was written to {dot_path}; render it with `dot -T{fmt} {dot_path} -o "
+                f"{out_path}` after `apt-get install graphviz` (or paste it into any Graphviz "
+                "viewer)")
+        if args.out:  # the file asked for was not made
+            raise SystemExit(f"ember: {note}")
+        print(f"ember: note: {note}", file=sys.stderr)
+        return dot_path
     try:
         g.render(out_path)
     except RuntimeError as exc:
         raise SystemExit(f"ember: {one_line(exc).removeprefix('ember.viz: ')} (or give --out "
                          "FILE.dot for the DOT text)") from None
-    print(f"{args.model}: {'layer diagram' if args.layers else 'autograd graph'} -> {out_path}")
+    print(f"{args.model}: {what} -> {out_path}")
     return out_path
 
 
@@ -550,7 +693,12 @@ def cmd_dashboard(args):
 
     for run in args.runs:
         read_config(run)  # one line for a folder that is not a run
-    return dashboard.serve(args.runs, port=args.port)
+    try:
+        return dashboard.serve(args.runs, port=args.port, any_free="port" not in args.given)
+    except OSError as exc:
+        raise SystemExit(f"ember: --port {args.port}: cannot serve the dashboard on 127.0.0.1:"
+                         f"{args.port} ({exc.strerror or exc}); give another port, or --port 0 "
+                         "for any free one") from None
 
 
 def cmd_bench(args):
@@ -634,6 +782,23 @@ def _sizes(text):
 
 POSITIVE = _number(int, 1)
 NONNEG = _number(int, 0)
+PORT = _number(int, 0, 65535)
+
+
+def _folder(text):
+    """--data: a folder (an empty name would mean the current one, by accident)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty name (leave --data "
+                                         "out for $EMBER_DATA or ~/.cache/ember)")
+    return text
+
+
+def _device(text):
+    """--device: auto, cpu, cuda or cuda:N (whether the machine has it is checked later)."""
+    kind, colon, index = text.partition(":")
+    if text == "auto" or (kind in ("cpu", "cuda") and (not colon or index.isdigit())):
+        return text
+    raise argparse.ArgumentTypeError(f"expected cpu, cuda, cuda:N or auto, got {text!r}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -664,6 +829,10 @@ def make_parser():
     debug.add_argument("--debug", action="store_true",
                        help="show the Python traceback of a failure (also: EMBER_DEBUG=1)")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    from ember import __version__  # noqa: PLC0415
+
+    p.add_argument("--version", action="version", version=f"ember {__version__}",
+                   help="print ember's version and exit")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def command(name, **kw):
@@ -715,17 +884,18 @@ def make_parser():
     t.add_argument("--out", default="runs", help="folder for run folders")
     t.add_argument("--resume", default=None, metavar="RUN",
                    help="continue RUN from its last checkpoint (default: a new run)")
-    t.add_argument("--data", default=None, help="data folder (default: $EMBER_DATA or "
-                   "~/.cache/ember)")
+    t.add_argument("--data", type=_folder, default=None,
+                   help="data folder (default: $EMBER_DATA or ~/.cache/ember)")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
-    t.add_argument("--device", default="auto",
+    t.add_argument("--device", type=_device, default="auto",
                    help="cpu, cuda or cuda:N (default: auto, the GPU where CuPy sees one)")
     t.add_argument("--dashboard", action="store_true",
                    help="serve a live dashboard of the run (curves, gradient norms, weight "
                    "histograms, confusion matrix, samples) on 127.0.0.1, kept up after "
                    "training until Ctrl-C (with --nproc: until training ends)")
-    t.add_argument("--port", type=NONNEG, default=8765,
-                   help="the dashboard's port (0 or a busy one: any free port)")
+    t.add_argument("--port", type=PORT, default=8765,
+                   help="the dashboard's port (0: any free port; the default one, when in "
+                   "use, gives way to a free one)")
     t.add_argument("--nproc", type=POSITIVE, default=1,
                    help="train the classifier data-parallel on this many processes of "
                    "this machine (an MPI job: needs Open MPI and ember[mpi]); --batch-size "
@@ -751,9 +921,10 @@ def make_parser():
                    "has only last; default: best)")
     e.add_argument("--limit", type=POSITIVE, default=None,
                    help="only the first N test images (default: all)")
-    e.add_argument("--data", default=None, help="data folder (default: $EMBER_DATA or "
-                   "~/.cache/ember)")
-    e.add_argument("--device", default="auto", help="cpu, cuda or cuda:N (default: auto)")
+    e.add_argument("--data", type=_folder, default=None,
+                   help="data folder (default: $EMBER_DATA or ~/.cache/ember)")
+    e.add_argument("--device", type=_device, default="auto",
+                   help="cpu, cuda or cuda:N (default: auto)")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     e.set_defaults(func=cmd_evaluate)
     pr = command("predict", help="classify PNG/JPEG images with a run's model")
@@ -769,16 +940,18 @@ def make_parser():
     f = dsub.add_parser("fetch", parents=[debug], formatter_class=_Help,
                         help="prepare a dataset in the cache and print where it is")
     f.add_argument("name", choices=sorted(DATASETS), help="the dataset")
-    f.add_argument("--data", default=None, help="data folder (default: $EMBER_DATA or "
-                   "~/.cache/ember)")
+    f.add_argument("--data", type=_folder, default=None,
+                   help="data folder (default: $EMBER_DATA or ~/.cache/ember)")
     f.add_argument("--force", action="store_true",
                    help="fetch again: the cached files are set aside (renamed *.old)")
     f.set_defaults(func=cmd_data)
     sa = command("sample", help="samples of a generative run (an image grid) or text of a "
                  "charlm run")
     sa.add_argument("run", help="the run folder")
-    sa.add_argument("-n", type=POSITIVE, default=64, help="images in the grid")
-    sa.add_argument("--out", default=None, help="grid PNG path (default: in the run folder)")
+    sa.add_argument("-n", type=POSITIVE, default=64, help="images in the grid (vae, gan, "
+                    "dcgan, wgan-gp)")
+    sa.add_argument("--out", default=None, help="grid PNG path (default: in the run folder; "
+                    "vae, gan, dcgan, wgan-gp)")
     sa.add_argument("--interpolate", action="store_true",
                     help="vae: decodes between two test images instead")
     sa.add_argument("--score", action="store_true",
@@ -786,10 +959,13 @@ def make_parser():
     sa.add_argument("--latent-map", action="store_true",
                     help="vae with --latent 2: the test set in latent space and the decoded "
                     "manifold")
-    sa.add_argument("--prompt", default="", help="the text to continue (default: a new line)")
-    sa.add_argument("--length", type=NONNEG, default=300, help="characters to write")
+    sa.add_argument("--prompt", default="", help="charlm: the text to continue (default: "
+                    "none, the model starts a new line)")
+    sa.add_argument("--length", type=NONNEG, default=300,
+                    help="charlm: characters to write; the sample then runs on to the end of "
+                    "its line (at most 200 more), so it ends with a newline")
     sa.add_argument("--temperature", type=_number(float, 0), default=0.8,
-                    help="sampling temperature; 0 picks the likeliest character")
+                    help="charlm: sampling temperature; 0 picks the likeliest character")
     sa.add_argument("--checkpoint", default="best", choices=["best", "last"],
                     help="charlm: which checkpoint (default: best)")
     sa.add_argument("--seed", type=NONNEG, default=0, help="seed of the samples")
@@ -811,8 +987,9 @@ def make_parser():
     da = command("dashboard", help="serve the dashboard of finished (or running) runs, side "
                  "by side")
     da.add_argument("runs", nargs="+", metavar="RUN", help="run folders")
-    da.add_argument("--port", type=NONNEG, default=8765,
-                    help="port on 127.0.0.1 (0 or a busy one: any free port)")
+    da.add_argument("--port", type=PORT, default=8765,
+                    help="port on 127.0.0.1 (0: any free port; the default one, when in use, "
+                    "gives way to a free one)")
     da.set_defaults(func=cmd_dashboard)
     gr = command("graph", help="draw a model's autograd graph or layer diagram (SVG/PNG "
                  "through Graphviz, or DOT text)")
@@ -864,9 +1041,9 @@ def run(argv=None):
     """Parse ``argv`` and run the command; returns what the command returns (for tests)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = make_parser().parse_args(argv)
+    args.given = _given(argv)
     if args.command == "train":
         args.argv = argv
-        args.given = _given(argv)
         args.hidden_text = ",".join(map(str, args.hidden))
         if args.model == "charlm" and "hidden" not in args.given:
             args.hidden = [256]
@@ -880,29 +1057,59 @@ def describe(exc) -> str:
         where = exc.filename or ""
         if exc.errno == errno.ENOSPC:
             return (f"no space left on the device{f' writing {where}' if where else ''}: free "
-                    "some space (a run can then go on with --resume)")
+                    f"some space{_after_failure()}")
         if where:
             return f"{where}: {exc.strerror or one_line(exc)}"
+    if isinstance(exc, SourceMissing):
+        return one_line(exc)
     return f"{type(exc).__name__}: {one_line(exc)}"
 
 
-def _interrupted() -> str:
+def _after_failure() -> str:
+    """What a failed ``ember train`` left: the run folder, and whether it can go on."""
     run, epoch = Status.run, Status.saved_epoch
     if run is None:
-        return "ember: interrupted"
+        return " and run the command again"
+    if epoch is None:
+        return (f" and run the command again (nothing was trained, so the run folder {run} "
+                "was removed)" if Status.created else " and run the command again")
+    return (f"; {run} keeps epoch {epoch}: `ember train --resume {run}` goes on from there")
+
+
+def _interrupted(how="interrupted") -> str:
+    run, epoch = Status.run, Status.saved_epoch
+    if run is None:
+        return f"ember: {how}"
     if Status.created and epoch is None:
-        return (f"ember: interrupted {Status.phase}; nothing was trained, so the run "
+        return (f"ember: {how} {Status.phase}; nothing was trained, so the run "
                 f"folder {run} was removed")
     if Status.phase == "while evaluating the test set":
-        return (f"ember: interrupted while evaluating the test set; {run} holds the trained "
+        return (f"ember: {how} while evaluating the test set; {run} holds the trained "
                 f"model (epoch {epoch}): `ember evaluate {run}` scores it")
     more = f" --nproc {Status.nproc}" if Status.nproc > 1 else ""
-    return (f"ember: interrupted {Status.phase}; {run} keeps epoch {epoch}: "
+    if Status.validating:
+        return (f"ember: {how} {Status.phase}; {run} keeps epoch {epoch}, trained but not "
+                f"validated: `ember train --resume {run}{more}` validates it and goes on")
+    return (f"ember: {how} {Status.phase}; {run} keeps epoch {epoch}: "
             f"`ember train --resume {run}{more}` continues from there")
 
 
+def _diverged(exc) -> str:
+    """The one line of a run stopped at a non-finite loss: where, and what the folder keeps."""
+    run, epoch = Status.run, Status.saved_epoch
+    if run is None:
+        return f"ember: {exc}; {exc.hint}"
+    if epoch is None:
+        kept = (f"nothing was trained before it, so the run folder {run} was removed"
+                if Status.created else f"{run} is as it was")
+    else:
+        kept = f"{run} keeps epoch {epoch}, the last good one"
+    return f"ember: {exc}; {kept}; {exc.hint}"
+
+
 def main(argv=None) -> int:
-    """The console script: 0 done, 1 failed, 2 bad arguments, 130 interrupted."""
+    """The console script: 0 done, 1 failed (a diverged training too), 2 bad arguments, 130
+    interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
     try:
         code = _main(argv)
     except SystemExit as exc:
@@ -925,13 +1132,27 @@ def _main(argv=None) -> int:
     debug = "--debug" in argv or os.environ.get("EMBER_DEBUG", "") not in ("", "0")
     Status.reset()
     try:
-        run(argv)
+        # Overflow and NaN in the arrays: no NumPy warnings in the command's output (a
+        # diverged training says so in one line of its own).
+        with np.errstate(all="ignore"):
+            run(argv)
+    except Terminated:
+        if debug:
+            raise
+        print(_interrupted("terminated (SIGTERM)"), file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         if debug:
             raise
         if _rank() == 0:  # (every process of a job is interrupted; one says so)
             print(_interrupted(), file=sys.stderr)
         return 130
+    except Diverged as exc:
+        if debug:
+            raise
+        if _rank() == 0:
+            print(_diverged(exc), file=sys.stderr)
+        return 1
     except SystemExit as exc:
         if debug and isinstance(exc.code, str):  # a one-line error: show what lies under it
             import traceback  # noqa: PLC0415
@@ -942,7 +1163,8 @@ def _main(argv=None) -> int:
         if debug:
             raise
         where = f" (rank {_rank()})" if _rank() else ""
-        print(f"ember{where}: {describe(exc)} (--debug shows the traceback)", file=sys.stderr)
+        more = "" if isinstance(exc, SourceMissing) else " (--debug shows the traceback)"
+        print(f"ember{where}: {describe(exc)}{more}", file=sys.stderr)
         return 1
     return 0
 

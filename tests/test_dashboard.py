@@ -38,6 +38,7 @@ def data(tmp_path):
     return tmp_path / "data"
 
 
+@pytest.mark.slow
 def test_train_with_the_dashboard_in_a_browser(data, tmp_path):
     env = dict(os.environ, EMBER_DATA=str(data))
     p = subprocess.Popen([sys.executable, "-m", "ember.cli", "train", "lenet5", "--epochs", "3",

@@ -37,7 +37,8 @@ LAYERS = [
               "ember.vision.utils", "ember.hub",
               "ember.func", "ember.multiprocessing"]),
     ("models", ["ember.models", "ember.vision"]),
-    ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.viz", "ember.cli"]),
+    ("train", ["ember.train", "ember.metrics", "ember.bench", "ember.viz", "ember.cli",
+               "ember.__main__"]),
 ]
 OPS_ORDER = ["_autocast",
              "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",

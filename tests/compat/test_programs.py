@@ -183,6 +183,7 @@ def test_every_program_has_a_check():
 
 
 @pytest.mark.parametrize("program,lib", CASES)
+@pytest.mark.slow
 def test_program_runs_and_learns(program, lib, tmp_path_factory):
     CHECKS[program](_run(program, lib, tmp_path_factory))
 

@@ -154,6 +154,7 @@ def test_dataloader_workers_repeat_when_seeded():
     assert a == b and a["worker_seeds"]
 
 
+@pytest.mark.slow
 def test_ember_train_repeats_itself(tmp_path):
     """``ember train`` seeds every random choice (``--seed``, 0 by default): two fresh runs
     give the same metrics, whatever seed each process started with."""

@@ -35,6 +35,7 @@ def _mpirun(n, script, out, **env):
 @pytest.mark.parametrize("n,script", [(2, WORKER), (3, WORKER), (2, DDP_WORKER),
                                       (3, DDP_WORKER)], ids=["collectives-2", "collectives-3",
                                                              "ddp-2", "ddp-3"])
+@pytest.mark.slow
 def test_under_mpirun(n, script, tmp_path):
     """Collectives against NumPy; DDP against one process on the global batch."""
     r = _mpirun(n, script, tmp_path)
@@ -49,6 +50,7 @@ def test_under_mpirun(n, script, tmp_path):
     ("raise", "rank 1 of 2 stopped on ValueError; aborting the whole job"),
     ("kill", "exited on signal 9"),
     ("stuck", "all_reduce on rank 0 of 2 did not complete within 0:00:03")])
+@pytest.mark.slow
 def test_a_failing_rank_ends_the_job(fault, says, tmp_path):
     """Rank 1 raises, is killed, or hangs while rank 0 waits in an all-reduce: the job ends
     with an error status and a message naming what happened, in seconds (the "stuck" case

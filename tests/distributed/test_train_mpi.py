@@ -57,6 +57,7 @@ def _rows(run):
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 def test_nproc_trains_one_run_with_metrics_of_all_processes(data, tmp_path):
     _needs_mpi()
     out = tmp_path / "runs"
@@ -98,6 +99,7 @@ def test_nproc_trains_one_run_with_metrics_of_all_processes(data, tmp_path):
     assert [row["epoch"] for row in _rows(run)] == ["1", "2", "3"]
 
 
+@pytest.mark.slow
 def test_mpirun_ember_train_is_the_same_job(data, tmp_path):
     """Started by the user's own mpirun (what multi-machine runs do): the same run."""
     _needs_mpi()
@@ -114,6 +116,7 @@ def test_mpirun_ember_train_is_the_same_job(data, tmp_path):
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+@pytest.mark.slow
 def test_ctrl_c_stops_every_process_and_says_how_to_resume(how, data, tmp_path):
     """Ctrl-C (SIGINT to the terminal's process group) or SIGTERM to `ember train --nproc`
     alone: every rank stops, none is left running, rank 0 says how to resume."""
@@ -156,6 +159,7 @@ def test_ctrl_c_stops_every_process_and_says_how_to_resume(how, data, tmp_path):
     (["vae", "--nproc", "2"], "vae trains in one process"),
     (["--nproc", "2", "--batch-size", "33"], "--batch-size 33 is the global batch"),
 ])
+@pytest.mark.slow
 def test_what_several_processes_cannot_do_is_refused_before_launching(argv, says, capsys,
                                                                       tmp_path):
     with pytest.raises(SystemExit) as exc:

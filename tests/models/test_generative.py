@@ -186,6 +186,7 @@ def test_vae_elbo_improves():
     assert tuple(vae.interpolate(data[0], data[1], 4).shape) == (4, 64)
 
 
+@pytest.mark.slow
 def test_gan_covers_every_mode_of_a_2d_mixture():
     ember.manual_seed(0)
     rng = np.random.default_rng(0)

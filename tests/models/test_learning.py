@@ -31,6 +31,7 @@ def _idx(name):
 
 @pytest.mark.skipif(not os.path.exists(os.path.join(ROOT, "t10k-images-idx3-ubyte.gz")),
                     reason="Debian package dataset-fashion-mnist is not installed")
+@pytest.mark.slow
 def test_lenet_learns_fashion_mnist_subset():
     x = _idx("train-images-idx3-ubyte.gz")[:4000]
     y = _idx("train-labels-idx1-ubyte.gz")[:4000]

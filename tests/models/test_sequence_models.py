@@ -65,6 +65,7 @@ def test_charlm_sampling_is_seeded_and_checked():
         ember.models.CharLM(10, cell="lstmx")
 
 
+@pytest.mark.slow
 def test_seq2seq_with_attention_reverses_digit_strings(tmp_path, capsys):
     main = runpy.run_path(str(EXAMPLES / "seq2seq_reverse.py"))["main"]
     acc = main(["--steps", "800", "--plot", str(tmp_path / "attention.png")])
@@ -95,6 +96,7 @@ def test_charlm_example_runs(tmp_path, capsys):
     assert math.isfinite(bpc) and "bits per character" in out and "the " in out
 
 
+@pytest.mark.slow
 def test_captioner_learns_to_describe_shapes(capsys):
     main = runpy.run_path(str(EXAMPLES / "captioning.py"))["main"]
     acc = main(["--epochs", "10", "--target", "0.95"])
