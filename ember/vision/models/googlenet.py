@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ... import nn, ops
+from ._api import register_model
 from ._weights import WeightsEnum, builder, imagenet_weights
 
 
@@ -110,6 +111,7 @@ def _without_aux(state, kwargs):
     return {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
 
 
+@register_model()
 @builder(GoogLeNet_Weights, legacy=GoogLeNet_Weights.IMAGENET1K_V1, prepare=_pretrained_input,
          adapt=_without_aux)
 def googlenet(**kw) -> GoogLeNet:
