@@ -1,6 +1,8 @@
 """``ember.vision.models``: torchvision's model builders, names, state-dict layouts and
 pretrained weights (``resnet18(weights=ResNet18_Weights.DEFAULT)``), the model registry
-(``list_models``, ``get_model``, ``get_model_weights``, ``get_weight``)."""
+(``list_models``, ``get_model``, ``get_model_weights``, ``get_weight``) and
+``feature_extraction``."""
+from . import feature_extraction
 from ._api import get_model, get_model_builder, get_model_weights, get_weight, list_models
 from ._weights import Weights, WeightsEnum
 from .alexnet import AlexNet, AlexNet_Weights, alexnet
@@ -35,7 +37,7 @@ __all__ = (["AlexNet", "alexnet", "VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn
             "vgg16_bn", "vgg19", "vgg19_bn", "GoogLeNet", "Inception", "googlenet", "Weights",
             "WeightsEnum", "AlexNet_Weights", "GoogLeNet_Weights", "VGG11_Weights",
             "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
-            "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights",
+            "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights", "feature_extraction",
             "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models"]
            + _resnet_all + _mobilenetv2_all + _mobilenetv3_all + _efficientnet_all
            + _densenet_all + _squeezenet_all + _shufflenetv2_all + _convnext_all + _vit_all
