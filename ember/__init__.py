@@ -54,6 +54,25 @@ from ._amp_state import (autocast_decrement_nesting, autocast_increment_nesting,
                          set_autocast_gpu_dtype, set_autocast_ipu_dtype, set_autocast_ipu_enabled,
                          set_autocast_xla_dtype, set_autocast_xla_enabled)
 from . import return_types
+from .backend import OutOfMemoryError  # torch.OutOfMemoryError (also ember.cuda's)
+from . import random  # noqa: A004 - torch.random
+from ._format import set_printoptions
+from ._settings import (are_deterministic_algorithms_enabled, get_default_device,
+                        get_deterministic_debug_mode, get_float32_matmul_precision,
+                        is_deterministic_algorithms_warn_only_enabled, set_default_device,
+                        set_deterministic_debug_mode, set_float32_matmul_precision,
+                        use_deterministic_algorithms)
+from ._tensor_types import set_default_tensor_type
+from ._typeinfo import finfo, iinfo
+from ._memory_format import (channels_last, channels_last_3d, contiguous_format, memory_format,
+                             preserve_format)
+from ._storage import (BFloat16Storage, BoolStorage, ByteStorage, CharStorage, DoubleStorage,
+                       FloatStorage, HalfStorage, IntStorage, LongStorage, ShortStorage,
+                       TypedStorage, UntypedStorage, is_storage)
+from ._assertions import _assert
+from math import e, inf, nan, pi  # noqa: E402 - PyTorch re-exports these constants
+newaxis = None
+fill_ = Tensor.fill_  # PyTorch's torch.fill_(tensor, value)
 
 half, double, long, short = float16, float64, int64, int16
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32

@@ -21,6 +21,7 @@ computed by NumPy and so equal the CPU's bit for bit.
 from __future__ import annotations
 
 import sys
+import time
 import types
 
 import numpy as np
@@ -125,9 +126,22 @@ class ndarray:
     __slots__ = ("_a",)
 
     def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C"):
-        if memptr is not None or strides is not None:
-            raise NotImplementedError("CUDA stand-in: ndarray(memptr=/strides=) is not supported")
-        self._a = np.empty(shape, dtype=dtype, order=order)
+        if memptr is None:
+            if strides is not None:
+                raise NotImplementedError("CUDA stand-in: ndarray(strides=) needs a memptr")
+            self._a = np.empty(shape, dtype=dtype, order=order)
+            return
+        # an array over existing memory, as CuPy's: from the pointer, with these strides
+        dt = np.dtype(dtype)
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        if strides is None:  # (no builtins here: NumPy's max/sum get cached as module names)
+            strides, step = [], dt.itemsize
+            for n in reversed(shape):
+                strides.insert(0, step)
+                step *= n if n > 1 else 1
+        start = memptr.ptr - memptr.mem.ptr
+        first = memptr.mem._bytes[start:start + (dt.itemsize if 0 not in shape else 0)].view(dt)
+        self._a = np.lib.stride_tricks.as_strided(first, shape, tuple(strides))
 
     # ---- what CuPy's arrays have
     shape = property(lambda self: self._a.shape)
@@ -141,6 +155,13 @@ class ndarray:
     device = property(lambda self: _DEVICE0)
     T = property(lambda self: _new(self._a.T))
     real = property(lambda self: _new(self._a.real))
+
+    @property
+    def data(self):
+        """CuPy's MemoryPointer: ``ptr`` is the address of the first element, ``mem`` the whole
+        allocation the array lives in (shared by all its views)."""
+        mem = _Memory(_host_root(self._a))
+        return MemoryPointer(mem, self._a.__array_interface__["data"][0] - mem.ptr)
 
     @property
     def base(self):
@@ -233,6 +254,41 @@ class ndarray:
 
 def _rebuild(a):
     return _new(a)
+
+
+def _host_root(a):
+    """The NumPy array that owns (or wraps) ``a``'s memory, through views and strided views."""
+    r, b = a, a.base
+    while b is not None:
+        if isinstance(b, _NP):
+            r = b
+        elif not hasattr(b, "__array_interface__"):
+            break
+        b = getattr(b, "base", None)
+    return r
+
+
+class _Memory:
+    """``cupy.cuda.Memory``: one allocation (``ptr``, ``size`` in bytes)."""
+
+    __slots__ = ("ptr", "size", "_bytes")
+
+    def __init__(self, root):
+        self.ptr = root.__array_interface__["data"][0]
+        self.size = 0
+        if root.size:  # (a loop: the builtin sum may be shadowed by NumPy's, see above)
+            self.size = root.itemsize
+            for n, st in zip(root.shape, root.strides):
+                self.size += (n - 1) * st
+        first = root[(slice(0, 1),) * root.ndim].reshape(-1).view(np.uint8)
+        self._bytes = np.lib.stride_tricks.as_strided(first, (self.size,), (1,))
+
+
+class MemoryPointer:
+    """``cupy.cuda.MemoryPointer``: an address ``offset`` bytes into ``mem``."""
+
+    def __init__(self, mem, offset):
+        self.mem, self.ptr = mem, mem.ptr + int(offset)
 
 
 _NO_METHODS = frozenset({"tofile", "dump", "dumps", "ctypes", "data", "setflags", "itemset",
@@ -356,11 +412,42 @@ class _Stream:
     def synchronize(self):
         pass
 
+    def wait_event(self, event):
+        pass  # the stand-in's work is synchronous: every event is reached when recorded
+
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         return False
+
+
+class Event:
+    """``cupy.cuda.Event``: the stand-in runs its work synchronously, so an event is reached
+    when it is recorded, and its time is the host clock's at that moment."""
+
+    def __init__(self, block=False, disable_timing=False, interprocess=False):
+        if interprocess and not disable_timing:
+            raise ValueError("interprocess events need disable_timing=True")
+        self.disable_timing = disable_timing
+        self._time = None
+
+    def record(self, stream=None):
+        self._time = time.perf_counter()
+
+    def synchronize(self):
+        pass
+
+    @property
+    def done(self):
+        return True
+
+
+def _get_elapsed_time(start, end):
+    """Milliseconds between two recorded timing events (``cupy.cuda.get_elapsed_time``)."""
+    if start.disable_timing or end.disable_timing or start._time is None or end._time is None:
+        raise RuntimeError("cudaErrorInvalidResourceHandle: invalid resource handle")
+    return (end._time - start._time) * 1000.0
 
 
 class _MemoryPool:
@@ -410,7 +497,8 @@ def _runtime():
 cuda = types.SimpleNamespace(
     Device=Device, runtime=_runtime(), Stream=types.SimpleNamespace(null=_Stream()),
     get_current_stream=lambda: _Stream(), is_available=lambda: True,
-    alloc_pinned_memory=lambda nbytes: bytearray(nbytes), MemoryPool=_MemoryPool)
+    alloc_pinned_memory=lambda nbytes: bytearray(nbytes), MemoryPool=_MemoryPool, Event=Event,
+    get_elapsed_time=_get_elapsed_time, MemoryPointer=MemoryPointer)
 
 
 class Generator:

@@ -1,6 +1,8 @@
 """``ember.accelerator``: which accelerator (if any) is present, as ``torch.accelerator``."""
 from __future__ import annotations
 
+import importlib.util
+
 from . import backend, cuda
 
 __all__ = ["is_available", "current_accelerator", "device_count", "current_device_index",
@@ -12,8 +14,11 @@ def is_available() -> bool:
 
 
 def current_accelerator(check_available: bool = False):
-    """``device(type='cuda')`` when a GPU (or the stand-in) is usable, else None."""
-    if cuda.is_available():
+    """``device(type='cuda')`` when ember can drive CUDA here: CuPy is installed (PyTorch's
+    "built with CUDA") or the stand-in is selected; with ``check_available``, only when a
+    device is usable now too. Else None."""
+    built = backend.standin_requested() or importlib.util.find_spec("cupy") is not None
+    if built and (not check_available or cuda.is_available()):
         return backend.device("cuda")
     return None
 

@@ -62,12 +62,24 @@ def _get_cupy():
 _peak = [0, 0]  # peak used, peak reserved bytes of CuPy's pool
 
 
+class OutOfMemoryError(RuntimeError):
+    """A GPU allocation failed (``torch.OutOfMemoryError``, a ``RuntimeError``): CuPy's
+    out-of-memory error is raised as this one, so ``except ember.cuda.OutOfMemoryError``
+    catches it as PyTorch programs expect."""
+
+
 def _track_peak(cupy):
-    """Route CuPy's allocations through its pool with a peak counter (one call each)."""
+    """Route CuPy's allocations through its pool with a peak counter (one call each), and
+    raise its out-of-memory error as :class:`OutOfMemoryError`."""
     pool = cupy.get_default_memory_pool()
+    # CuPy's OutOfMemoryError (a MemoryError) lives in cupy.cuda.memory
+    oom = getattr(getattr(cupy.cuda, "memory", None), "OutOfMemoryError", MemoryError)
 
     def malloc(nbytes):
-        mem = pool.malloc(nbytes)
+        try:
+            mem = pool.malloc(nbytes)
+        except oom as exc:
+            raise OutOfMemoryError(f"CUDA out of memory. {exc}") from exc
         used = pool.used_bytes()
         if used > _peak[0]:
             _peak[0] = used
@@ -88,6 +100,15 @@ def reset_peak_device_bytes() -> None:
         pool = cp.get_default_memory_pool()
         used, total = pool.used_bytes(), pool.total_bytes()
     _peak[0], _peak[1] = used, total
+
+
+_cuda_used = [False]  # set once a CUDA array module has been handed out (torch.cuda._initialized)
+
+
+def cuda_initialized() -> bool:
+    """Whether ember has used its CUDA backend in this process (made a tensor there, or asked
+    the device something), as ``torch.cuda.is_initialized()``."""
+    return _cuda_used[0]
 
 
 def cuda_is_available() -> bool:
@@ -225,6 +246,7 @@ def module_for(d: device):
     n = device_count()
     if (d.index or 0) >= n:
         raise RuntimeError(f"CUDA error: invalid device ordinal: {d} (this machine has {n})")
+    _cuda_used[0] = True
     return cp
 
 
@@ -503,7 +525,9 @@ class Generator:
     """A seeded random stream, as ``torch.Generator``.
 
     It wraps NumPy's PCG64 generator on the CPU (CuPy's on a GPU). Library code
-    draws only from generators, never from NumPy's global state.
+    draws only from generators, never from NumPy's global state. A new generator starts
+    from PyTorch's fixed default seed; the default generator of each process starts from a
+    fresh random one (``initial_seed()`` tells which), as in PyTorch.
     """
 
     def __init__(self, device="cpu"):
@@ -560,6 +584,18 @@ class Generator:
         """The underlying NumPy/CuPy generator."""
         return self._rng
 
+    def _snapshot(self):
+        """The stream's whole state, to come back to with :meth:`_restore` (any device: a
+        copy of the underlying generator, whose state CuPy keeps in device memory)."""
+        import copy  # noqa: PLC0415
+
+        return self._seed, copy.deepcopy(self._rng)
+
+    def _restore(self, snapshot) -> None:
+        import copy  # noqa: PLC0415
+
+        self._seed, self._rng = snapshot[0], copy.deepcopy(snapshot[1])
+
 
 # Generator.get_state() returns a Tensor, a type of the layer above: tensor.py registers
 # it here when it is imported, so this module imports nothing of ember's.
@@ -580,6 +616,7 @@ def _jsonable(obj):
 
 
 default_generator = Generator("cpu")
+default_generator.seed()  # a fresh seed per process: unseeded programs do not repeat themselves
 _cuda_generators: dict[int, Generator] = {}
 _rng_lock = threading.Lock()
 

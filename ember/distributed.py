@@ -25,7 +25,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["ReduceOp", "Work", "init_process_group", "destroy_process_group", "is_available",
+__all__ = ["ReduceOp", "Work", "group", "init_process_group", "destroy_process_group", "is_available",
            "is_initialized", "is_mpi_available", "get_rank", "get_world_size", "get_backend",
            "barrier", "broadcast", "all_reduce", "reduce", "all_gather",
            "all_gather_into_tensor", "reduce_scatter_tensor", "gather", "scatter", "send",
@@ -83,6 +83,13 @@ def init_process_group(backend: str = "mpi", init_method=None, timeout=None,
     if backend not in ("mpi", None):
         raise ValueError(f"init_process_group: ember runs on MPI; backend {backend!r} is not "
                          "supported by ember (use backend='mpi' and an MPI launcher)")
+    if init_method not in (None, "env://") or store is not None:
+        raise NotImplementedError("init_process_group: ember's processes meet through the MPI "
+                                  "launcher; init_method other than 'env://' and store are not "
+                                  "supported")
+    if pg_options is not None:
+        raise NotImplementedError("init_process_group: pg_options (backend options for NCCL) "
+                                  "are not supported by ember's MPI backend")
     if _state["comm"] is not None:
         raise RuntimeError("init_process_group: the default process group is already "
                            "initialized")
@@ -120,6 +127,9 @@ def _abort_on_uncaught(kind, value, tb):
 
 
 def destroy_process_group(group=None) -> None:
+    if group is not None and group is not _WORLD:
+        raise NotImplementedError(f"destroy_process_group(group={group!r}): ember has one "
+                                  "process group, the whole job")
     _state["comm"] = None
     _state["timeout"] = _DEFAULT_TIMEOUT.total_seconds()
     if _state["hook"] is not None:
@@ -130,7 +140,28 @@ def is_initialized() -> bool:
     return _state["comm"] is not None
 
 
-def _comm():
+class _WorldGroup:
+    """The default group, every process of the job (``dist.group.WORLD``)."""
+
+    def __repr__(self):
+        return "<ember.distributed world group>"
+
+
+_WORLD = _WorldGroup()
+
+
+class group:  # noqa: N801 - PyTorch's name (dist.group.WORLD)
+    """The process groups: ember has one, ``group.WORLD``, every process of the job."""
+
+    WORLD = _WORLD
+
+
+def _comm(group=None, what: str = ""):
+    """The job's communicator; ``group`` must be the default one (None or ``group.WORLD``)."""
+    if group is not None and group is not _WORLD:
+        raise NotImplementedError(f"{what}(group={group!r}): ember has one process group, the "
+                                  "whole job (group=None or group.WORLD); subgroups are not "
+                                  "supported")
     comm = _state["comm"]
     if comm is None:
         raise RuntimeError("Default process group has not been initialized, please make sure "
@@ -139,15 +170,15 @@ def _comm():
 
 
 def get_rank(group=None) -> int:
-    return _comm().rank
+    return _comm(group, "get_rank").rank
 
 
 def get_world_size(group=None) -> int:
-    return _comm().size
+    return _comm(group, "get_world_size").size
 
 
 def get_backend(group=None) -> str:
-    _comm()
+    _comm(group, "get_backend")
     return "mpi"
 
 
@@ -278,13 +309,15 @@ def _finish(async_op, requests, then, what, keep=(), pooled=()):
 
 
 def barrier(group=None, async_op: bool = False, device_ids=None):
-    comm = _comm()
+    if device_ids is not None and not isinstance(device_ids, list):
+        raise TypeError("Invalid function argument: device_ids type should be List[int]")
+    comm = _comm(group, "barrier")  # device_ids name GPUs for NCCL; MPI's barrier needs none
     return _finish(async_op, [comm.Ibarrier()], None, "barrier")
 
 
 def broadcast(tensor: Tensor, src: int, group=None, async_op: bool = False):
     """``tensor`` on every rank becomes rank ``src``'s (in place)."""
-    comm = _comm()
+    comm = _comm(group, "broadcast")
     a = _buf(tensor, "broadcast")
     return _finish(async_op, [comm.Ibcast(a, root=src)], lambda: _store(tensor, a),
                    "broadcast", (a,))
@@ -292,7 +325,7 @@ def broadcast(tensor: Tensor, src: int, group=None, async_op: bool = False):
 
 def all_reduce(tensor: Tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     """``tensor`` on every rank becomes the reduction (``op``) over ranks (in place)."""
-    comm = _comm()
+    comm = _comm(group, "all_reduce")
     a = _buf(tensor, "all_reduce")
     out = _scratch(a.shape, a.dtype)
     return _finish(async_op, [comm.Iallreduce(a, out, op=_op(op))],
@@ -301,7 +334,7 @@ def all_reduce(tensor: Tensor, op=ReduceOp.SUM, group=None, async_op: bool = Fal
 
 def reduce(tensor: Tensor, dst: int, op=ReduceOp.SUM, group=None, async_op: bool = False):
     """Rank ``dst``'s ``tensor`` becomes the reduction over ranks (the others keep theirs)."""
-    comm = _comm()
+    comm = _comm(group, "reduce")
     a = _buf(tensor, "reduce")
     out = np.empty_like(a) if comm.rank == dst else None
     return _finish(async_op, [comm.Ireduce(a, out, op=_op(op), root=dst)],
@@ -311,7 +344,7 @@ def reduce(tensor: Tensor, dst: int, op=ReduceOp.SUM, group=None, async_op: bool
 
 def all_gather(tensor_list: list, tensor: Tensor, group=None, async_op: bool = False):
     """``tensor_list[i]`` becomes rank i's ``tensor`` (same shapes on every rank)."""
-    comm = _comm()
+    comm = _comm(group, "all_gather")
     if len(tensor_list) != comm.size:
         raise ValueError(f"all_gather: tensor_list has {len(tensor_list)} tensors for a world "
                          f"of {comm.size}")
@@ -327,7 +360,7 @@ def all_gather(tensor_list: list, tensor: Tensor, group=None, async_op: bool = F
 def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=None,
                            async_op: bool = False):
     """The ranks' ``input_tensor``s concatenated along dim 0 into ``output_tensor``."""
-    comm = _comm()
+    comm = _comm(group, "all_gather_into_tensor")
     a = _buf(input_tensor, "all_gather_into_tensor")
     out = _buf(output_tensor, "all_gather_into_tensor")
     if out.size != a.size * comm.size:
@@ -341,7 +374,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=
                           async_op: bool = False):
     """Reduce ``input`` over ranks and give rank i the i-th of ``world_size`` equal chunks
     along dim 0."""
-    comm = _comm()
+    comm = _comm(group, "reduce_scatter_tensor")
     a = _buf(input, "reduce_scatter_tensor")
     out = _buf(output, "reduce_scatter_tensor")
     if a.size != out.size * comm.size:
@@ -354,7 +387,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op=ReduceOp.SUM, group=
 
 def gather(tensor: Tensor, gather_list=None, dst: int = 0, group=None, async_op: bool = False):
     """Rank ``dst``'s ``gather_list[i]`` becomes rank i's ``tensor``."""
-    comm = _comm()
+    comm = _comm(group, "gather")
     a = _buf(tensor, "gather")
     out = np.empty((comm.size,) + a.shape, dtype=a.dtype) if comm.rank == dst else None
     if comm.rank == dst and (gather_list is None or len(gather_list) != comm.size):
@@ -370,7 +403,7 @@ def gather(tensor: Tensor, gather_list=None, dst: int = 0, group=None, async_op:
 def scatter(tensor: Tensor, scatter_list=None, src: int = 0, group=None,
             async_op: bool = False):
     """``tensor`` on rank i becomes rank ``src``'s ``scatter_list[i]``."""
-    comm = _comm()
+    comm = _comm(group, "scatter")
     out = _buf(tensor, "scatter")
     send = None
     if comm.rank == src:
@@ -382,13 +415,13 @@ def scatter(tensor: Tensor, scatter_list=None, src: int = 0, group=None,
 
 
 def isend(tensor: Tensor, dst: int, group=None, tag: int = 0) -> Work:
-    comm = _comm()
+    comm = _comm(group, "isend")
     a = _buf(tensor, "send")
     return Work([comm.Isend(a, dest=dst, tag=tag)], None, f"send to {dst}", (a,))
 
 
 def irecv(tensor: Tensor, src: int | None = None, group=None, tag: int = 0) -> Work:
-    comm = _comm()
+    comm = _comm(group, "irecv")
     a = _buf(tensor, "recv")
     src = _mpi().ANY_SOURCE if src is None else src
     return Work([comm.Irecv(a, source=src, tag=tag)], lambda: _store(tensor, a), "recv", (a,))
@@ -403,7 +436,7 @@ def recv(tensor: Tensor, src: int | None = None, group=None, tag: int = 0) -> in
     MPI = _mpi()
     a = _buf(tensor, "recv")
     status = MPI.Status()
-    req = _comm().Irecv(a, source=MPI.ANY_SOURCE if src is None else src, tag=tag)
+    req = _comm(group, "recv").Irecv(a, source=MPI.ANY_SOURCE if src is None else src, tag=tag)
     _wait_all([req], "recv", _state["timeout"], status)
     _store(tensor, a)
     return status.Get_source()
@@ -415,7 +448,7 @@ def broadcast_object_list(object_list: list, src: int = 0, group=None, device=No
     ``broadcast``)."""
     import pickle  # noqa: PLC0415
 
-    comm = _comm()
+    comm = _comm(group, "broadcast_object_list")
     data = None
     if comm.rank == src:
         data = np.frombuffer(pickle.dumps(list(object_list)), np.uint8).copy()

@@ -11,7 +11,8 @@ import warnings
 
 import numpy as np
 
-from . import _shared_memory, backend
+from . import _memory_format as _MF
+from . import _shared_memory, _storage, backend
 from ._grad_mode import _InferenceVersion, _mark_inference, is_inference  # noqa: F401
 from ._grad_mode import state as _grad_state
 
@@ -220,8 +221,15 @@ class Tensor:
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[_norm_dim(dim, self._data.ndim, "stride")]
 
-    def is_contiguous(self) -> bool:
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format=None) -> bool:
+        """Whether the elements lie in memory in the order of ``memory_format``: row-major
+        (the default), or ``channels_last``/``channels_last_3d`` (NHWC/NDHWC for an
+        NCHW/NCDHW shape). The strides of size-1 dims do not count, as in PyTorch."""
+        if memory_format is None or memory_format is _MF.contiguous_format or \
+                memory_format is _MF.preserve_format:
+            return bool(self._data.flags.c_contiguous)
+        fmt = _MF.check(memory_format, "is_contiguous")
+        return _MF.is_contiguous_as(self._data.shape, _MF.elem_strides(self._data), fmt)
 
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
@@ -473,8 +481,17 @@ class Tensor:
         return int(self.item())
 
     def __array__(self, dtype=None, copy=None):
+        """NumPy's array protocol: the CPU array itself (a view) unless ``copy=True``, a new
+        dtype or the device needs a copy; ``copy=False`` where one is needed raises ValueError."""
         arr = _host(self._data)
-        return arr if dtype is None else arr.astype(dtype)
+        cast = dtype is not None and np.dtype(dtype) != arr.dtype
+        if copy is False and (cast or arr is not self._data):
+            raise ValueError(f"Tensor.__array__(copy=False): a NumPy array of this "
+                             f"{'device ' if arr is not self._data else ''}tensor"
+                             f"{' in ' + str(np.dtype(dtype)) if cast else ''} needs a copy")
+        if cast:
+            return arr.astype(dtype)
+        return arr.copy() if copy and arr is self._data else arr
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (_host(self._data), self.requires_grad))
@@ -532,6 +549,8 @@ def _legacy_array(args, np_dtype, device, name):
         return src
     if not args:
         return xp.empty((0,), dtype=dt)
+    if len(args) == 1 and _storage.is_storage(args[0]):  # a 1-D tensor over the storage
+        return _storage.typed_view(args[0], backend.from_np(dt))
     if len(args) == 1 and isinstance(args[0], Size):
         args = tuple(args[0])
     if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):

@@ -21,7 +21,8 @@ LAYERS = [
     ("backend", ["ember.backend", "ember._standin", "ember._kernels", "ember._grad_mode",
                  "ember.size", "ember.cuda", "ember.accelerator", "ember.backends",
                  "ember.compiler", "ember.jit", "ember.onnx", "ember._shared_memory",
-                 "ember._amp_state"]),
+                 "ember._amp_state", "ember.random", "ember._settings",
+                 "ember._assertions", "ember._memory_format", "ember._storage", "ember._typeinfo"]),
     ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
                          "ember.autograd", "ember.distributed"]),
     ("ops", ["ember.ops", "ember.amp", "ember.cuda.amp", "ember.cpu", "ember.return_types",
@@ -39,6 +40,7 @@ OPS_ORDER = ["_autocast",
              "dropout", "rnn", "attention",
              "sort", "scan", "search",
              "_specfun", "_gamma", "trig", "specfun", "pointwise", "blas",
+             "strided", "index_update", "bitwise", "grids",
              "_methods"]
 
 

@@ -58,20 +58,73 @@ def _fail(msg, raise_exception):
     return False
 
 
+def _unsupported(name: str, **flags) -> None:
+    for flag, value in flags.items():
+        if value:
+            raise NotImplementedError(f"{name}({flag}=True): ember has no forward-mode AD, "
+                                      "vmap or sparse tensors, so this check cannot run")
+
+
+def _side_checks(func, inputs, diff, sizes, rng, nondet_tol, check_undefined_grad,
+                 check_grad_dtypes, raise_exception):
+    """PyTorch's checks beside the Jacobian: backward twice on the same gradient agrees within
+    ``nondet_tol``; zero output gradients give zero input gradients (ember's stand-in for
+    undefined ones); gradients have their inputs' dtypes."""
+    from .engine import grad  # noqa: PLC0415
+
+    vs = [rng.standard_normal(n) for n in sizes]
+    first, again = _analytic_vjp(func, inputs, diff, vs), _analytic_vjp(func, inputs, diff, vs)
+    for k, (a, b) in enumerate(zip(first, again)):
+        if not np.allclose(a, b, rtol=0.0, atol=nondet_tol):
+            return _fail(f"gradcheck: Backward is not reentrant, i.e., running backward with the "
+                         f"same input and grad_output multiple times gives different values for "
+                         f"input {k} (beyond nondet_tol={nondet_tol})", raise_exception)
+    if check_undefined_grad:
+        zeros = _analytic_vjp(func, inputs, diff, [np.zeros(n) for n in sizes])
+        if any(np.any(z != 0) for z in zeros):
+            return _fail("gradcheck: zero output gradients gave a nonzero input gradient",
+                         raise_exception)
+    ys = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.requires_grad] \
+        if check_grad_dtypes else []
+    if ys:
+        gouts = [_wrap(np.ones(y._data.shape, y._data.dtype), False, None, 0) for y in ys]
+        for k, (g, t) in enumerate(zip(grad(ys, diff, gouts, allow_unused=True), diff)):
+            if g is not None and g.dtype != t.dtype:
+                return _fail(f"gradcheck: gradient of input {k} has dtype {g.dtype}, the input "
+                             f"{t.dtype}", raise_exception)
+    return True
+
+
 def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True, fast_mode: bool = False, seed: int = 0, **unused):
+              raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+              check_batched_grad: bool = False, check_batched_forward_grad: bool = False,
+              check_forward_ad: bool = False, check_backward_ad: bool = True,
+              fast_mode: bool = False, masked: bool | None = None, seed: int = 0):
     """Compare analytic gradients of ``func`` with central finite differences (float64).
 
     The full mode builds the whole Jacobian, element by element (for small
     inputs). ``fast_mode=True`` checks one random direction instead: the
     directional derivative ``v . J u`` from finite differences against the
-    analytic ``(J^T v) . u`` (Chainer's check_backward).
+    analytic ``(J^T v) . u`` (Chainer's check_backward). PyTorch's side checks run as
+    there (``nondet_tol``, ``check_undefined_grad``, ``check_grad_dtypes``); the forward-mode,
+    batched and masked checks need what ember lacks and raise ``NotImplementedError``.
+    ``seed`` (ember's) fixes the random directions.
     """
+    if not (check_forward_ad or check_backward_ad):
+        raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad "
+                             "to be True")
+    _unsupported("gradcheck", check_batched_grad=check_batched_grad,
+                 check_batched_forward_grad=check_batched_forward_grad,
+                 check_forward_ad=check_forward_ad, masked=masked)
     inputs = _as_tuple(inputs)
     diff = _check_inputs(inputs, "gradcheck")
     outs = _outputs(func, inputs)
     sizes = [o._data.size for o in outs]
     rng = np.random.default_rng(seed)
+    if not _side_checks(func, inputs, diff, sizes, rng, nondet_tol, check_undefined_grad,
+                        check_grad_dtypes, raise_exception):
+        return False
     if fast_mode:
         us = [rng.standard_normal(t._data.shape) for t in diff]
         vs = [rng.standard_normal(n) for n in sizes]
@@ -122,18 +175,37 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, raise_exception: bool = True, fast_mode: bool = False,
-                  seed: int = 0, **unused):
-    """Check second derivatives: gradcheck of the (create_graph) gradient of ``func``."""
+                  rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True, nondet_tol: float = 0.0,
+                  check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+                  check_batched_grad: bool = False, check_fwd_over_rev: bool = False,
+                  check_rev_over_rev: bool = True, fast_mode: bool = False, masked: bool = False,
+                  seed: int = 0):
+    """Check second derivatives: gradcheck of the (create_graph) gradient of ``func``.
+
+    ``gen_non_contig_grad_outputs``: the random output gradients are non-contiguous views.
+    The other options as in :func:`gradcheck`.
+    """
     from .engine import grad  # noqa: PLC0415
 
+    if not (check_fwd_over_rev or check_rev_over_rev):
+        raise AssertionError("Expected at least one of check_fwd_over_rev or check_rev_over_rev "
+                             "to be True")
+    if check_undefined_grad and not check_rev_over_rev:
+        raise AssertionError("Setting check_undefined_grad=True requires check_rev_over_rev to "
+                             "be True")
+    _unsupported("gradgradcheck", check_batched_grad=check_batched_grad,
+                 check_fwd_over_rev=check_fwd_over_rev, masked=masked)
     inputs = _as_tuple(inputs)
     _check_inputs(inputs, "gradgradcheck")
     rng = np.random.default_rng(seed + 1)
     outs = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
     if grad_outputs is None:
-        grad_outputs = tuple(_wrap(rng.standard_normal(o._data.shape), True, None, 0)
-                             for o in outs)
+        def draw(shape):
+            if gen_non_contig_grad_outputs:  # every other element of a twice-as-long array
+                return rng.standard_normal(tuple(shape) + (2,))[..., 0]
+            return rng.standard_normal(shape)
+        grad_outputs = tuple(_wrap(draw(o._data.shape), True, None, 0) for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
 
@@ -145,4 +217,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         return tuple(g for g in gs if g is not None)
 
     return gradcheck(first_grad, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception, fast_mode=fast_mode, seed=seed)
+                     raise_exception=raise_exception, nondet_tol=nondet_tol,
+                     check_undefined_grad=check_undefined_grad,
+                     check_grad_dtypes=check_grad_dtypes, fast_mode=fast_mode, seed=seed)

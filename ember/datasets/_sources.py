@@ -13,6 +13,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import urllib.request
 import zipfile
@@ -20,7 +21,7 @@ import zipfile
 import numpy as np
 
 __all__ = ["data_root", "download", "check_file", "ArraysOnlyUnpickler", "atomic_write",
-           "set_aside"]
+           "set_aside", "extract_into", "fetch_archive"]
 
 
 def data_root(root=None) -> str:
@@ -88,14 +89,26 @@ def set_aside(path: str, suffix: str) -> str:
     return aside
 
 
-def download(url: str, dest: str, checksum=None, timeout: float = 60.0) -> str:
-    """Fetch ``url`` to ``dest`` (via a temporary file), verifying ``checksum``."""
+def _open_url(url: str, timeout: float, max_redirects):
+    if max_redirects is None:
+        return urllib.request.urlopen(url, timeout=timeout)
+
+    class Redirects(urllib.request.HTTPRedirectHandler):
+        max_redirections = max_redirects
+
+    return urllib.request.build_opener(Redirects).open(url, timeout=timeout)
+
+
+def download(url: str, dest: str, checksum=None, timeout: float = 60.0,
+             max_redirects=None) -> str:
+    """Fetch ``url`` to ``dest`` (via a temporary file), verifying ``checksum``; at most
+    ``max_redirects`` HTTP redirects are followed (urllib's default, 10, when None)."""
     folder = os.path.dirname(os.path.abspath(dest))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".download-")
     _usual_mode(tmp)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+        with os.fdopen(fd, "wb") as out, _open_url(url, timeout, max_redirects) as resp:
             shutil.copyfileobj(resp, out)
         try:
             check_file(tmp, checksum)
@@ -106,6 +119,73 @@ def download(url: str, dest: str, checksum=None, timeout: float = 60.0) -> str:
         if os.path.exists(tmp):
             os.remove(tmp)
     return dest
+
+
+def _unpack(archive: str, kind: str, folder: str) -> None:
+    if kind == "zip":
+        with zipfile.ZipFile(archive) as z:  # zipfile drops absolute and ".." parts of names
+            z.extractall(folder)
+        return
+    with tarfile.open(archive, "r:" + kind if kind else "r") as tar:
+        try:
+            tar.extractall(folder, filter="data")  # no links out, no absolute paths
+        except TypeError:  # Python without extraction filters
+            tar.extractall(folder)
+
+
+def extract_into(archive: str, dest: str, kind: str = "gz") -> list:
+    """Unpack a tar (``kind`` '', 'gz', 'bz2', 'xz') or zip (``kind`` 'zip') archive into
+    ``dest``: first into a temporary folder beside, with the usual file modes, then each
+    top-level entry is renamed into place (an entry already there is set aside as
+    ``<name>.old``), so an interrupted extraction leaves no half-written folder. Returns
+    the top-level names."""
+    os.makedirs(dest, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=dest, prefix=".extract-")
+    try:
+        try:
+            _unpack(archive, kind, tmp)
+        except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise RuntimeError(f"{archive}: cannot extract ({exc}); the archive is corrupt or "
+                               "truncated") from None
+        tops = sorted(os.listdir(tmp))
+        for top in tops:
+            for folder, _, names in os.walk(os.path.join(tmp, top)):
+                os.chmod(folder, 0o777 & ~umask())
+                for n in names:
+                    _usual_mode(os.path.join(folder, n))
+            if os.path.isfile(os.path.join(tmp, top)):
+                _usual_mode(os.path.join(tmp, top))
+            target = os.path.join(dest, top)
+            if os.path.lexists(target):
+                set_aside(target, ".old")
+            os.replace(os.path.join(tmp, top), target)
+        return tops
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def fetch_archive(root: str, url: str, name: str, checksum, dataset: str, extracted: str,
+                  kind: str = "gz") -> None:
+    """Make sure ``<root>/downloads/<name>`` holds the published archive (a copy that fails
+    ``checksum`` is set aside as ``.corrupt`` and fetched again) and extract it into
+    ``root``. Without a network the error says where to put the archive or its extracted
+    ``extracted`` folder."""
+    dl = os.path.join(root, "downloads")
+    path = os.path.join(dl, name)
+    if os.path.exists(path):
+        try:
+            check_file(path, checksum)
+        except RuntimeError:
+            set_aside(path, ".corrupt")
+    if not os.path.exists(path):
+        try:
+            download(url, path, checksum)
+        except Exception as exc:  # noqa: BLE001 - no network, a bad mirror...
+            raise RuntimeError(
+                f"{dataset}: could not download {url} ({exc}). {dataset} has no offline "
+                f"source: put {name} into {dl} (or its extracted {extracted} folder into "
+                f"{root}) and run again") from None
+    extract_into(path, root, kind)
 
 
 class ArraysOnlyUnpickler(pickle.Unpickler):

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tarfile
-import tempfile
 
 import numpy as np
 
@@ -47,6 +44,7 @@ class CIFAR10(ImageDataset):
     bin_label_bytes = 1
     classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
                "truck"]
+    meta_file = ("batches.meta", "label_names", "batches.meta.txt")  # python, key, binary
 
     def __init__(self, root=None, train: bool = True, transform=None, target_transform=None,
                  download: bool = False):
@@ -64,6 +62,28 @@ class CIFAR10(ImageDataset):
             images, labels = self._load(download)
         self.data = _wrap(images, False, None, 0)
         self.targets = _wrap(labels, False, None, 0)
+        self.classes = self._class_names()
+        self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
+
+    def _class_names(self):
+        """The class names of the set's meta file (python or binary version) when present,
+        else the published list."""
+        py = os.path.join(self.root, self.base_folder, self.meta_file[0])
+        txt = os.path.join(self.root, self.bin_folder, self.meta_file[2])
+        if os.path.exists(py):
+            with open(py, "rb") as f:
+                try:
+                    d = S.load_arrays_pickle(f.read())
+                except Exception as exc:  # noqa: BLE001
+                    raise RuntimeError(f"{py}: not a CIFAR meta file ({exc})") from None
+            names = d.get(self.meta_file[1], d.get(self.meta_file[1].encode()))
+            if names is None:
+                raise RuntimeError(f"{py}: no {self.meta_file[1]!r} entry")
+            return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+        if os.path.exists(txt):
+            with open(txt, encoding="utf-8") as f:
+                return [line.strip() for line in f if line.strip()]
+        return list(type(self).classes)
 
     def _present(self, files):
         py = os.path.join(self.root, self.base_folder)
@@ -115,47 +135,13 @@ class CIFAR10(ImageDataset):
         return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy(), labels
 
     def _download(self):
-        dl = os.path.join(self.root, "downloads")
-        name, checksum = self.archive
-        path = os.path.join(dl, name)
-        if os.path.exists(path):
-            try:
-                S.check_file(path, checksum)
-            except RuntimeError:
-                S.set_aside(path, ".corrupt")
-        if not os.path.exists(path):
-            try:
-                S.download(self.url, path, checksum)
-            except Exception as exc:  # noqa: BLE001 - no network, a bad mirror...
-                raise RuntimeError(
-                    f"{type(self).__name__}: could not download {self.url} ({exc}). CIFAR has "
-                    f"no offline source: put {name} into {dl} (or its extracted "
-                    f"{self.base_folder} folder into {self.root}) and run again") from None
-        # Extract into a temporary folder, give the files the usual mode, then rename it:
-        # an interrupted extraction leaves no half folder behind.
-        tmp = tempfile.mkdtemp(dir=self.root, prefix=".extract-")
-        try:
-            with tarfile.open(path, "r:gz") as tar:
-                try:
-                    tar.extractall(tmp, filter="data")
-                except TypeError:  # Python without extraction filters
-                    tar.extractall(tmp)
-            for top in os.listdir(tmp):
-                for folder, _, names in os.walk(os.path.join(tmp, top)):
-                    os.chmod(folder, 0o777 & ~S.umask())
-                    for n in names:
-                        S._usual_mode(os.path.join(folder, n))
-                dest = os.path.join(self.root, top)
-                if os.path.exists(dest):
-                    S.set_aside(dest, ".old")
-                os.replace(os.path.join(tmp, top), dest)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-
+        S.fetch_archive(self.root, self.url, *self.archive, type(self).__name__,
+                        self.base_folder)
 
 
 class CIFAR100(CIFAR10):
-    """CIFAR-100: like CIFAR-10 with 100 fine classes (``fine_labels``)."""
+    """CIFAR-100: like CIFAR-10 with 100 fine classes (``fine_labels``); ``classes`` are the
+    fine label names (from the set's meta file when present)."""
 
     base_folder = "cifar-100-python"
     bin_folder = "cifar-100-binary"
@@ -165,3 +151,17 @@ class CIFAR100(CIFAR10):
     test_list = ["test"]
     label_key = "fine_labels"
     bin_label_bytes = 2
+    meta_file = ("meta", "fine_label_names", "fine_label_names.txt")
+    classes = [
+        "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle",
+        "bottle", "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can", "castle",
+        "caterpillar", "cattle", "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch",
+        "crab", "crocodile", "cup", "dinosaur", "dolphin", "elephant", "flatfish", "forest",
+        "fox", "girl", "hamster", "house", "kangaroo", "keyboard", "lamp", "lawn_mower",
+        "leopard", "lion", "lizard", "lobster", "man", "maple_tree", "motorcycle", "mountain",
+        "mouse", "mushroom", "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear",
+        "pickup_truck", "pine_tree", "plain", "plate", "poppy", "porcupine", "possum", "rabbit",
+        "raccoon", "ray", "road", "rocket", "rose", "sea", "seal", "shark", "shrew", "skunk",
+        "skyscraper", "snail", "snake", "spider", "squirrel", "streetcar", "sunflower",
+        "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor", "train",
+        "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm"]

@@ -36,7 +36,9 @@ class CharLM(nn.Module):
             self.pos = nn.Embedding(max_len, embed_dim)
             layer = nn.TransformerEncoderLayer(embed_dim, nhead, hidden_size, dropout,
                                                norm_first=True)
-            self.body = nn.TransformerEncoder(layer, num_layers, norm=nn.LayerNorm(embed_dim))
+            # pre-norm layers cannot take PyTorch's packed-padding path: ask for none
+            self.body = nn.TransformerEncoder(layer, num_layers, norm=nn.LayerNorm(embed_dim),
+                                              enable_nested_tensor=False)
             out_dim = embed_dim
         else:
             rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]

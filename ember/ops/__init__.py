@@ -27,4 +27,8 @@ from .trig import *  # noqa: F401,F403
 from .specfun import *  # noqa: F401,F403
 from .pointwise import *  # noqa: F401,F403
 from .blas import *  # noqa: F401,F403
+from .strided import *  # noqa: F401,F403
+from .index_update import *  # noqa: F401,F403
+from .bitwise import *  # noqa: F401,F403
+from .grids import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)

@@ -4,8 +4,11 @@ Every method here is a one-line call into an op; no math lives in this file.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from .. import _memory_format as MF
 from .. import backend
 from ..autograd.function import Op
 from ..autograd.grad_mode import state as _grad_state
@@ -125,17 +128,6 @@ Tensor.__invert__ = lambda self: E.logical_not(self) if self._data.dtype == np.b
     E.bitwise_not(self)
 
 
-def _bitwise(ufunc):
-    def op(self, other):
-        o = other._data if isinstance(other, Tensor) else other
-        xp = backend.xp(self._data)
-        return _wrap(xp.asarray(getattr(xp, ufunc)(self._data, o)), False, None, 0)
-    return op
-
-
-Tensor.__and__ = Tensor.__rand__ = _bitwise("bitwise_and")
-Tensor.__or__ = Tensor.__ror__ = _bitwise("bitwise_or")
-Tensor.__xor__ = Tensor.__rxor__ = _bitwise("bitwise_xor")
 Tensor.__getitem__ = I.getitem
 Tensor.__setitem__ = I.setitem
 Tensor.__hash__ = lambda self: id(self)
@@ -191,7 +183,7 @@ def copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
         src = C.tensor(src)
     if _grad_state.enabled and (self.requires_grad or src.requires_grad):
-        s = src.to(self.device) if src.device != self.device else src
+        s = src.to(self.device, non_blocking=non_blocking) if src.device != self.device else src
         s = S.expand(s, self._data.shape).to(self._data.dtype)
         if s is src:
             s = E.clone(s)
@@ -203,7 +195,7 @@ def copy_(self, src, non_blocking=False):
         raise RuntimeError(f"copy_: the size of src {list(src.shape)} must be broadcastable to "
                            f"the tensor's size {list(self._data.shape)}") from None
     if type(arr) is not type(self._data):
-        arr = backend.to_device(arr, self.device)
+        arr = backend.to_device(arr, self.device, non_blocking)
     self._data[...] = arr
     self._bump()
     return self
@@ -277,7 +269,7 @@ def to(self, *args, **kwargs):
     dt = kwargs.pop("dtype", None)
     non_blocking = bool(kwargs.pop("non_blocking", False))
     copy = kwargs.pop("copy", False)
-    kwargs.pop("memory_format", None)
+    fmt = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
     for a in args:
@@ -301,9 +293,27 @@ def to(self, *args, **kwargs):
             out = ToDevice.apply(out, d, non_blocking)
     if dt is not None:
         out = E.to_dtype(out, dt)
+    if fmt is not None:
+        out = _to_format(self, out, MF.check(fmt, "to"), copy)
     if copy and out is self:
         out = E.clone(self)
     return out
+
+
+def _to_format(self, out, fmt, copy):
+    """``to(memory_format=fmt)``: ``self`` itself when nothing else changes and its strides
+    already suggest ``fmt`` (PyTorch's aliasing rule), else a copy laid out as ``fmt``."""
+    if fmt is MF.preserve_format:
+        return out
+    MF.check_rank(fmt, self._data.ndim)
+    arr = out._data
+    st = MF.elem_strides(arr)
+    if out is self:
+        if copy or MF.suggest(arr.shape, st) is not fmt:
+            return E.clone(self, memory_format=fmt)
+        return out
+    # a new tensor made by the conversion: PyTorch lays it out exactly as the format says
+    return out if st == MF.strides_for(arr.shape, fmt) else E.clone(out, memory_format=fmt)
 
 
 def _device_method(name):
@@ -318,8 +328,19 @@ def _device_method(name):
     return method
 
 
+def _deprecated_device_arg(method: str, device) -> None:
+    if device is not None:
+        warnings.warn(f"The argument 'device' of Tensor.{method}() is deprecated. Please do not "
+                      "pass this argument.", DeprecationWarning, stacklevel=3)
+
+
 def pin_memory(self, device=None):
-    """A copy in page-locked host memory, for asynchronous copies to the GPU (CPU tensors)."""
+    """A copy in page-locked host memory, for asynchronous copies to the GPU (CPU tensors).
+
+    Without a CUDA device it raises ``RuntimeError``, as PyTorch does. ``device`` is
+    deprecated (PyTorch's warning): the pinned memory serves the CUDA device.
+    """
+    _deprecated_device_arg("pin_memory", device)
     if self.device.type != "cpu":
         raise RuntimeError(f"cannot pin '{self.device}' memory: only dense CPU tensors can be "
                            "pinned")
@@ -329,6 +350,8 @@ def pin_memory(self, device=None):
 
 
 def is_pinned(self, device=None) -> bool:
+    """Whether this tensor lives in pinned host memory (``device``: deprecated, as in PyTorch)."""
+    _deprecated_device_arg("is_pinned", device)
     return self.device.type == "cpu" and backend.is_pinned(self._data)
 
 
@@ -339,13 +362,24 @@ Tensor.is_pinned = is_pinned
 Tensor.to = to
 Tensor.cpu = _device_method("cpu")
 Tensor.cuda = _device_method("cuda")
-Tensor.float = lambda self: E.to_dtype(self, backend.float32)
-Tensor.double = lambda self: E.to_dtype(self, backend.float64)
-Tensor.half = lambda self: E.to_dtype(self, backend.float16)
-Tensor.bfloat16 = lambda self: E.to_dtype(self, backend.bfloat16)
-Tensor.long = lambda self: E.to_dtype(self, backend.int64)
-Tensor.int = lambda self: E.to_dtype(self, backend.int32)
-Tensor.bool = lambda self: E.to_dtype(self, backend.bool_)
+
+
+def _converter(dt, name):
+    def method(self, *, memory_format=None):
+        if memory_format is None:
+            return E.to_dtype(self, dt)
+        return to(self, dt, memory_format=memory_format)
+    method.__name__ = name
+    method.__doc__ = (f"``self.{name}()`` is ``self.to(ember.{dt.name})``; ``memory_format`` "
+                      "as in :meth:`to`.")
+    return method
+
+
+for _name, _dt in [("float", backend.float32), ("double", backend.float64),
+                   ("half", backend.float16), ("bfloat16", backend.bfloat16),
+                   ("long", backend.int64), ("int", backend.int32), ("short", backend.int16),
+                   ("char", backend.int8), ("byte", backend.uint8), ("bool", backend.bool_)]:
+    setattr(Tensor, _name, _converter(_dt, _name))
 
 
 def _type(self, dtype=None, non_blocking: bool = False):
@@ -356,7 +390,8 @@ def _type(self, dtype=None, non_blocking: bool = False):
         return type_name(self)
     dt, dev = parse_type(dtype)
     out = E.to_dtype(self, dt)
-    return out if dev is None or dev == self.device.type else to(out, dev)
+    return out if dev is None or dev == self.device.type else to(out, dev,
+                                                                 non_blocking=non_blocking)
 
 
 Tensor.type = _type
@@ -465,3 +500,82 @@ def _float_power_(self, exponent):
 _float_power_write = _inplace_saving(_float_power, "float_power_")
 Tensor.float_power = _float_power
 Tensor.float_power_ = _float_power_
+# ---------------------------------------------------------------------------- tensor names
+# (strided views and geometry, index updates, bitwise ops, in-place comparisons, clamps)
+from . import bitwise as BW  # noqa: E402
+from . import grids as GR  # noqa: E402
+from . import index_update as IU  # noqa: E402
+from . import strided as SD  # noqa: E402
+
+for _mod, _names in {
+        SD: ["diagonal", "diag", "diag_embed", "diagflat", "trace", "unfold", "as_strided",
+             "swapdims", "transpose_", "swapdims_", "swapaxes_", "t_", "squeeze_", "unsqueeze_",
+             "as_strided_", "set_", "resize_", "resize_as_", "data_ptr", "storage_offset",
+             "untyped_storage", "storage", "new", "reinforce", "is_set_to", "storage_type",
+             "new_empty_strided"],
+        IU: ["index_add", "index_copy", "index_fill", "index_put", "scatter_reduce",
+             "masked_scatter", "put"],
+        BW: ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+             "bitwise_right_shift"],
+        GR: ["repeat_interleave"],
+        E: ["clamp_min", "clamp_max"]}.items():
+    for _name in _names:
+        setattr(Tensor, _name, getattr(_mod, _name))
+
+for _name in ["index_add", "index_copy", "index_fill", "masked_scatter", "put", "bitwise_and",
+              "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"]:
+    setattr(Tensor, _name + "_", _inplace(getattr(Tensor, _name), _name + "_"))
+Tensor.index_put_ = IU.index_put_
+Tensor.clamp_min_ = E.clamp_min_
+Tensor.clamp_max_ = E.clamp_max_
+
+
+def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+    """In-place version of :meth:`scatter_reduce` (while recorded, the gradient is taken
+    from a copy of ``self``, as PyTorch keeps the original values it needs)."""
+    recording = _grad_state.enabled and (self.requires_grad or src.requires_grad)
+    base = E.clone(self) if recording else self
+    return self._assign_result(IU.scatter_reduce(base, dim, index, src, reduce,
+                                                 include_self=include_self), "scatter_reduce_")
+
+
+Tensor.scatter_reduce_ = scatter_reduce_
+
+
+def _compare_inplace(fn, name):
+    """``self.gt_(other)``...: the comparison's truth written into ``self`` in its own dtype;
+    while recorded, the result carries a zero gradient back to ``self``'s old value."""
+    def method(self, *other):
+        truth = fn(self, *other)
+        vals = _wrap(truth._data.astype(self._data.dtype), False, None, 0)
+        if _grad_state.enabled and self.requires_grad and self._data.dtype.kind == "f":
+            everywhere = _wrap(backend.xp(self._data).ones(vals._data.shape, dtype=bool), False,
+                               None, 0)
+            vals = E.where(everywhere, vals, self)
+        return self._assign_result(vals, name)
+    method.__name__ = name
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}` (the result in self's dtype)."
+    return method
+
+
+for _name in ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+              "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor"]:
+    setattr(Tensor, _name + "_", _compare_inplace(getattr(E, _name), _name + "_"))
+Tensor.logical_not_ = _compare_inplace(E.logical_not, "logical_not_")
+Tensor.bitwise_not_ = _inplace(E.bitwise_not, "bitwise_not_")
+
+Tensor.__and__ = BW.bitwise_and
+Tensor.__rand__ = _r(BW.bitwise_and)
+Tensor.__or__ = BW.bitwise_or
+Tensor.__ror__ = _r(BW.bitwise_or)
+Tensor.__xor__ = BW.bitwise_xor
+Tensor.__rxor__ = _r(BW.bitwise_xor)
+Tensor.__lshift__ = BW.bitwise_left_shift
+Tensor.__rlshift__ = _r(BW.bitwise_left_shift)
+Tensor.__rshift__ = BW.bitwise_right_shift
+Tensor.__rrshift__ = _r(BW.bitwise_right_shift)
+Tensor.__iand__ = Tensor.bitwise_and_
+Tensor.__ior__ = Tensor.bitwise_or_
+Tensor.__ixor__ = Tensor.bitwise_xor_
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+Tensor.__irshift__ = Tensor.bitwise_right_shift_

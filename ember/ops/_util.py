@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from .. import backend
+from .. import _settings, backend
 from ..tensor import Tensor, _norm_dim, _wrap
 
 _ndarray = np.ndarray
@@ -31,7 +31,11 @@ def as_tensor_arg(x, like: Tensor | None = None, name: str = "op") -> Tensor:
         return _wrap(x, False, None, 0)
     from .creation import tensor  # noqa: PLC0415
 
-    t = tensor(x)
+    try:
+        t = tensor(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}(): expected a Tensor, an array or a number, got "
+                        f"{type(x).__name__} ({exc})") from None
     if like is not None and t.device != like.device:
         t = _wrap(backend.to_device(t._data, like.device), False, None, 0)
     return t
@@ -148,3 +152,19 @@ def float_dtype_for(t: Tensor):
     """The dtype an integer tensor becomes in a float-valued op (the default dtype)."""
     dt = t._data.dtype
     return dt if dt.kind == "f" or dt == backend.BF16 else backend.get_default_dtype().np
+
+
+def add_at(xp, a, index, values) -> None:
+    """``a[index] += values`` with repeated indices accumulating (``ufunc.add.at``). On a GPU,
+    CuPy's atomic additions sum repeated indices in no fixed order; under
+    ``use_deterministic_algorithms(True)`` the sums go through the host in index order, so
+    that every run gives the same bits."""
+    if xp is np or not _settings.are_deterministic_algorithms_enabled():
+        xp.add.at(a, index, values)
+        return
+    def host(k):
+        return backend.to_host(k) if backend.is_device_array(k) else k
+    idx = tuple(host(k) for k in index) if isinstance(index, tuple) else host(index)
+    acc = backend.to_host(a)
+    np.add.at(acc, idx, host(values))
+    a[...] = xp.asarray(acc)

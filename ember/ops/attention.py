@@ -9,9 +9,11 @@ into h heads of size d = E / h, attends in each, concatenates and projects back.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
+from ..backends import cuda as _sdp
 from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
 from . import elementwise as E
@@ -31,12 +33,17 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     Shape: query (*, L, E), key (*, S, E), value (*, S, Ev) -> (*, L, Ev). ``attn_mask``
     (broadcastable to (*, L, S)): bool (True = takes part) or float (added). ``is_causal``:
     query i attends to keys 0..i. ``dropout_p`` drops attention weights (always, as PyTorch's
-    functional form does: pass 0.0 in evaluation).
+    functional form does: pass 0.0 in evaluation). The backend choice of
+    ``ember.nn.attention.sdpa_kernel`` is honoured as ``SDPBackend`` describes: ember's one
+    implementation runs when MATH is allowed, or FLASH_ATTENTION on inputs PyTorch's CPU flash
+    kernel accepts; otherwise this raises ``RuntimeError`` as PyTorch does.
     """
     if amp_state.on:
         return autocast_call("scaled_dot_product_attention", scaled_dot_product_attention,
                              query, key, value, attn_mask, dropout_p, is_causal, scale,
                              enable_gqa)
+    if _sdp.SDPBackend.MATH not in _sdp.sdp_enabled_backends():
+        _check_fused_backend(query, key, value, dropout_p)
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
         raise RuntimeError(f"scaled_dot_product_attention: query, key and value need at least "
                            f"2 dims, got {list(query.shape)}, {list(key.shape)}, "
@@ -68,6 +75,32 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return matmul(weights, value)
+
+
+def _check_fused_backend(query: Tensor, key: Tensor, value: Tensor, dropout_p: float) -> None:
+    """With the math backend off, run only where PyTorch's CPU flash kernel would (ember's
+    implementation then computes the same function); raise as PyTorch does elsewhere."""
+    if _sdp.SDPBackend.FLASH_ATTENTION not in _sdp.sdp_enabled_backends():
+        raise RuntimeError("No viable backend for scaled_dot_product_attention was found. This "
+                           "is likely due to turning off both the math kernel and the fused "
+                           "kernels.")
+    why = None
+    if dropout_p > 0.0:
+        why = "Both fused kernels do not support non-zero dropout."
+    elif not query.ndim == key.ndim == value.ndim == 4:
+        why = (f"All fused kernels requires query, key and value to be 4 dimensional, but got "
+               f"Query dim: {query.ndim}, Key dim: {key.ndim}, Value dim: {value.ndim} instead.")
+    elif not query.shape[-1] == key.shape[-1] == value.shape[-1]:
+        why = (f"Flash attention requires q,k,v to have the same last dimension. Got "
+               f"Query.size(-1): {query.shape[-1]}, Key.size(-1): {key.shape[-1]}, "
+               f"Value.size(-1): {value.shape[-1]} instead.")
+    elif not all(t.dtype.is_floating_point for t in (query, key, value)):
+        why = (f"Expected query, key and value to all be of a floating dtype, got {query.dtype}, "
+               f"{key.dtype} and {value.dtype}.")
+    if why is not None:
+        warnings.warn("Flash attention kernel not used because:", stacklevel=3)
+        warnings.warn(why, stacklevel=3)
+        raise RuntimeError("No available kernel.  Aborting execution.")
 
 
 def _repeat_heads(t: Tensor, rep: int) -> Tensor:

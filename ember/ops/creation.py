@@ -5,7 +5,8 @@ import numbers
 
 import numpy as np
 
-from .. import backend
+from .. import _memory_format as MF
+from .. import _settings, backend
 from ..backend import Generator, as_device, generator_for, module_for, np_dtype
 from .._grad_mode import inference_users
 from .._grad_mode import state as _grad_state
@@ -32,7 +33,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         tensor([[1., 2.],
                 [3., 4.]])
     """
-    t = _wrap(_to_array(data, dtype, device), False, None, 0)
+    t = _wrap(_to_array(data, dtype, _settings.factory_device(device)), False, None, 0)
     if inference_users[0] and _grad_state.inference:
         _mark_inference(t)
     if requires_grad:
@@ -46,6 +47,7 @@ def scalar_tensor(s, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like :func:`tensor` but shares memory with a tensor or array when no conversion is needed."""
+    device = _settings.factory_device(device)
     if isinstance(data, Tensor):
         if (dtype is None or data.dtype == backend.to_dtype(dtype)) and (
                 device is None or data.device == as_device(device)):
@@ -96,7 +98,16 @@ def _float_dtype(dtype):
 
 
 def _xp_for(device):
-    return module_for(as_device(device))
+    return module_for(as_device(_settings.factory_device(device)))
+
+
+def _uninitialized(arr):
+    """``empty``'s memory: as it comes, or filled as PyTorch fills it under deterministic
+    algorithms (NaN, the largest integer, True), so that reading it is repeatable."""
+    if _settings.are_deterministic_algorithms_enabled():
+        kind = arr.dtype.kind
+        arr.fill(True if kind == "b" else np.iinfo(arr.dtype).max if kind in "iu" else np.nan)
+    return arr
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -110,8 +121,8 @@ def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(_xp_for(device).empty(_size(size, "empty"), dtype=_float_dtype(dtype)),
-                   requires_grad)
+    return _finish(_uninitialized(_xp_for(device).empty(_size(size, "empty"),
+                                                        dtype=_float_dtype(dtype))), requires_grad)
 
 
 def _fill_dtype(value, dtype):
@@ -136,24 +147,47 @@ def _like(t, dtype, device):
             module_for(as_device(device)) if device is not None else backend.xp(t._data))
 
 
-def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _like_array(t, dtype, device, memory_format, name, zero=False):
+    """An array shaped as ``t`` in the layout ``memory_format`` asks for (by default ``t``'s
+    own when it is dense, as PyTorch's ``preserve_format``): uninitialised, or zeros."""
     dt, mod = _like(t, dtype, device)
-    return _finish(mod.zeros(t._data.shape, dtype=dt), requires_grad)
+    return MF.empty_as(mod, t._data, MF.check(memory_format, name), dt, zero)
 
 
-def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dt, mod = _like(t, dtype, device)
-    return _finish(mod.ones(t._data.shape, dtype=dt), requires_grad)
+def _laid_out(arr, t, memory_format, name):
+    """``arr`` (shaped as ``t``) moved to the layout ``memory_format`` asks for, if another."""
+    fmt = MF.check(memory_format, name)
+    if MF.target_strides(t._data, fmt) is None:
+        return arr
+    out = MF.empty_as(backend.xp(arr), t._data, fmt, arr.dtype)
+    out[...] = arr
+    return out
 
 
-def empty_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dt, mod = _like(t, dtype, device)
-    return _finish(mod.empty(t._data.shape, dtype=dt), requires_grad)
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False, *,
+               memory_format=None) -> Tensor:
+    return _finish(_like_array(t, dtype, device, memory_format, "zeros_like", zero=True),
+                   requires_grad)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dt, mod = _like(t, dtype, device)
-    return _finish(mod.full(t._data.shape, fill_value, dtype=dt), requires_grad)
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False, *,
+              memory_format=None) -> Tensor:
+    arr = _like_array(t, dtype, device, memory_format, "ones_like")
+    arr.fill(1)
+    return _finish(arr, requires_grad)
+
+
+def empty_like(t: Tensor, dtype=None, device=None, requires_grad=False, *,
+               memory_format=None) -> Tensor:
+    return _finish(_uninitialized(_like_array(t, dtype, device, memory_format, "empty_like")),
+                   requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False, *,
+              memory_format=None) -> Tensor:
+    arr = _like_array(t, dtype, device, memory_format, "full_like")
+    arr.fill(fill_value)
+    return _finish(arr, requires_grad)
 
 
 # ---------------------------------------------------------------------------- ranges
@@ -196,10 +230,13 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
 # ---------------------------------------------------------------------------- random
 
 
-def _gen(device, generator):
-    return generator_for(as_device(device) if device is not None else
-                         (generator.device if generator is not None else backend.CPU),
-                         generator).rng
+def _gen(device, generator, default_device: bool = True):
+    """The stream to draw from: on ``device``, else the generator's, else the default device
+    (``default_device``; PyTorch's ``normal`` with float arguments ignores it), else the CPU."""
+    if device is None:
+        device = generator.device if generator is not None else \
+            _settings.factory_device(None) if default_device else None
+    return generator_for(as_device(device), generator).rng
 
 
 def rand(*size, generator: Generator | None = None, dtype=None, device=None,
@@ -240,7 +277,11 @@ def randint(*args, size=None, generator=None, dtype=None, device=None,
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     dt = np_dtype(dtype) if dtype is not None else np.int64
-    return _finish(_gen(device, generator).permutation(int(n)).astype(dt), requires_grad)
+    rng = _gen(device, generator)
+    # CuPy's generators have no permutation: the order of n uniform draws is one
+    perm = rng.permutation(int(n)) if hasattr(rng, "permutation") else \
+        rng.random(int(n)).argsort()
+    return _finish(perm.astype(dt), requires_grad)
 
 
 def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None,
@@ -257,7 +298,7 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
         return _finish((m + s * z).astype(ref._data.dtype), requires_grad)
     if size is None:
         raise TypeError("normal(): with float mean and std, give a size")
-    z = _gen(device, generator).standard_normal(_size((size,), "normal"))
+    z = _gen(device, generator, default_device=False).standard_normal(_size((size,), "normal"))
     return _finish((mean + std * z).astype(_float_dtype(dtype)), requires_grad)
 
 
@@ -310,18 +351,24 @@ def bernoulli(input: Tensor, p=None, generator=None) -> Tensor:
     return _wrap((u < probs).astype(input._data.dtype), False, None, 0)
 
 
-def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
-    return rand(*t.shape, generator=generator, dtype=dtype or t.dtype,
-                device=device or t.device, requires_grad=requires_grad)
+def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None, *,
+              memory_format=None):
+    out = rand(*t.shape, generator=generator, dtype=dtype or t.dtype,
+               device=device or t.device, requires_grad=False)
+    return _finish(_laid_out(out._data, t, memory_format, "rand_like"), requires_grad)
 
 
-def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
-    return randn(*t.shape, generator=generator, dtype=dtype or t.dtype,
-                 device=device or t.device, requires_grad=requires_grad)
+def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None, *,
+               memory_format=None):
+    out = randn(*t.shape, generator=generator, dtype=dtype or t.dtype,
+                device=device or t.device, requires_grad=False)
+    return _finish(_laid_out(out._data, t, memory_format, "randn_like"), requires_grad)
 
 
-def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
+def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None, *,
+                 memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(t.shape), generator=generator, dtype=dtype or t.dtype,
-                   device=device or t.device)
+    out = randint(low, high, tuple(t.shape), generator=generator, dtype=dtype or t.dtype,
+                  device=device or t.device)
+    return _finish(_laid_out(out._data, t, memory_format, "randint_like"), False)

@@ -16,7 +16,7 @@ from .. import backend
 from ..autograd.function import Op, op_once_differentiable
 from ..tensor import Tensor, _wrap
 from ._autocast import with_policy
-from ._util import xp_of
+from ._util import add_at, xp_of
 from .loss import _reduce
 
 __all__ = ["ctc_loss"]
@@ -118,7 +118,7 @@ class CTCLoss(Op):
                 m = ab.max(axis=1)
                 m = xp.where(xp.isfinite(m), m, 0.0)
                 acc = xp.zeros((n, c), dtype=lp.dtype)
-                xp.add.at(acc, (rows[:, None], ext), xp.exp(ab - m[:, None]))
+                add_at(xp, acc, (rows[:, None], ext), xp.exp(ab - m[:, None]))
                 log_acc = xp.log(acc) + m[:, None]
                 gt = xp.exp(lp[t]) - xp.exp(log_acc + nll[:, None] - lp[t])
                 live = (t < in_len)[:, None]

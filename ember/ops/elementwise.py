@@ -10,8 +10,10 @@ import math
 
 import numpy as np
 
+from .. import _memory_format as MF
 from .. import backend
 from ..autograd.function import Op
+from ..autograd.grad_mode import state
 from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
 from ._util import (as_tensor_arg, binary_args, broadcast_error, float_dtype_for, is_float,
@@ -26,6 +28,7 @@ __all__ = [
     "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not", "isnan", "isinf",
     "isfinite", "isclose", "allclose", "to_dtype", "clone", "remainder", "floor", "ceil",
     "round", "trunc",
+    "clamp_min", "clamp_max", "clamp_min_", "clamp_max_",
 ]
 
 
@@ -751,6 +754,38 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
 clip = clamp
 
 
+def clamp_min(input, min):  # noqa: A002 - PyTorch's name
+    """``clamp(input, min=min)``: the larger of ``input`` and ``min`` (a number or tensor)."""
+    if min is None:
+        raise TypeError("clamp_min(): argument 'min' must be a Tensor or a Number, not None")
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):  # noqa: A002 - PyTorch's name
+    """``clamp(input, max=max)``: the smaller of ``input`` and ``max`` (a number or tensor)."""
+    if max is None:
+        raise TypeError("clamp_max(): argument 'max' must be a Tensor or a Number, not None")
+    return clamp(input, max=max)
+
+
+def _kept(input, bound):
+    """``input``, or (while recorded) a copy of it: the clamp keeps its input for backward,
+    which the in-place write must not change."""
+    if state.enabled and (input.requires_grad or getattr(bound, "requires_grad", False)):
+        return clone(input)
+    return input
+
+
+def clamp_min_(input, min):  # noqa: A002
+    """In-place :func:`clamp_min`."""
+    return input._assign_result(clamp_min(_kept(input, min), min), "clamp_min_")
+
+
+def clamp_max_(input, max):  # noqa: A002
+    """In-place :func:`clamp_max`."""
+    return input._assign_result(clamp_max(_kept(input, max), max), "clamp_max_")
+
+
 class Maximum(Op):
     """Elementwise max(a, b). Backward: g to the larger; split in half on ties."""
 
@@ -873,19 +908,19 @@ class Cast(Op):
 
 
 class Clone(Op):
-    """A copy with its own memory. Backward: g."""
+    """A copy with its own memory, laid out as the memory format asks. Backward: g."""
 
     @staticmethod
-    def forward(ctx, x):
-        return x.copy()
+    def forward(ctx, x, fmt):
+        return MF.copy_as(xp_of(x), x, fmt)
 
     @staticmethod
     def backward(ctx, g):
-        return g
+        return g, None
 
     @staticmethod
     def fast_backward(ctx, g):
-        return (g,)
+        return g, None
 
 
 def to_dtype(input: Tensor, dtype) -> Tensor:
@@ -896,7 +931,12 @@ def to_dtype(input: Tensor, dtype) -> Tensor:
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    return Clone.apply(input)
+    """A copy with its own memory (and a gradient that flows back to ``input``), in the
+    layout ``memory_format`` asks for: by default (``preserve_format``) the input's own
+    strides when it is dense, else the layout they suggest."""
+    fmt = MF.check(memory_format, "clone")
+    MF.check_rank(fmt, input._data.ndim)
+    return Clone.apply(input, fmt)
 
 
 # ---------------------------------------------------------------------------- comparisons

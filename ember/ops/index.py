@@ -7,7 +7,7 @@ from .. import backend
 from ..autograd.function import Op
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, _wrap
-from ._util import nonzero_arrays, norm_dim, xp_of
+from ._util import add_at, nonzero_arrays, norm_dim, xp_of
 
 __all__ = ["index_select", "gather", "scatter", "scatter_add", "masked_fill", "take_along_dim",
            "nonzero", "getitem", "setitem", "masked_select", "take", "triu", "tril"]
@@ -141,11 +141,11 @@ class IndexAddInto(Op):
             return z
         ready = _scatter_ready(idx, len(shape))
         if ready is not None:
-            xp.add.at(z, ready, g)
+            add_at(xp, z, ready, g)
         else:  # index with None: go through flat positions
             pos = xp.arange(z.size).reshape(shape)[idx]
             flat = z.reshape(-1)
-            xp.add.at(flat, pos.reshape(-1), g.reshape(-1))
+            add_at(xp, flat, pos.reshape(-1), g.reshape(-1))
         return z
 
     @staticmethod
@@ -286,11 +286,14 @@ class Gather(Op):
     def fast_backward(ctx, g):
         xp = xp_of(g)
         out = xp.zeros(ctx.shape, dtype=g.dtype)
-        xp.add.at(out, _along(ctx.index, ctx.dim), g)
+        add_at(xp, out, _along(ctx.index, ctx.dim), g)
         return out, None, None
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad=False) -> Tensor:
+    if sparse_grad:
+        raise NotImplementedError("gather(sparse_grad=True): ember has no sparse tensors; the "
+                                  "gradient of gather is dense (sparse_grad=False)")
     d = norm_dim(dim, input._data.ndim, "gather")
     _check_gather("gather", input, d, index)
     return Gather.apply(input, d, index._data.astype(np.int64, copy=False))
@@ -319,7 +322,7 @@ class ScatterAdd(Op):
     def forward(ctx, x, src, dim, index):
         xp = xp_of(x)
         out = x.copy()
-        xp.add.at(out, _along(index, dim), _src_part(src, index))
+        add_at(xp, out, _along(index, dim), _src_part(src, index))
         ctx.dim, ctx.index, ctx.src_shape = dim, index, src.shape
         return out
 

@@ -21,6 +21,23 @@ __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy",
            "triplet_margin_loss", "cosine_similarity", "pairwise_distance"]
 
 
+def legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """The ``reduction`` that PyTorch's deprecated ``size_average``/``reduce`` pair selects.
+
+    Both None: ``reduction`` as given. Otherwise (None counting as True) ``reduce`` false gives
+    ``'none'``, else ``size_average`` false gives ``'sum'``, else ``'mean'``; the pair then
+    overrides ``reduction``, with PyTorch's deprecation warning (a ``UserWarning``).
+    """
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  f"reduction='{ret}' instead.", stacklevel=2)
+    return ret
+
+
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     if reduction == "mean":
         return loss.mean() if loss.numel() else loss.sum() * float("nan")
@@ -174,9 +191,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     Shape: input (N, C) or (N, C, d1, ...) or (C,); target (N) / (N, d1, ...) / ()
     of class indices, or the input's shape for probabilities.
     """
-    if size_average is not None or reduce is not None:
-        raise NotImplementedError("cross_entropy: size_average/reduce are deprecated; use "
-                                  "reduction")
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
@@ -231,6 +246,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of the class ``target`` under log-probabilities ``input``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     x, ysafe, wv, _ = _class_targets("nll_loss", input, target, weight, ignore_index)
     picked = x.gather(1, _wrap(ysafe[:, None], False, None, 0)).squeeze(1)
     per = -picked * _wrap(wv, False, None, 0)
@@ -250,6 +266,7 @@ def _same_shape(name, input, target):
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) with each log clamped at -100, as PyTorch."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _same_shape("binary_cross_entropy", input, target)
     d = input._data
     if d.size and (float(d.min()) < 0 or float(d.max()) > 1):
@@ -271,6 +288,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
 
     softplus(-x) = max(-x, 0) + log1p(e^-|x|) stays finite for |x| of 1e4.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _same_shape("binary_cross_entropy_with_logits", input, target)
     sp = E.clamp(-input, min=0.0) + E.log1p(E.exp(-E.abs(input)))
     if pos_weight is not None:
@@ -290,24 +308,49 @@ def _warn_size(name, input, target):
                       "due to broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
+def _weighted(name, loss: Tensor, weight, reduction: str, input: Tensor) -> Tensor:
+    """PyTorch's optional per-element ``weight`` of mse_loss and l1_loss: the weighted
+    elements, their sum, or their sum over the weights' sum for 'mean'."""
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"{name}: Weights and input must have the same size (weight "
+                         f"{list(weight.shape)}, input {list(input.shape)}).")
+    loss = loss * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.sum() / weight.sum()
+    raise ValueError(f"{name}: Invalid reduction mode: {reduction}. Expected one of 'none', "
+                     "'mean', 'sum'.")
+
+
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-             reduction: str = "mean", weight=None) -> Tensor:
-    """Mean squared error (the lectures' quadratic loss)."""
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean squared error (the lectures' quadratic loss); ``weight`` (the input's shape)
+    weighs each element, and 'mean' then divides by the weights' sum."""
     _warn_size("mse_loss", input, target)
+    reduction = legacy_reduction(size_average, reduce, reduction)
     d = input - target
+    if weight is not None:
+        return _weighted("mse_loss", d * d, weight, reduction, input)
     return _reduce(d * d, reduction, "mse_loss")
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-            reduction: str = "mean") -> Tensor:
-    """Mean absolute error."""
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error; ``weight`` as in :func:`mse_loss`."""
     _warn_size("l1_loss", input, target)
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted("l1_loss", E.abs(input - target), weight, reduction, input)
     return _reduce(E.abs(input - target), reduction, "l1_loss")
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_size("smooth_l1_loss", input, target)
@@ -319,17 +362,34 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
-               delta: float = 1.0) -> Tensor:
-    """0.5 d^2 where |d| <= delta, delta (|d| - 0.5 delta) elsewhere."""
+               delta: float = 1.0, weight: Tensor | None = None) -> Tensor:
+    """0.5 d^2 where |d| <= delta, delta (|d| - 0.5 delta) elsewhere; ``weight`` (the input's
+    shape) multiplies each element before the reduction (a plain mean, as PyTorch)."""
     _warn_size("huber_loss", input, target)
     a = E.abs(input - target)
     loss = E.where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta))
+    if weight is not None:
+        if tuple(weight.shape) != tuple(input.shape):
+            raise ValueError(f"huber_loss: Weights and input must have the same size (weight "
+                             f"{list(weight.shape)}, input {list(input.shape)}).")
+        loss = loss * weight
     return _reduce(loss, reduction, "huber_loss")
 
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
-    """KL(target || exp(input)) pointwise: t (log t - x), 0 where t = 0; 'batchmean' divides by N."""
+    """KL(target || exp(input)) pointwise: t (log t - x), 0 where t = 0; 'batchmean' divides by N.
+
+    ``reduction='mean'`` (the default) divides by every element, not the batch size alone, and
+    warns as PyTorch does.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
     if log_target:
         loss = E.exp(target) * (target - input)
     else:
@@ -365,6 +425,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
                      size_average=None, eps: float = 1e-8, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """exp(x) - t x (log_input) or x - t log(x + eps); ``full`` adds Stirling's term."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if log_input:
         loss = E.exp(input) - target * input
     else:
@@ -380,6 +441,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     loss = E.clamp(-target * (input1 - input2) + margin, min=0.0)
     return _reduce(loss, reduction, "margin_ranking_loss")
 
@@ -387,6 +449,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     pos = E.where(target == 1, input, 0.0)
     neg = E.where(target == -1, E.clamp(margin - input, min=0.0), 0.0)
     return _reduce(pos + neg, reduction, "hinge_embedding_loss")
@@ -411,6 +474,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     eps = 1e-12
     dot = (input1 * input2).sum(-1)
     mag = E.sqrt(((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps))
@@ -424,6 +488,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         p: float = 2.0, eps: float = 1e-6, swap: bool = False, size_average=None,
                         reduce=None, reduction: str = "mean") -> Tensor:
     """max(d(a, p) - d(a, n) + margin, 0) with d the p-norm distance."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     d_pos = pairwise_distance(anchor, positive, p, eps)
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:

@@ -17,7 +17,7 @@ from ..tensor import Tensor, _wrap
 from . import elementwise as E
 from ._autocast import with_policy
 from .activation import logsigmoid, softplus
-from .loss import _reduce, pairwise_distance
+from .loss import _reduce, legacy_reduction, pairwise_distance
 
 __all__ = ["soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
            "multilabel_margin_loss", "triplet_margin_with_distance_loss"]
@@ -32,6 +32,7 @@ def _same_shape(name, input, target):
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """log(1 + exp(-y x)) with y in {-1, 1}. Shape: input (*), target (*) -> () or (*)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _same_shape("soft_margin_loss", input, target)
     return _reduce(softplus(-target * input), reduction, "soft_margin_loss")
 
@@ -43,6 +44,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
 
     Shape: input (N, C) or (C,), target (same, 0/1) -> () or (N,).
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _same_shape("multilabel_soft_margin_loss", input, target)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
@@ -78,6 +80,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 
     Shape: input (N, C) or (C,), target (N,) or () class indices -> () or (N,).
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("multi_margin_loss: only p == 1 and p == 2 supported")
     x, t = _class_index("multi_margin_loss", input, target)
@@ -103,6 +106,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     ``target`` holds class indices padded with -1: the targets of a sample are those before
     its first -1. Shape: input (N, C) or (C,), target of the same shape -> () or (N,).
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _same_shape("multilabel_margin_loss", input, target)
     if target._data.dtype.kind not in "iu":
         raise RuntimeError(f"multilabel_margin_loss: expected target of an integer dtype, got "

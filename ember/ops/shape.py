@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _memory_format as MF
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
@@ -618,10 +619,19 @@ def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
     return out
 
 
-def contiguous(input: Tensor, memory_format=None) -> Tensor:
-    """The tensor itself when C-contiguous, else a contiguous copy."""
-    if input._data.flags.c_contiguous:
+def contiguous(input: Tensor, *, memory_format=None) -> Tensor:
+    """The tensor itself when contiguous in ``memory_format`` (row-major by default, or
+    ``channels_last``/``channels_last_3d``), else a copy laid out so."""
+    if memory_format is None or memory_format is MF.contiguous_format:
+        if input._data.flags.c_contiguous:
+            return input
+        memory_format = MF.contiguous_format
+    fmt = MF.check(memory_format, "contiguous")
+    arr = input._data
+    if MF.is_contiguous_as(arr.shape, MF.elem_strides(arr), fmt):
         return input
+    if fmt is MF.preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
     from .elementwise import clone  # noqa: PLC0415
 
-    return clone(input)
+    return clone(input, memory_format=fmt)

@@ -72,6 +72,11 @@ class SummaryWriter:
 
     def add_scalar(self, tag, scalar_value, global_step=None, walltime=None, new_style=False,
                    double_precision=False):
+        """One point of a scalar series, in the event's ``simple_value`` field."""
+        if new_style or double_precision:
+            raise NotImplementedError("add_scalar(new_style=True / double_precision=True): "
+                                      "ember's writer stores scalars in the simple_value field "
+                                      "only")
         self._w.add_scalar(tag, _scalar(scalar_value), global_step, walltime)
 
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
@@ -104,13 +109,18 @@ class SummaryWriter:
                     run_name=None, global_step=None):
         """Hyperparameters and the metrics they gave, for TensorBoard's HPARAMS tab (a run
         of its own under ``log_dir``, named by the time unless ``run_name`` says).
-        ``hparam_domain_discrete`` is accepted; the writer infers the domains."""
+        TensorBoard infers each hyperparameter's domain; declaring discrete ones
+        (``hparam_domain_discrete``) is not supported."""
+        if hparam_domain_discrete is not None:
+            raise NotImplementedError("add_hparams(hparam_domain_discrete=...): ember's writer "
+                                      "records hyperparameters without declared domains")
         self._w.add_hparams({k: _np(v) if not isinstance(v, (bool, str)) else v
                              for k, v in hparam_dict.items()},
                             {k: _scalar(v) for k, v in metric_dict.items()},
                             name=run_name, global_step=global_step)
 
-    def add_graph(self, model, input_to_model=None, verbose: bool = False, **_):
+    def add_graph(self, model, input_to_model=None, verbose: bool = False,
+                  use_strict_trace: bool = True):
         """Record the autograd graph of ``model(input_to_model)`` (run here, in eval mode,
         gradients on): the ops as nodes, parameters under ``params/`` and the input under
         ``input/``, each node with its output's shape, as TensorBoard's GRAPHS tab shows."""

@@ -19,14 +19,29 @@ NAMESPACES = [
     "torch.amp", "torch.cuda.amp", "torch.cpu.amp",
     "torch.special",
     "torch.serialization", "torch.hub",
+    "torch.nn.attention", "torch.random",
+    "torchvision.datasets", "torchvision.io", "torchvision.ops", "torchvision.utils",
 ]
 _BLOCK = re.compile(r"<!-- names: (?P<ns>[\w.]+) -->\n(?P<body>.*?)<!-- end names -->\n",
                     re.S)
 _SKIP_MODULES = ("typing", "collections", "__future__", "abc", "enum", "functools")
 
 
+def _ember_name(ns: str) -> str:
+    """``torch.nn`` -> ``ember.nn``; ``torchvision.ops`` -> ``ember.vision.ops``."""
+    if ns.startswith("torchvision"):
+        return "ember.vision" + ns[len("torchvision"):]
+    return "ember" + ns[len("torch"):]
+
+
 def _resolve(path: str, lib: str):
-    """``torch.Tensor`` -> the Tensor class of ``lib``; ``torch.nn`` -> ``lib``.nn."""
+    """``torch.Tensor`` -> the Tensor class of ``lib``; ``torch.nn`` -> ``lib``.nn;
+    ``torchvision.X`` -> itself or ``ember.vision.X``."""
+    if path.startswith("torchvision"):
+        if lib == "ember":
+            return importlib.import_module(_ember_name(path))
+        import tests.conftest  # noqa: F401, PLC0415 - PyPI's torchvision beside the CPU torch
+        return importlib.import_module(path)
     name = lib + path[len("torch"):]
     if name.endswith(".Tensor"):
         return importlib.import_module(name[:-len(".Tensor")]).Tensor
@@ -41,6 +56,8 @@ def public_names(obj, ns: str) -> set:
     private homes (``ember.ops``, ``ember._*``) count as its own."""
     root = ns.split(".")[0]
     homes = (ns, f"{root}._C") + (("ember.ops", "ember._") if root == "ember" else ())
+    if ns == "ember.vision.datasets":  # the torchvision-named classes of ember.datasets
+        homes += ("ember.datasets",)
     out = set()
     for n in dir(obj):
         if n.startswith("_") or n == "annotations":
@@ -73,7 +90,7 @@ def _names_line(label, names):
 
 def block(ns: str) -> str:
     """The markdown body of one namespace's table (needs PyTorch installed)."""
-    ember_ns = "ember" + ns[len("torch"):]
+    ember_ns = _ember_name(ns)
     theirs = public_names(_resolve(ns, "torch"), ns)
     ours = public_names(_resolve(ns, "ember"), ember_ns)
     lines = [f"**`{ns}`** → **`{ember_ns}`**\n", "\n",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import pathlib
 import subprocess
 import sys
@@ -17,15 +18,18 @@ from ._libs import torch
 
 HERE = pathlib.Path(__file__).parent / "programs"
 _cache: dict = {}
+# programs that run as on a machine without a GPU (no CUDA stand-in for ember)
+NO_GPU = {"vae_legacy"}
 
 
 def _run(program, lib, tmp_path_factory):
     key = (program, lib)
     if key not in _cache:
         cwd = tmp_path_factory.mktemp(f"{program}-{lib}")
+        env = {**os.environ, "EMBER_STANDIN_CUDA": "0"} if program in NO_GPU else None
         proc = subprocess.run([sys.executable, str(HERE / "_run.py"), "--lib", lib,
                                str(HERE / f"{program}.py")], cwd=cwd, capture_output=True,
-                              text=True, timeout=300)
+                              text=True, timeout=300, env=env)
         assert proc.returncode == 0, f"{program} under {lib} failed:\n{proc.stderr[-3000:]}"
         _cache[key] = json.loads(proc.stdout.strip().splitlines()[-1])
     return _cache[key]
@@ -54,6 +58,18 @@ def check_dcgan(r):
 def check_vae(r):
     e = r["epoch_losses"]
     assert e[0] > e[1] > e[2] and r["sample_shape"] == [8, 784] and r["in_unit_interval"]
+
+
+def check_vae_legacy(r):
+    e = r["epoch_losses"]
+    assert e[0] > e[1] > e[2] and r["device"] == "cpu"
+    # size_average=False sums the BCE over the batch: per image it is ~784 pixels' worth
+    assert 300 < r["first_batch_per_image"] < 784 and r["mean_bce_last_batch"] < 1.0
+    assert r["first_batch_per_image"] / r["mean_bce_last_batch"] > 600
+    assert r["warnings"] == [
+        "'pin_memory' argument is set as true but no accelerator is found, then device "
+        "pinned memory won't be used.",
+        "size_average and reduce args will be deprecated, please use reduction='sum' instead."]
 
 
 def check_forward_forward(r):
@@ -114,6 +130,16 @@ def check_gpt_amp(r):
     assert r["autocast_after"] is False
 
 
+def check_imagefolder_finetune(r):
+    assert r["classes"] == ["circle", "square", "triangle"] and r["n_train"] == 60
+    assert r["batch_shape"] == [12, 3, 24, 24] and r["n_val"] == 30
+    assert abs(r["first_loss"] - math.log(3)) < 0.3 and _falls(r["first_loss"], r["last_loss"],
+                                                                0.8)
+    assert r["accuracy"] >= 0.6 and r["head_accuracy"] >= 0.6  # chance: 1/3
+    assert _falls(r["head_first_loss"], r["head_last_loss"], 0.9)
+    assert r["frozen"] > 0 and r["trainable"] > 0
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().copy().items()
           if name.startswith("check_")}
 CASES = []
@@ -134,7 +160,7 @@ def test_program_runs_and_learns(program, lib, tmp_path_factory):
 
 @pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
 @pytest.mark.parametrize("program", ["mnist_cnn", "vae", "poly_regression", "word_lm",
-                                     "transformer_lm", "gpt_amp"])
+                                     "transformer_lm", "gpt_amp", "vae_legacy"])
 def test_program_results_agree_with_pytorch(program, tmp_path_factory):
     ours, theirs = _run(program, "ember", tmp_path_factory), _run(program, "torch",
                                                                    tmp_path_factory)
@@ -151,9 +177,12 @@ def test_program_results_agree_with_pytorch(program, tmp_path_factory):
                                   for k, v in theirs["dtypes"].items()}
         assert ours["scale"] == theirs["scale"] and ours["vocab"] == theirs["vocab"]
         assert abs(ours["last_loss"] - theirs["last_loss"]) < 0.5
-    elif program == "vae":  # the ELBO's scale and its fall are properties of the model
+    elif program in ("vae", "vae_legacy"):  # the ELBO's scale and fall: the model's
         for a, b in zip(ours["epoch_losses"], theirs["epoch_losses"]):
             assert abs(a - b) / b < 0.05
+        if program == "vae_legacy":  # the same reduction, the same warnings
+            assert abs(ours["first_batch_per_image"] / theirs["first_batch_per_image"] - 1) < 0.05
+            assert ours["warnings"] == theirs["warnings"]
     else:
         assert ours["batches"] == theirs["batches"]
         assert abs(math.log(ours["tail_loss"]) - math.log(theirs["tail_loss"])) < 2.5
@@ -173,3 +202,14 @@ def test_hook_and_function_programs_agree_with_pytorch(program, tmp_path_factory
             np.testing.assert_allclose(ours[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
         else:
             assert ours[key] == value, key
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
+def test_imagefolder_program_sees_what_torchvision_sees(tmp_path_factory):
+    """The folder listing, the batches' shape and the model's sizes and state-dict keys are
+    the same under both libraries (the random augmentations and weights are not)."""
+    ours = _run("imagefolder_finetune", "ember", tmp_path_factory)
+    theirs = _run("imagefolder_finetune", "torch", tmp_path_factory)
+    for key in ("classes", "class_to_idx", "n_train", "n_val", "first_files", "batch_shape",
+                "frozen", "trainable", "keys"):
+        assert ours[key] == theirs[key], key

@@ -1,7 +1,10 @@
 """Loss modules: each holds its options and calls the functional form."""
 from __future__ import annotations
 
+import inspect
+
 from ... import ops
+from ...ops.loss import legacy_reduction
 from ..module import Module
 
 __all__ = ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
@@ -13,11 +16,13 @@ __all__ = ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELo
 
 
 class _Loss(Module):
+    """The base of the losses. The deprecated ``size_average``/``reduce`` pair, when either is
+    given, overrides ``reduction`` as in PyTorch (``reduce=False``: 'none'; else
+    ``size_average=False``: 'sum'; else 'mean'), with PyTorch's deprecation warning."""
+
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
-        if size_average is not None or reduce is not None:
-            raise NotImplementedError(f"{type(self).__name__}: size_average/reduce are "
-                                      "deprecated; use reduction")
+        reduction = legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "sum", "none", "batchmean"):
             raise ValueError(f"{reduction} is not a valid value for reduction")
         self.reduction = reduction
@@ -104,6 +109,13 @@ def _simple(name, fn, doc, order=_STD, **opts):
     def forward(self, *inputs):
         return fn(*inputs, reduction=self.reduction, **{k: getattr(self, k) for k in opts})
 
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    defaults = dict(size_average=None, reduce=None, reduction="mean", **opts)
+    params += [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[k])
+               for k in order]
+    params += [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
+               for k, v in opts.items() if k not in order]
+    __init__.__signature__ = inspect.Signature(params)
     return type(name, (_Loss,), {"__init__": __init__, "forward": forward, "__doc__": doc,
                                  "__module__": __name__})
 

@@ -8,12 +8,15 @@ attention over the encoder's output ("memory") between the two.
 from __future__ import annotations
 
 import copy
+import warnings
 
 from ... import ops
+from ..._grad_mode import is_grad_enabled
 from ...ops.creation import full
 from .. import functional as F
 from .. import init
 from ..module import Module
+from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
@@ -135,8 +138,43 @@ class TransformerDecoderLayer(Module):
         return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
+def _why_no_nested_tensor(layer) -> str:
+    """Why PyTorch's packed-padding path cannot serve stacks of ``layer`` ('' when it can)."""
+    name = "encoder_layer"
+    act = getattr(layer, "activation", None)
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f"{name} was not TransformerEncoderLayer"
+    if layer.norm_first:
+        return f"{name}.norm_first was True"
+    if not layer.self_attn.batch_first:
+        return (f"{name}.self_attn.batch_first was not True(use batch_first for better inference "
+                "performance)")
+    if not layer.self_attn._qkv_same_embed_dim:
+        return f"{name}.self_attn._qkv_same_embed_dim was not True"
+    if layer.self_attn.in_proj_bias is None:
+        return f"{name}.self_attn was passed bias=False"
+    if not (act is F.relu or act is F.gelu or isinstance(act, (ReLU, GELU))):
+        return f"{name}.activation_relu_or_gelu was not True"
+    if layer.norm1.eps != layer.norm2.eps:
+        return f"{name}.norm1.eps was not equal to {name}.norm2.eps"
+    if layer.self_attn.num_heads % 2 == 1:
+        return f"{name}.self_attn.num_heads is odd"
+    return ""
+
+
 class TransformerEncoder(Module):
-    """``num_layers`` copies of ``encoder_layer`` in a row, then an optional final norm."""
+    """``num_layers`` copies of ``encoder_layer`` in a row, then an optional final norm.
+
+    ``enable_nested_tensor``: PyTorch runs a stack of eligible layers (batch first, post-norm,
+    ReLU/GELU, an even number of heads...) in inference (eval mode, no gradient needed) on
+    the unpadded tokens only, given a ``src_key_padding_mask`` and no ``mask``; the padded
+    positions of its output are then 0 (before the final ``norm``). ember computes the same
+    tokens with the mask and gives those positions the same zeros. ``mask_check``: that
+    path is taken only when the padding is at the end of each sequence (PyTorch packs the
+    leading tokens); without the check ember still zeroes exactly the padded positions.
+    Constructed with ``enable_nested_tensor=True`` around an ineligible layer, it warns as
+    PyTorch does.
+    """
 
     def __init__(self, encoder_layer, num_layers: int, norm=None,
                  enable_nested_tensor: bool = True, mask_check: bool = True):
@@ -144,12 +182,39 @@ class TransformerEncoder(Module):
         self.layers = _clones(encoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.use_nested_tensor = enable_nested_tensor
+        self.mask_check = mask_check
+        why = _why_no_nested_tensor(encoder_layer)
+        if enable_nested_tensor and why:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False "
+                          f"because {why}", stacklevel=2)
+            self.use_nested_tensor = False
+
+    def _packed_positions(self, src, mask, src_key_padding_mask):
+        """The (N, S) bool mask of real tokens when PyTorch would pack the padding, else None."""
+        first = self.layers[0]
+        # getattr: a module saved before these attributes existed loads without them
+        if (not getattr(self, "use_nested_tensor", False) or first.training or src.ndim != 3
+                or src_key_padding_mask is None or mask is not None):
+            return None
+        kpm = src_key_padding_mask
+        valid = ~kpm if kpm.dtype.name == "bool" else kpm == 0
+        if getattr(self, "mask_check", True) and bool((valid[:, 1:] & ~valid[:, :-1]).any()):
+            return None  # a token after padding: not left-aligned
+        if is_grad_enabled() and (src.requires_grad or any(
+                p.requires_grad for p in first.parameters())):
+            return None
+        return valid
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        packed = self._packed_positions(src, mask, src_key_padding_mask)
         out = src
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                         is_causal=bool(is_causal))
+        if packed is not None:
+            out = ops.where(packed.unsqueeze(-1), out, 0.0)
         return self.norm(out) if self.norm is not None else out
 
 

@@ -8,9 +8,22 @@ import time
 
 import numpy as np
 
+from ... import backend
 from ...autograd.engine import queue_callback
-from ...tensor import _wrap
+from ...tensor import Tensor, _wrap
 from ..module import Module
+from .data_parallel import _one_device
+
+
+def _moved(obj, device):
+    """``obj`` with every tensor in it (through tuples, lists and dicts) on ``device``."""
+    if isinstance(obj, Tensor):
+        return obj.to(device)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_moved(o, device) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _moved(v, device) for k, v in obj.items()}
+    return obj
 
 
 class DistributedDataParallel(Module):
@@ -46,6 +59,22 @@ class DistributedDataParallel(Module):
         if not bucket_cap_mb > 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be > 0, got "
                              f"{bucket_cap_mb}")
+        if process_group is not None and process_group is not dist.group.WORLD:
+            raise NotImplementedError("DistributedDataParallel(process_group=...): ember has "
+                                      "one process group, the whole job")
+        devices = {p.device for p in module.parameters()}
+        if (device_ids is not None or output_device is not None) and (
+                len(devices) != 1 or next(iter(devices)).type == "cpu"):
+            raise ValueError(f"DistributedDataParallel device_ids and output_device arguments "
+                             f"only work with single-device/multiple-device GPU modules or CPU "
+                             f"modules, but got device_ids {device_ids}, output_device "
+                             f"{output_device}, and module parameters {devices}.")
+        _one_device(device_ids, output_device, "DistributedDataParallel")
+        # one device per process: inputs go to it (as PyTorch moves them); ``dim`` is kept as
+        # PyTorch keeps it, though with one device there is nothing to split along it
+        self.device_ids = [backend.as_device(d if not isinstance(d, int) else f"cuda:{d}")
+                           for d in device_ids] if device_ids else None
+        self.output_device, self.dim = output_device, dim
         self.module = module
         self.broadcast_buffers = broadcast_buffers
         self.find_unused_parameters = find_unused_parameters
@@ -75,6 +104,8 @@ class DistributedDataParallel(Module):
 
             for b in self.module.buffers():
                 dist.broadcast(b, src=0)
+        if self.device_ids:
+            inputs, kwargs = _moved(inputs, self.device_ids[0]), _moved(kwargs, self.device_ids[0])
         return self.module(*inputs, **kwargs)
 
     @contextlib.contextmanager

@@ -40,7 +40,10 @@ class PackedSequence(NamedTuple):
         return self.to("cpu")
 
     def cuda(self, *args, **kwargs) -> PackedSequence:
-        return self.to("cuda")
+        """On the CUDA device that ``Tensor.cuda(*args, **kwargs)`` names (default: the
+        current one)."""
+        data = self.data.cuda(*args, **kwargs)
+        return self.to(data.device, dtype=data.dtype)
 
     @property
     def is_cuda(self) -> bool:

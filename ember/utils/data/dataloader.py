@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import warnings
 
 import numpy as np
 
@@ -40,11 +41,23 @@ class DataLoader:
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
                              "disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing. "
+                             "let num_workers > 0 to enable multiprocessing, otherwise set "
+                             "prefetch_factor to None.")
+        if prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         if multiprocessing_context is not None:
             raise NotImplementedError("DataLoader: ember's workers are threads; "
                                       "multiprocessing_context is not supported")
         self.dataset = dataset
         self.num_workers, self.pin_memory, self.timeout = num_workers, pin_memory, timeout
+        self.pin_memory_device, self.in_order = pin_memory_device, in_order
+        self.persistent_workers, self._workers_initialized = persistent_workers, False
         self.worker_init_fn, self.generator = worker_init_fn, generator
         self.prefetch_factor = 2 if prefetch_factor is None and num_workers else prefetch_factor
         self._iterable = isinstance(dataset, IterableDataset)
@@ -115,14 +128,33 @@ class DataLoader:
         for b in self._batches():
             yield _pin(b)
 
+    def _pin_memory_now(self) -> bool:
+        """Whether this epoch pins its batches; PyTorch's warnings where it cannot or where
+        ``pin_memory_device`` is given (PyTorch 2.13 pins on the current accelerator)."""
+        if not self.pin_memory:
+            return False
+        if self.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be "
+                          f"used as the device,ignore pin_memory_device="
+                          f"'{self.pin_memory_device}'.", stacklevel=2)
+        if not backend.cuda_is_available():
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=2)
+            return False
+        return True
+
     def __iter__(self):
-        batches = self._pinned_batches() if self.pin_memory else self._batches()
+        batches = self._pinned_batches() if self._pin_memory_now() else self._batches()
         if self.num_workers == 0:
             return batches
         gen = self.generator if self.generator is not None else backend.default_generator
         seed = gen.initial_seed()  # read, not drawn: batches stay those of num_workers=0
+        init = self.worker_init_fn
+        if self.persistent_workers:  # kept-alive workers are initialised once
+            init = None if self._workers_initialized else init
+            self._workers_initialized = True
         return _Prefetcher(batches, self.num_workers * self.prefetch_factor,
-                           self.timeout, self.worker_init_fn, self.dataset, seed)
+                           self.timeout, init, self.dataset, seed)
 
     def __len__(self):
         if self._iterable:

@@ -11,10 +11,8 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
 
 
 class Sampler:
-    """Base class: ``__iter__`` yields indices (and ``__len__`` counts them)."""
-
-    def __init__(self, data_source=None):
-        pass
+    """Base class: ``__iter__`` yields indices (and ``__len__`` counts them). It takes no
+    arguments (PyTorch 2.2 dropped ``data_source``)."""
 
     def __iter__(self):
         raise NotImplementedError

@@ -2,12 +2,15 @@
 
 With ``--lib ember`` every ``ember`` module is registered under the same name with ``torch``
 in place of ``ember`` (``torch.nn.functional`` is ``ember.nn.functional``...), and
-``torchvision`` is ``ember.vision`` (its datasets, transforms, models and utils), before the program runs.
+``torchvision`` is ``ember.vision`` (its datasets, transforms, models, utils, ops and io), before
+the program runs.
 Nothing else changes: the program's text is PyTorch's.
 
     python tests/compat/programs/_run.py --lib ember tests/compat/programs/vae.py [args...]
 """
 import importlib
+import importlib.util
+import pathlib
 import pkgutil
 import runpy
 import sys
@@ -28,11 +31,21 @@ def install_ember_as_torch():
             sys.modules["torchvision" + name[len("ember.vision"):]] = mod
 
 
+def make_torchvision_importable():
+    """PyPI's torchvision beside a CPU torch: the tests' conftest declares its compiled
+    operators first (see tests/conftest.py), so its Python parts import."""
+    path = pathlib.Path(__file__).resolve().parents[2] / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_tests_conftest", path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
 if __name__ == "__main__":
     lib, program, args = sys.argv[2], sys.argv[3], sys.argv[4:]
     if sys.argv[1] != "--lib" or lib not in ("torch", "ember"):
         sys.exit("usage: _run.py --lib torch|ember PROGRAM [ARGS...]")
     if lib == "ember":
         install_ember_as_torch()
+    else:
+        make_torchvision_importable()
     sys.argv = [program] + args
     runpy.run_path(program, run_name="__main__")
