@@ -21,6 +21,7 @@ NAMESPACES = [
     "torch.serialization", "torch.hub",
     "torch.nn.attention", "torch.random",
     "torchvision.datasets", "torchvision.io", "torchvision.ops", "torchvision.utils",
+    "torchvision.models", "torchvision.models.feature_extraction",
 ]
 _BLOCK = re.compile(r"<!-- names: (?P<ns>[\w.]+) -->\n(?P<body>.*?)<!-- end names -->\n",
                     re.S)
