@@ -218,10 +218,12 @@ def _same_init(ours, theirs):
     """Each parameter and buffer drawn as torchvision draws it: constants equal; large
     random tensors with the same mean, standard deviation and mean |x| / std (which tells
     normal, uniform and truncated normal apart); deterministic buffers equal."""
-    ours_sd = {k: v.detach().numpy().astype(np.float64) for k, v in ours.state_dict().items()}
+    ours_sd = {k: v.detach().numpy() for k, v in ours.state_dict().items()}
     params = {k for k, _ in theirs.named_parameters()}
     for k, v in theirs.state_dict().items():
-        t, e = v.detach().double().numpy(), ours_sd[k]
+        # the first million values of the largest (i.i.d.) tensors are sample enough
+        t = v.detach().reshape(-1)[:10**6].double().numpy()
+        e = ours_sd[k].reshape(-1)[:10**6].astype(np.float64)
         if k not in params or t.size == 0 or t.min() == t.max():
             np.testing.assert_allclose(e, t, rtol=1e-6, atol=1e-7, err_msg=k)
         elif t.size >= 2000:
