@@ -289,7 +289,9 @@ class EfficientNet(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x):
-        return self.classifier(self.avgpool(self.features(x)).flatten(1))
+        # the classifier's in-place dropout writes its input: a copy of the (N, C) features,
+        # as ember does not write in place into a view of a tensor that requires grad
+        return self.classifier(self.avgpool(self.features(x)).flatten(1).clone())
 
 
 # (expand ratio, kernel, stride, in, out, blocks) of EfficientNet-B0's stages
