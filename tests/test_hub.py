@@ -287,6 +287,11 @@ def test_pretrained_builders_compute_as_torchvision(arch, caches, monkeypatch):
         getattr(VM, arch)(pretrained=True)
     assert len(seen) == 2 and str(seen[0].message).startswith("The parameter 'pretrained'")
     assert f"weights={type(weights).__name__}.IMAGENET1K_V1`" in str(seen[1].message)
+    if arch == "googlenet":  # the file's auxiliary classifiers: dropped unless asked for
+        assert ours.aux1 is None and ours.aux2 is None and not ours.aux_logits
+        with pytest.warns(UserWarning, match="auxiliary heads in the pretrained googlenet"):
+            kept = VM.googlenet(weights=weights, aux_logits=True)
+        assert kept.aux_logits and type(kept.aux1).__name__ == "InceptionAux"
 
 
 @pytest.mark.parametrize("arch,file", [

@@ -12,7 +12,7 @@ from .densenet import *  # noqa: F401,F403
 from .densenet import __all__ as _densenet_all
 from .efficientnet import *  # noqa: F401,F403
 from .efficientnet import __all__ as _efficientnet_all
-from .googlenet import GoogLeNet, GoogLeNet_Weights, Inception, googlenet
+from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, Inception, googlenet
 from .mobilenetv2 import *  # noqa: F401,F403
 from .mobilenetv2 import __all__ as _mobilenetv2_all
 from .mobilenetv3 import *  # noqa: F401,F403
@@ -34,7 +34,7 @@ from .vision_transformer import *  # noqa: F401,F403
 from .vision_transformer import __all__ as _vit_all
 
 __all__ = (["AlexNet", "alexnet", "VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16",
-            "vgg16_bn", "vgg19", "vgg19_bn", "GoogLeNet", "Inception", "googlenet", "Weights",
+            "vgg16_bn", "vgg19", "vgg19_bn", "GoogLeNet", "GoogLeNetOutputs", "Inception", "googlenet", "Weights",
             "WeightsEnum", "AlexNet_Weights", "GoogLeNet_Weights", "VGG11_Weights",
             "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
             "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights", "feature_extraction",

@@ -128,12 +128,14 @@ def _overwrite(kwargs: dict, param: str, value) -> None:
         kwargs[param] = value
 
 
-def builder(weights_enum: type | None = None, legacy=None, prepare=None, adapt=None):
+def builder(weights_enum: type | None = None, legacy=None, prepare=None, adapt=None,
+            finish=None):
     """Give a model builder torchvision's keywords ``weights`` and ``progress`` (and the old
     ``pretrained=True``, meaning ``legacy``: the weights torchvision chose for it).
 
     ``prepare(kwargs, weights)`` sets the constructor arguments the weights need;
-    ``adapt(state_dict, kwargs)`` fits the file's state dict to the model built.
+    ``adapt(state_dict, kwargs)`` fits the file's state dict to the model built;
+    ``finish(model, given_kwargs)`` adjusts the loaded model (``given_kwargs``: the caller's).
     """
     def wrap(fn):
         name = fn.__name__
@@ -162,6 +164,7 @@ def builder(weights_enum: type | None = None, legacy=None, prepare=None, adapt=N
                     raise ValueError(f"No weights available for model {name}")
             else:
                 weights = weights_enum.verify(weights)
+            given = dict(kwargs)
             if weights is not None:
                 if weights.meta.get("categories") is not None:
                     _overwrite(kwargs, "num_classes", len(weights.meta["categories"]))
@@ -173,6 +176,8 @@ def builder(weights_enum: type | None = None, legacy=None, prepare=None, adapt=N
                 if adapt is not None:
                     state = adapt(state, kwargs)
                 model.load_state_dict(state)
+                if finish is not None:
+                    finish(model, given)
             return model
         build.weights_enum = weights_enum
         build.legacy_weights = legacy  # what pretrained=True means
