@@ -162,14 +162,15 @@ def _layout(sd):
 
 @pytest.mark.parametrize("name", sorted(set(_builders()) - GIANTS))
 def test_builder_layout_and_parameter_count_are_torchvisions(name, monkeypatch):
-    # ember's GoogLeNet has no auxiliary classifiers (torchvision's default has them)
-    kw = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
+    kw = {"init_weights": True} if name == "googlenet" else {}
     with _without_init(monkeypatch):
-        ours = EM.get_model(name, **{k: v for k, v in kw.items() if k != "init_weights"})
+        ours = EM.get_model(name, **kw)
         theirs = TM.get_model(name, **kw)
     assert _layout(ours.state_dict()) == _layout(theirs.state_dict())
     count = sum(p.numel() for p in ours.parameters())
     assert count == sum(p.numel() for p in theirs.parameters())
+    if name == "googlenet":  # the weights' count is without the auxiliary classifiers
+        count -= sum(p.numel() for k, p in ours.named_parameters() if k.startswith("aux"))
     assert count == EM.get_model_weights(name).DEFAULT.meta["num_params"]
     assert type(ours).__name__ == type(theirs).__name__
 
@@ -260,6 +261,57 @@ def test_family_computes_and_initialises_as_torchvision(name, shape):
         expected = theirs(torch.from_numpy(x)).numpy()
     got = ours(ember.tensor(x)).detach().numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
+    if name in ("vit_b_16", "vgg11_bn"):  # too big to differentiate here (see TINY for ViT)
+        return
+    # training mode, at 64x64 (smaller last feature maps make batch norm's statistics
+    # ill-conditioned): one step with the random layers on runs and reaches every parameter...
+    x = np.random.default_rng(1).standard_normal((2, 3, 64, 64))
+    ours.train()
+    ours(ember.tensor(x)).sum().backward()
+    assert all(p.grad is not None for p in ours.parameters())
+    ours.zero_grad()
+    # ... and with them off, batch statistics and every gradient are torchvision's
+    for model in (ours, theirs.train()):
+        for m in model.modules():
+            if type(m).__name__ in ("Dropout", "StochasticDepth"):
+                m.p = 0.0
+    tx = torch.from_numpy(x).requires_grad_()
+    out = theirs(tx)
+    w = np.random.default_rng(2).standard_normal(tuple(out.shape))
+    (out * torch.from_numpy(w)).sum().backward()
+    ex = ember.tensor(x, requires_grad=True)
+    (ours(ex) * ember.tensor(w)).sum().backward()
+    # PyTorch's hardsigmoid backward multiplies by 1/6 rounded to float32 even in float64
+    # (ember's by 1/6): MobileNetV3's squeeze-excitations carry that 3e-8 relative error
+    tol = 1e-7 if name.startswith("mobilenet_v3") else 1e-10
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-7,
+                               atol=tol * np.abs(tx.grad.numpy()).max())
+    grads = dict(ours.named_parameters())
+    # (a shift before a training-mode batch norm has a zero gradient: rounding noise there)
+    scale = max(float(p.grad.abs().max()) for p in theirs.parameters())
+    for k, p in theirs.named_parameters():
+        np.testing.assert_allclose(grads[k].grad.numpy(), p.grad.numpy(), rtol=1e-7,
+                                   atol=tol * scale, err_msg=k)
+
+
+def test_googlenet_training_outputs_are_torchvisions():
+    """In training mode with the auxiliary classifiers: GoogLeNetOutputs(logits, aux2, aux1)
+    (dropout off, batch statistics), and the logits alone without them."""
+    torch.manual_seed(0)
+    theirs = _perturbed(TM.googlenet(init_weights=True)).train()
+    ours = _load(EM.googlenet(init_weights=True).double(), theirs.state_dict()).train()
+    for lib, m in ((torch.nn, theirs), (ember.nn, ours)):
+        for d in m.modules():
+            if isinstance(d, lib.Dropout):
+                d.p = 0.0
+    x = np.random.default_rng(0).standard_normal((2, 3, 64, 64))
+    got, expected = ours(ember.tensor(x)), theirs(torch.from_numpy(x))
+    assert type(got).__name__ == "GoogLeNetOutputs" and got._fields == expected._fields
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g.detach().numpy(), e.detach().numpy(), rtol=1e-9,
+                                   atol=1e-12)
+    ours.aux_logits = False
+    assert ours(ember.tensor(x)).shape == (2, 1000)
 
 
 def _tiny_vit(lib, **kw):
