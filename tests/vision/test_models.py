@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+from collections import OrderedDict
 from functools import partial
 
 import numpy as np
@@ -31,7 +32,7 @@ from torchvision.models import vision_transformer as TV  # noqa: E402
 from torchvision.models._utils import IntermediateLayerGetter as TILG  # noqa: E402
 
 # torchvision's classification builders ember leaves out (see docs/vision.md)
-ABSENT = {"inception_v3", "maxvit_t", "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3"}
+ABSENT = {"inception_v3", "maxvit_t"}
 # built for the structure test only without their weights' memory being touched; these two
 # (633M and 645M parameters) would still allocate gigabytes on the way: their families'
 # other sizes stand for them
@@ -211,7 +212,10 @@ def _perturbed(model):
 
 
 def _load(ours, theirs_state):
-    ours.load_state_dict({k: ember.tensor(v.numpy()) for k, v in theirs_state.items()})
+    """``theirs_state`` as ember tensors, with its version metadata (MNASNet needs it)."""
+    state = OrderedDict((k, ember.tensor(v.numpy())) for k, v in theirs_state.items())
+    state._metadata = theirs_state._metadata
+    ours.load_state_dict(state)
     return ours
 
 
@@ -244,6 +248,7 @@ FAMILY = [  # (builder, input shape): one model of each family at a small input
     ("shufflenet_v2_x1_0", (2, 3, 32, 32)), ("convnext_tiny", (1, 3, 32, 32)),
     ("vit_b_16", (1, 3, 224, 224)), ("swin_t", (1, 3, 64, 64)), ("swin_v2_t", (1, 3, 64, 72)),
     ("regnet_y_400mf", (2, 3, 32, 32)), ("regnet_x_400mf", (1, 3, 32, 32)),
+    ("mnasnet0_75", (2, 3, 32, 32)),
     ("vgg11_bn", (1, 3, 32, 32)),
 ]
 
@@ -295,11 +300,14 @@ def test_family_computes_and_initialises_as_torchvision(name, shape):
 
 
 def test_googlenet_training_outputs_are_torchvisions():
-    """In training mode with the auxiliary classifiers: GoogLeNetOutputs(logits, aux2, aux1)
-    (dropout off, batch statistics), and the logits alone without them."""
+    """Initialised from torchvision's distributions; in training mode with the auxiliary
+    classifiers: GoogLeNetOutputs(logits, aux2, aux1) (dropout off, batch statistics), and
+    the logits alone without them."""
     torch.manual_seed(0)
-    theirs = _perturbed(TM.googlenet(init_weights=True)).train()
-    ours = _load(EM.googlenet(init_weights=True).double(), theirs.state_dict()).train()
+    theirs, ours = TM.googlenet(init_weights=True), EM.googlenet(init_weights=True)
+    _same_init(ours, theirs)
+    theirs = _perturbed(theirs).train()
+    ours = _load(ours.double(), theirs.state_dict()).train()
     for lib, m in ((torch.nn, theirs), (ember.nn, ours)):
         for d in m.modules():
             if isinstance(d, lib.Dropout):
@@ -432,6 +440,37 @@ def test_constructor_errors_are_torchvisions():
             EM.vit_h_14(pretrained=True)
     with pytest.raises(TypeError, match="expected Swin_T_Weights but received"):
         EM.swin_t(weights=EM.Swin_S_Weights.DEFAULT)
+
+
+def test_mnasnet_reads_first_version_state_dicts_as_torchvision():
+    """A version-1 state dict (unscaled stem) of a 0.5 model loads into both after the stem
+    is rebuilt, with the same warning and outputs; one without version metadata is refused."""
+    from torchvision.models import mnasnet as TMN
+    torch.manual_seed(0)
+    theirs = TM.mnasnet0_5()
+    for idx, layer in enumerate([torch.nn.Conv2d(3, 32, 3, padding=1, stride=2, bias=False),
+                                 torch.nn.BatchNorm2d(32), torch.nn.ReLU(),
+                                 torch.nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False),
+                                 torch.nn.BatchNorm2d(32), torch.nn.ReLU(),
+                                 torch.nn.Conv2d(32, 16, 1, bias=False), torch.nn.BatchNorm2d(16),
+                                 TMN._stack(16, 16, 3, 2, 3, 3, 0.1)]):
+        theirs.layers[idx] = layer
+    state = theirs.state_dict()
+    state._metadata[""]["version"] = 1
+    fresh = TM.mnasnet0_5()
+    with pytest.warns(UserWarning, match="A new version of MNASNet model"):
+        fresh.load_state_dict(state)
+    ours = EM.mnasnet0_5()
+    with pytest.warns(UserWarning, match="A new version of MNASNet model"):
+        _load(ours, state)
+    assert ours._version == 1 and _layout(ours.state_dict()) == _layout(fresh.state_dict())
+    x = np.random.default_rng(0).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    with torch.no_grad():
+        expected = fresh.eval()(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ours.eval()(ember.tensor(x)).detach().numpy(), expected,
+                               rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="version should be set to 1 or 2 instead of None"):
+        EM.mnasnet1_0().load_state_dict(dict(EM.mnasnet1_0().state_dict()))
 
 
 def test_densenet_and_vit_read_the_older_key_names():

@@ -13,6 +13,8 @@ from .densenet import __all__ as _densenet_all
 from .efficientnet import *  # noqa: F401,F403
 from .efficientnet import __all__ as _efficientnet_all
 from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, Inception, googlenet
+from .mnasnet import *  # noqa: F401,F403
+from .mnasnet import __all__ as _mnasnet_all
 from .mobilenetv2 import *  # noqa: F401,F403
 from .mobilenetv2 import __all__ as _mobilenetv2_all
 from .mobilenetv3 import *  # noqa: F401,F403
@@ -41,4 +43,4 @@ __all__ = (["AlexNet", "alexnet", "VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn
             "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models"]
            + _resnet_all + _mobilenetv2_all + _mobilenetv3_all + _efficientnet_all
            + _densenet_all + _squeezenet_all + _shufflenetv2_all + _convnext_all + _vit_all
-           + _swin_all + _regnet_all)
+           + _swin_all + _regnet_all + _mnasnet_all)
