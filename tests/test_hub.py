@@ -242,10 +242,11 @@ def test_enums_are_torchvisions():
             assert ours.DEFAULT.name == theirs.DEFAULT.name
 
 
-def test_transforms_say_what_to_do():
-    with pytest.raises(NotImplementedError, match=r"resize the shorter side to 232.*crop the "
-                                                  r"centre 224x224"):
-        VM.ResNet50_Weights.DEFAULT.transforms()
+def test_transforms_build_the_weights_preset():
+    preset = VM.ResNet50_Weights.DEFAULT.transforms()
+    assert (preset.resize_size, preset.crop_size) == ([232], [224])
+    out = preset((ember.rand(3, 250, 300) * 255).to(ember.uint8))
+    assert out.shape == (3, 224, 224) and out.dtype == ember.float32
 
 
 def _place(caches, url, state):
