@@ -37,6 +37,7 @@ from . import metrics
 from . import viz
 from . import distributed
 from . import special
+from . import fft, linalg
 from . import hub
 from .compiler import _compile as compile  # noqa: A004 - PyTorch's name
 from .tensor import is_inference
@@ -73,8 +74,11 @@ from ._assertions import _assert
 from math import e, inf, nan, pi  # noqa: E402 - PyTorch re-exports these constants
 newaxis = None
 fill_ = Tensor.fill_  # PyTorch's torch.fill_(tensor, value)
+from . import distributions
 
 half, double, long, short = float16, float64, int64, int16
+from .backend import complex64, complex128  # noqa: E402
+cfloat, cdouble = complex64, complex128
 float = float32  # noqa: A001 - PyTorch's alias ember.float == float32
 int = int32  # noqa: A001 - PyTorch's alias ember.int == int32
 

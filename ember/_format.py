@@ -95,6 +95,19 @@ class _Formatter:
         return s.rjust(self.width)
 
 
+class _ComplexFormatter:
+    """Complex elements: the real parts share one formatter, the imaginary parts another
+    (PyTorch's layout: ``1.0000+2.0000j``, each part in its own notation)."""
+
+    def __init__(self, values: np.ndarray):
+        self.re, self.im = _Formatter(values.real, True), _Formatter(values.imag, True)
+        self.width = self.re.width + self.im.width + 1  # the "j"
+
+    def __call__(self, v) -> str:
+        re, im = self.re(v.real), (self.im(v.imag) + "j").lstrip()
+        return re + im if im[0] in "+-" else re + "+" + im
+
+
 def _summarized(arr: np.ndarray) -> np.ndarray:
     """The elements a summarised print shows (the first and last ``edgeitems`` of each dim)."""
     e = _opts["edgeitems"]
@@ -139,6 +152,10 @@ def _body(arr: np.ndarray, indent: int) -> str:
     if arr.size == 0:
         return "[]"
     summarize = arr.size > _opts["threshold"]
+    if arr.dtype.kind == "c":
+        arr = arr.astype(np.complex128)
+        return _nested(arr, indent, summarize,
+                       _ComplexFormatter(_summarized(arr) if summarize else arr))
     floating = arr.dtype.kind == "f" or arr.dtype == backend.BF16
     if floating:
         arr = arr.astype(np.float64)  # each value as Python prints the float it holds
@@ -192,7 +209,8 @@ def format_tensor(t) -> str:
     else:
         if not _opts["edgeitems"]:
             suffixes.append(f"size={tuple(arr.shape)}")
-        if t.dtype not in (default_dtype, backend.int64, backend.bool_):
+        if t.dtype not in (default_dtype, backend.default_complex_dtype(), backend.int64,
+                           backend.bool_):
             suffixes.append(f"dtype={t.dtype}")
         body = _body(arr, indent)
     if t.grad_fn is not None:

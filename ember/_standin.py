@@ -55,7 +55,7 @@ def _wrap(obj):
         return _new(obj)
     if isinstance(obj, np.generic):
         return _new(np.asarray(obj))
-    if type(obj) is tuple:
+    if isinstance(obj, tuple):  # NumPy's named results (SVDResult, ...) are plain in CuPy
         return tuple(_wrap(o) for o in obj)
     if type(obj) is list:
         return [_wrap(o) for o in obj]
@@ -519,6 +519,15 @@ class Generator:
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
         return _wrap(np.asarray(self._g.integers(low, high, size, dtype=dtype,
                                                  endpoint=endpoint)))
+
+    def standard_gamma(self, shape, size=None, dtype=np.float64, out=None):
+        return _wrap(np.asarray(self._g.standard_gamma(_unwrap(shape), size, dtype=dtype)))
+
+    def poisson(self, lam=1.0, size=None):
+        return _wrap(np.asarray(self._g.poisson(_unwrap(lam), size)))
+
+    def binomial(self, n, p, size=None):
+        return _wrap(np.asarray(self._g.binomial(_unwrap(n), _unwrap(p), size)))
 
 
 random = types.SimpleNamespace(default_rng=lambda seed=None: Generator(seed),

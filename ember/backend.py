@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = [
     "device", "dtype", "xp", "get_array_module", "float16", "float32", "float64",
-    "int8", "int16", "int32", "int64", "uint8", "bool_", "get_default_dtype",
+    "int8", "int16", "int32", "int64", "uint8", "bool_", "complex64", "complex128", "get_default_dtype",
     "set_default_dtype", "Generator", "manual_seed", "default_generator",
     "cuda_is_available",
 ]
@@ -380,14 +380,30 @@ BF16 = np.dtype(ml_dtypes.bfloat16)
 class dtype:
     """An element type, as ``torch.dtype``: ``ember.float32``, ``ember.int64``..."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize")
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize")
 
     def __init__(self, name: str, np_dtype):
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = self.np.kind == "f" or self.np == BF16
-        self.is_signed = self.is_floating_point or self.np.kind == "i"
+        self.is_complex = self.np.kind == "c"
+        self.is_signed = self.is_floating_point or self.is_complex or self.np.kind == "i"
         self.itemsize = self.np.itemsize
+
+    def to_real(self) -> dtype:
+        """The real dtype of a complex one's parts (itself for a real dtype)."""
+        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+
+    def to_complex(self) -> dtype:
+        """The complex dtype whose parts have this floating dtype (itself when complex)."""
+        if self.is_complex:
+            return self
+        if self.name == "float64":
+            return complex128
+        if self.name == "float32":
+            return complex64
+        raise RuntimeError(f"ember has no complex dtype with {self.name} parts (it has "
+                           "complex64 and complex128)")
 
     def __repr__(self):
         return f"ember.{self.name}"
@@ -406,12 +422,16 @@ int64 = dtype("int64", np.int64)
 uint8 = dtype("uint8", np.uint8)
 bool_ = dtype("bool", np.bool_)
 bfloat16 = dtype("bfloat16", BF16)
+complex64 = dtype("complex64", np.complex64)
+complex128 = dtype("complex128", np.complex128)
+C64, C128 = complex64.np, complex128.np  # the NumPy dtypes, for identity checks on hot paths
 
-_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool_, bfloat16)
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool_, bfloat16, complex64,
+        complex128)
 _FROM_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32,
-                long=int64)
+                long=int64, cfloat=complex64, cdouble=complex128)
 
 
 def _dtype_by_name(name):
@@ -424,6 +444,12 @@ _default = [float32]
 def get_default_dtype() -> dtype:
     """The floating dtype that Python floats become (float32 unless changed)."""
     return _default[0]
+
+
+def default_complex_dtype() -> dtype:
+    """The complex dtype that Python complex numbers become (complex64 with the default
+    float32, complex128 with float64), as PyTorch's ``get_default_complex_dtype``."""
+    return complex128 if _default[0] is float64 else complex64
 
 
 def set_default_dtype(d) -> None:
@@ -455,6 +481,8 @@ def to_dtype(d) -> dtype:
         return int64
     if d is bool:
         return bool_
+    if d is complex:
+        return complex128
     if isinstance(d, str):
         name = d[len("ember."):] if d.startswith("ember.") else d
         if name in _BY_NAME:
@@ -671,12 +699,16 @@ _threads: list = []  # the limit set by set_num_threads, when one was set
 
 
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads in the CPU's BLAS and OpenMP pools (NumPy's matrix products)."""
+    """Use ``n`` threads in the CPU's BLAS and OpenMP pools (NumPy's matrix products and
+    oneDNN's kernels)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads expects a positive integer, got {n!r}")
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
+    from .backends.mkldnn import _flags  # noqa: PLC0415
+
     threadpool_limits(limits=n)
+    _flags.set_num_threads(n)
     _threads[:] = [n]
 
 

@@ -125,6 +125,37 @@ def resnet18(lib):
     return train_step(lib, model, opt, x, y), 64
 
 
+def charlm(lib, cell):
+    """The character-level language model's training step (bench/bench_rnn.py's): embedding
+    64 -> one LSTM or GRU layer of 256 -> linear to 65 characters, sequence 64, batch 32,
+    cross-entropy over every position, Adam ("samples" are sequences)."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    vocab, seq, batch = 65, 64, 32
+
+    class CharLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(vocab, 64)
+            self.rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(64, 256)
+            self.head = nn.Linear(256, vocab)
+
+        def forward(self, x):
+            return self.head(self.rnn(self.embed(x))[0])
+
+    model = CharLM()
+    opt = lib.optim.Adam(model.parameters(), lr=2e-3)
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.integers(0, vocab, (seq, batch)))
+    y = lib.tensor(rng.integers(0, vocab, (seq * batch,)))
+
+    def step():
+        opt.zero_grad()
+        lib.nn.functional.cross_entropy(model(x).reshape(-1, vocab), y).backward()
+        opt.step()
+    return step, batch
+
+
 def ops(lib):
     """20 small elementwise ops (mul, add, tanh, sub, sigmoid) on 64x64, forward and
     backward: the per-op overhead of the autograd engine ("samples" are steps)."""
@@ -150,6 +181,10 @@ WORKLOADS = {
     "conv": (conv, 1, "conv2d 3x3 fwd+bwd at ResNet-18 shapes, batch 16"),
     "resnet18": (resnet18, 1, "ResNet-18 (32x32 input), SGD momentum, batch 64"),
     "ops": (ops, 50, "20 elementwise ops on 64x64, fwd+bwd (steps/s)"),
+    "lstm-lm": (lambda lib: charlm(lib, "lstm"), 2,
+                "char-LM: embedding, LSTM 256, seq 64, batch 32, Adam"),
+    "gru-lm": (lambda lib: charlm(lib, "gru"), 2,
+               "char-LM: embedding, GRU 256, seq 64, batch 32, Adam"),
 }
 
 
@@ -231,7 +266,8 @@ def _torch(threads=None):
 
 def run(names=None, threads=1, rounds=7, memory=True, out=None):
     """Measure ``names`` (default: every workload); prints the table and returns its rows
-    ({name, ember, torch, ratio, ember_mb, torch_mb}; samples per second, MB)."""
+    ({name, ember, torch, ratio, ember_mb, torch_mb, path}; samples per second, MB, and
+    'oneDNN' or 'NumPy': whether ember's step called oneDNN's kernels)."""
     import ember  # noqa: PLC0415
 
     out = out or sys.stdout
@@ -250,17 +286,25 @@ def run(names=None, threads=1, rounds=7, memory=True, out=None):
 
 
 def _table(ember, torch, names, threads, rounds, memory, out):
+    from .backends import mkldnn  # noqa: PLC0415
+    from .backends.mkldnn import _prim  # noqa: PLC0415
+
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"ember bench: {threads} thread(s), {rounds} alternating rounds, numpy "
           f"{np.__version__}, torch {torch.__version__ if torch else 'not installed'}, load "
           f"{load:.2f}", file=out)
+    print(f"ember's CPU kernels: {mkldnn.status()}; OMP_WAIT_POLICY="
+          f"{os.environ.get('OMP_WAIT_POLICY', 'unset')}", file=out)
     print(f"{'workload':10s} {'ember/s':>10s} {'torch/s':>10s} {'ratio':>6s} "
-          f"{'ember MB':>9s} {'torch MB':>9s}  what", file=out)
+          f"{'ember MB':>9s} {'torch MB':>9s} {'path':>6s}  what", file=out)
     rows = []
     for name in names or list(WORKLOADS):
         build, inner, what = WORKLOADS[name]
         libs = {"ember": ember} if torch is None else {"ember": ember, "torch": torch}
         steps = {k: build(lib) for k, lib in libs.items()}
+        before = _prim.executions[0]
+        steps["ember"][0]()  # which path ember's step takes: any oneDNN call in it
+        path = "oneDNN" if _prim.executions[0] > before else "NumPy"
         for step, _ in steps.values():
             step()
         rates = {k: [] for k in steps}
@@ -275,14 +319,14 @@ def _table(ember, torch, names, threads, rounds, memory, out):
         mem = {k: _memory_child(name, k, threads) if memory else None for k in steps}
         row = {"name": name, "ember": med["ember"], "torch": med.get("torch"),
                "ratio": med["ember"] / med["torch"] if "torch" in med else None,
-               "ember_mb": mem.get("ember"), "torch_mb": mem.get("torch")}
+               "ember_mb": mem.get("ember"), "torch_mb": mem.get("torch"), "path": path}
         rows.append(row)
 
         def f(v, spec):
             return format(v, spec) if v is not None else "-"
         print(f"{name:10s} {f(row['ember'], '10.1f')} {f(row['torch'], '10.1f'):>10s} "
               f"{f(row['ratio'], '6.2f'):>6s} {f(row['ember_mb'], '9.0f'):>9s} "
-              f"{f(row['torch_mb'], '9.0f'):>9s}  {what}", file=out, flush=True)
+              f"{f(row['torch_mb'], '9.0f'):>9s} {path:>6s}  {what}", file=out, flush=True)
     if hasattr(os, "getloadavg"):
         print(f"load after: {os.getloadavg()[0]:.2f}", file=out)
     return rows

@@ -26,7 +26,8 @@ import numpy as np
 from .tensor import Tensor
 
 __all__ = ["ReduceOp", "Work", "group", "init_process_group", "destroy_process_group", "is_available",
-           "is_initialized", "is_mpi_available", "get_rank", "get_world_size", "get_backend",
+           "is_initialized", "is_mpi_available", "is_nccl_available",
+           "is_gloo_available", "get_rank", "get_world_size", "get_backend",
            "barrier", "broadcast", "all_reduce", "reduce", "all_gather",
            "all_gather_into_tensor", "reduce_scatter_tensor", "gather", "scatter", "send",
            "recv", "isend", "irecv", "broadcast_object_list"]
@@ -66,6 +67,16 @@ def is_available() -> bool:
 
 
 is_mpi_available = is_available
+
+
+def is_nccl_available() -> bool:
+    """False: ember.distributed's one backend is MPI (NCCL and Gloo are PyTorch's others)."""
+    return False
+
+
+def is_gloo_available() -> bool:
+    """False: ember.distributed's one backend is MPI (NCCL and Gloo are PyTorch's others)."""
+    return False
 
 
 def init_process_group(backend: str = "mpi", init_method=None, timeout=None,

@@ -7,7 +7,10 @@ indexes as ``r[0]``/``r[-1]``, prints field by field and pickles, like PyTorch's
 from __future__ import annotations
 
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax",
-           "cummin"]
+           "cummin", "linalg_inv_ex", "linalg_solve_ex", "triangular_solve", "linalg_slogdet",
+           "slogdet", "linalg_svd", "svd", "linalg_qr", "qr", "linalg_eigh", "linalg_eig",
+           "linalg_cholesky_ex", "linalg_lstsq", "linalg_lu_factor", "linalg_lu_factor_ex",
+           "linalg_lu", "lu_unpack", "geqrf"]
 
 
 class _StructSeq(tuple):
@@ -57,3 +60,22 @@ nanmedian = _struct("nanmedian")
 mode = _struct("mode")
 cummax = _struct("cummax")
 cummin = _struct("cummin")
+# linear algebra
+linalg_inv_ex = _struct("linalg_inv_ex", ("inverse", "info"))
+linalg_solve_ex = _struct("linalg_solve_ex", ("result", "info"))
+triangular_solve = _struct("triangular_solve", ("solution", "cloned_coefficient"))
+linalg_slogdet = _struct("linalg_slogdet", ("sign", "logabsdet"))
+slogdet = _struct("slogdet", ("sign", "logabsdet"))
+linalg_svd = _struct("linalg_svd", ("U", "S", "Vh"))
+svd = _struct("svd", ("U", "S", "V"))
+linalg_qr = _struct("linalg_qr", ("Q", "R"))
+qr = _struct("qr", ("Q", "R"))
+linalg_eigh = _struct("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_eig = _struct("linalg_eig", ("eigenvalues", "eigenvectors"))
+linalg_cholesky_ex = _struct("linalg_cholesky_ex", ("L", "info"))
+linalg_lstsq = _struct("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+linalg_lu_factor = _struct("linalg_lu_factor", ("LU", "pivots"))
+linalg_lu_factor_ex = _struct("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+linalg_lu = _struct("linalg_lu", ("P", "L", "U"))
+lu_unpack = _struct("lu_unpack", ("P", "L", "U"))
+geqrf = _struct("geqrf", ("a", "tau"))

@@ -28,7 +28,7 @@ def _infer_np_dtype(arr):
     if kind in "iu":
         return np.int64
     raise TypeError(f"ember: can't convert data of dtype {arr.dtype} to a tensor "
-                    "(supported: bool, integers, floats)")
+                    "(supported: bool, integers, floats, complex)")
 
 
 def _to_array(data, dtype=None, device=None, copy=True):
@@ -40,9 +40,10 @@ def _to_array(data, dtype=None, device=None, copy=True):
             arr = arr.copy()
     elif backend.is_array(data):
         arr = data.copy() if copy else data
-        if arr.dtype.kind not in "biuf" and arr.dtype != backend.BF16:
+        if arr.dtype.kind not in "biuf" and arr.dtype != backend.BF16 and \
+                arr.dtype not in (backend.C64, backend.C128):
             raise TypeError(f"ember: can't convert an array of dtype {arr.dtype} to a tensor "
-                            "(supported: bool, integers, floats)")
+                            "(supported: bool, integers, floats, complex64, complex128)")
         if arr.dtype.kind in "iu" and arr.dtype not in (np.uint8, np.int8, np.int16, np.int32,
                                                         np.int64):
             arr = arr.astype(np.int64)
@@ -51,10 +52,14 @@ def _to_array(data, dtype=None, device=None, copy=True):
             host = np.asarray(data)
         except ValueError as exc:
             raise ValueError(f"tensor(): could not build a tensor from the data: {exc}") from None
-        target = _infer_np_dtype(host) if host.dtype.kind != "f" else None
-        if host.dtype.kind == "f" and not isinstance(data, np.generic) and dtype is None:
-            target = backend.get_default_dtype().np  # (with a dtype: straight to it, no rounding)
-        elif isinstance(data, np.generic) and host.dtype.kind == "f":
+        kind = host.dtype.kind
+        target = _infer_np_dtype(host) if kind not in "fc" else None
+        if kind in "fc" and not isinstance(data, np.generic) and dtype is None:
+            # Python floats and complex numbers: the default dtype, or its complex counterpart
+            # (with a dtype: straight to it, no rounding)
+            target = backend.get_default_dtype().np if kind == "f" else \
+                backend.default_complex_dtype().np
+        elif isinstance(data, np.generic) and kind in "fc":
             target = host.dtype
         arr = host.astype(target, copy=False) if target is not None else host
         if dev is None and not copy:
@@ -155,7 +160,7 @@ class Tensor:
     def data(self, value) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
-        if self.requires_grad and value._data.dtype.kind != "f":
+        if self.requires_grad and value._data.dtype.kind not in "fc":
             raise RuntimeError("data set to a tensor that requires gradients must be floating "
                                f"point or complex dtype (got {value.dtype})")
         self._data = value._data
@@ -192,7 +197,7 @@ class Tensor:
     is_sparse = is_sparse_csr = is_quantized = is_mkldnn = is_nested = False
 
     def is_complex(self) -> bool:
-        return False
+        return self._data.dtype.kind == "c"
 
     @property
     def ndim(self) -> int:
@@ -278,7 +283,7 @@ class Tensor:
         if requires_grad and type(self._vc) is _InferenceVersion and not _grad_state.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside "
                                "InferenceMode is not allowed.")
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind not in "fc":
             if self._data.dtype == backend.BF16:
                 raise RuntimeError("bfloat16 is a storage and conversion dtype in ember: "
                                    "convert with .float() to compute gradients")

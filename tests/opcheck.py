@@ -7,6 +7,9 @@ For each row and each input set the checker runs, in float64:
      inputs, a random direction otherwise), independent of torch;
   d) a double-backward check (gradgradcheck, random direction) unless the row
      says the op has no second derivative worth checking.
+Complex inputs and outputs (complex128) get complex upstream gradients; the finite-difference
+checks run on the function seen through real pairs (``view_as_real``/``view_as_complex``), which
+checks PyTorch's convention for complex gradients.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ class In:
 
     shape: tuple
     kind: str = "normal"  # normal | pos | away0 | unit | int:<hi> | bool | T (non-contiguous)
+    #                       | complex | complexT (complex128, the second non-contiguous)
     grad: bool = True
     value: Any = None
 
@@ -53,6 +57,10 @@ class In:
             return rng.uniform(-0.9, 0.9, s)
         if self.kind == "T":  # a non-contiguous view: transpose of the reversed shape
             return rng.standard_normal(s[::-1]).T
+        if self.kind in ("complex", "complexT"):
+            shape = s[::-1] if self.kind == "complexT" else s
+            z = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+            return z.T if self.kind == "complexT" else z
         if self.kind.startswith("int:"):
             return rng.integers(0, int(self.kind[4:]), s).astype(np.int64)
         if self.kind == "perm":  # distinct indices along the last axis (scatter without ties)
@@ -99,6 +107,16 @@ def C(value):
     return In((), grad=False, value=value)
 
 
+def Z(*shape, **kw):
+    """A complex128 input (normal real and imaginary parts)."""
+    return In(tuple(shape), "complex", **kw)
+
+
+def ZT(*shape, **kw):
+    """A non-contiguous complex128 input (the transpose of the reversed shape)."""
+    return In(tuple(shape), "complexT", **kw)
+
+
 @dataclasses.dataclass
 class OpCase:
     name: str
@@ -120,7 +138,7 @@ def ember_inputs(arrays):
     out = []
     for spec, a in arrays:
         t = ember.from_numpy(a)  # kind "T" stays a non-contiguous view
-        if spec.grad and a.dtype.kind == "f":
+        if spec.grad and a.dtype.kind in "fc":
             t.requires_grad_(True)
         out.append(t)
     return out
@@ -130,7 +148,7 @@ def torch_inputs(arrays):
     out = []
     for spec, a in arrays:
         t = torch.from_numpy(np.array(a, copy=True, order="C"))
-        if spec.grad and a.dtype.kind == "f":
+        if spec.grad and a.dtype.kind in "fc":
             t.requires_grad_(True)
         out.append(t)
     return out
@@ -141,7 +159,13 @@ def as_tuple(x):
 
 
 def float_outputs(outs):
-    return [o for o in outs if o.dtype.is_floating_point and o.requires_grad]
+    return [o for o in outs if (o.dtype.is_floating_point or o.dtype.is_complex) and
+            o.requires_grad]
+
+
+def _draw_like(rng, o):
+    w = rng.standard_normal(tuple(o.shape))
+    return np.asarray(w + 1j * rng.standard_normal(tuple(o.shape)) if o.dtype.is_complex else w)
 
 
 def graph_ops(outputs):
@@ -161,9 +185,12 @@ def graph_ops(outputs):
 
 
 def _close(name, what, got, want, atol, rtol):
-    got = np.asarray(got, dtype=np.float64) if np.asarray(got).dtype.kind != "b" else \
-        np.asarray(got)
+    kind = np.asarray(got).dtype.kind
+    got = np.asarray(got, dtype=np.complex128 if kind == "c" else np.float64) \
+        if kind != "b" else np.asarray(got)
     want = np.asarray(want)
+    assert (kind == "c") == (want.dtype.kind == "c"), \
+        f"{name}: {what} complex {kind == 'c'}, torch's {want.dtype.kind == 'c'}"
     assert got.shape == want.shape, f"{name}: {what} shape {got.shape} != torch {want.shape}"
     if want.dtype.kind in "biu":
         np.testing.assert_array_equal(got, want, err_msg=f"{name}: {what}")
@@ -177,7 +204,7 @@ def check_case(case: OpCase, k: int):
     outs = as_tuple(case.fn(*ins))
     rng = np.random.default_rng(7 + k)
     fouts = float_outputs(outs)
-    ws = [rng.standard_normal(o.shape) for o in fouts]
+    ws = [_draw_like(rng, o) for o in fouts]
     diff = [t for t in ins if t.requires_grad]
     grads = ()
     if fouts and diff:
@@ -196,27 +223,37 @@ def check_case(case: OpCase, k: int):
         touts = as_tuple(case.torch_fn(*tins))
         assert len(touts) == len(outs), f"{case.name}: {len(outs)} outputs, torch {len(touts)}"
         for i, (o, to) in enumerate(zip(outs, touts)):
-            _close(case.name, f"output {i}", o.detach().numpy(), to.detach().numpy(), case.atol,
-                   case.rtol)
-        tf = [o for o in touts if o.dtype.is_floating_point and o.requires_grad]
+            _close(case.name, f"output {i}", o.detach().numpy(), to.detach().resolve_conj().numpy(),
+                   case.atol, case.rtol)
+        tf = [o for o in touts if (o.dtype.is_floating_point or o.dtype.is_complex) and
+              o.requires_grad]
         tdiff = [t for t in tins if t.requires_grad]
         if tf and tdiff:
             tg = torch.autograd.grad(tf, tdiff, [torch.from_numpy(w) for w in ws],
                                      allow_unused=True)
             for j, (g, t) in enumerate(zip(grads, tg)):
                 gv = np.zeros(diff[j].shape) if g is None else g.numpy()
-                tv = np.zeros(tuple(tdiff[j].shape)) if t is None else t.numpy()
+                tv = np.zeros(tuple(tdiff[j].shape)) if t is None else t.resolve_conj().numpy()
                 _close(case.name, f"grad of input {j}", gv, tv, case.atol, case.rtol)
     if case.gradcheck and diff and fouts:
-        fn = _float_fn(case.fn, ins)
-        small = sum(t.numel() for t in diff) <= 40
-        assert ember.autograd.gradcheck(fn, ins, fast_mode=not small, atol=1e-5, rtol=1e-4)
+        fn, rins = _float_fn(case.fn, ins)
+        small = sum(t.numel() for t in rins if t.requires_grad) <= 40
+        assert ember.autograd.gradcheck(fn, rins, fast_mode=not small, atol=1e-5, rtol=1e-4)
         if case.double:
-            assert ember.autograd.gradgradcheck(fn, ins, fast_mode=True, atol=1e-4, rtol=1e-3)
+            assert ember.autograd.gradgradcheck(fn, rins, fast_mode=True, atol=1e-4, rtol=1e-3)
     return graph_ops(outs)
 
 
 def _float_fn(fn, ins):
+    """``fn`` as a function of real tensors with real outputs: a complex input becomes its
+    real pairs (..., 2), a complex output ``view_as_real`` of it (the Jacobian of this real
+    function is what PyTorch's complex gradients encode)."""
+    cplx = [t.is_complex() for t in ins]
+    rins = [ember.view_as_real(t.detach()).clone().requires_grad_(t.requires_grad) if c else t
+            for t, c in zip(ins, cplx)]
+
     def f(*args):
-        return tuple(float_outputs(as_tuple(fn(*args))))
-    return f
+        xs = [ember.view_as_complex(a) if c else a for a, c in zip(args, cplx)]
+        outs = float_outputs(as_tuple(fn(*xs)))
+        return tuple(ember.view_as_real(o) if o.is_complex() else o for o in outs)
+    return f, rins

@@ -38,6 +38,30 @@ PROTOCOL_DUNDERS = {"__exit__", "__aexit__", "__reduce_ex__", "__deepcopy__", "_
 
 # "module:qualname" of the code -> ({parameters}, why they cannot change what happens)
 ALLOWED = {
+    "ember.nn.modules.conv:_LazyConvMixin.initialize_parameters": (
+        {"args", "kwargs"}, "PyTorch's lazy-module hook passes forward's whole call; a "
+        "convolution's shapes come from the input alone"),
+    "ember.nn.utils.prune:BasePruningMethod.__call__": (
+        {"inputs"}, "a forward pre-hook's signature: the mask is applied whatever the inputs"),
+    "ember.nn.utils.prune:Identity.compute_mask": (
+        {"t"}, "the identity method keeps the current mask whatever the tensor"),
+    "ember.nn.utils.prune:CustomFromMask.compute_mask": (
+        {"t"}, "the mask is the one given at construction, combined with the current one"),
+    "ember.nn.utils.spectral_norm:SpectralNormLoadStateDictPreHook.__call__": (
+        {"error_msgs", "unexpected_keys"}, "a load-state-dict pre-hook's signature: the hook "
+        "rewrites old-version keys and reports nothing itself"),
+    "ember.nn.utils.spectral_norm:SpectralNormStateDictHook.__call__": (
+        {"module", "prefix", "state_dict"}, "a state-dict hook's signature: it only records "
+        "the version in the metadata"),
+    "ember.nn.utils.spectral_norm:SpectralNorm.__call__": (
+        {"inputs"}, "a forward pre-hook's signature: the weight is recomputed whatever the "
+        "inputs"),
+    "ember.nn.utils.weight_norm:WeightNorm.__call__": (
+        {"inputs"}, "a forward pre-hook's signature: the weight is recomputed whatever the "
+        "inputs"),
+    "ember.distributions.constraints:_Dependent.check": (
+        {"x"}, "a dependent constraint cannot be checked: it raises PyTorch's ValueError for "
+        "any value"),
     "ember.ops.strided:reinforce": (
         {"reward"}, "PyTorch removed reinforce(): the method only raises its RuntimeError with "
         "the migration advice, as PyTorch's does"),
@@ -80,6 +104,21 @@ ALLOWED = {
     "ember.autograd.function:Function.__call__": (
         {"args", "kwargs"}, "calling a Function instance raises PyTorch's error whatever the "
         "arguments"),
+    "ember.ops.decomp:symeig": (
+        {"input", "eigenvectors", "upper", "out"}, "removed in PyTorch 2: raises PyTorch's error "
+        "(naming the replacement) whatever the arguments"),
+    "ember.ops.decomp:eig": (
+        {"input", "eigenvectors", "out"}, "removed in PyTorch 2: raises PyTorch's error "
+        "whatever the arguments"),
+    "ember.ops.matfn:lstsq": (
+        {"input", "A", "out"}, "removed in PyTorch 2: raises PyTorch's error whatever the "
+        "arguments"),
+    "ember.ops.matfn:solve": (
+        {"input", "A", "out"}, "removed in PyTorch 2: raises PyTorch's error whatever the "
+        "arguments"),
+    "ember.ops.matfn:matrix_rank": (
+        {"input", "tol", "symmetric", "out"}, "removed in PyTorch 2: raises PyTorch's error "
+        "whatever the arguments"),
 }
 
 
@@ -221,6 +260,10 @@ def _exempt_by_rule(f, cls, param: str) -> bool:
         if param == "ctx" or (name in ("forward", "backward", "fast_backward") and
                               param.startswith("_")):
             return True
+    transform = getattr(sys.modules.get("ember.distributions"), "Transform", None)
+    if transform is not None and cls is not None and issubclass(cls, transform) and \
+            name == "log_abs_det_jacobian" and param in ("x", "y"):
+        return True  # the interface passes both ends; many Jacobians need only one of them
     trainer = sys.modules.get("ember.train.trainer")
     if cls is not None and trainer is not None and issubclass(cls, trainer.Callback) and (
             name.startswith("on_") or name == "load_state_dict") and \

@@ -18,10 +18,17 @@ def test_bench_prints_a_row_per_workload(capsys):
     assert ember.get_num_threads() == threads  # the caller's setting is restored
     out = capsys.readouterr().out
     assert [r["name"] for r in rows] == ["ops", "mlp"] and "ember/s" in out
+    assert "ember's CPU kernels:" in out
     for r in rows:
         assert r["ember"] > 0 and r["ember_mb"] is None
         if r["torch"] is not None:
             assert r["ratio"] == pytest.approx(r["ember"] / r["torch"])
+    # elementwise ops never call oneDNN; a linear layer's large products do at more than one
+    # thread (one thread pool for all multi-threaded work), never at one
+    from ember.backends import mkldnn  # noqa: PLC0415
+
+    dnnl = mkldnn.is_available() and mkldnn.enabled and threads + 1 > 1
+    assert [r["path"] for r in rows] == ["NumPy", "oneDNN" if dnnl else "NumPy"]
 
 
 def test_memory_child_measures_a_step():

@@ -39,11 +39,11 @@ MIXED = [pytest.param(c, id=c.name) for c in CASES if c.name in CPU_CONSTANT_ROW
 def _device_inputs(arrays, dev):
     out = []
     for spec, a in arrays:
-        if spec.kind == "T":  # keep the non-contiguous layout: move the base, transpose there
-            t = ember.from_numpy(np.ascontiguousarray(a.T)).to(dev).T
+        if spec.kind in ("T", "complexT"):  # keep the non-contiguous layout: move the base,
+            t = ember.from_numpy(np.ascontiguousarray(a.T)).to(dev).T  # transpose there
         else:
             t = ember.from_numpy(a).to(dev)
-        if spec.grad and a.dtype.kind == "f":
+        if spec.grad and a.dtype.kind in "fc":
             t.requires_grad_(True)
         out.append(t)
     return out
@@ -59,10 +59,15 @@ def _run(case, arrays, seed, dev):
     fast = slow = ()
     if fouts and diff:
         rng = np.random.default_rng(seed)
-        gw = [ember.tensor(rng.standard_normal(tuple(o.shape)), device=dev) for o in fouts]
+        gw = [ember.tensor(_draw(rng, o), device=dev) for o in fouts]
         fast = ember.autograd.grad(fouts, diff, gw, allow_unused=True, retain_graph=True)
         slow = ember.autograd.grad(fouts, diff, gw, allow_unused=True, create_graph=True)
     return outs, fast, slow
+
+
+def _draw(rng, o):
+    w = rng.standard_normal(tuple(o.shape))
+    return w + 1j * rng.standard_normal(tuple(o.shape)) if o.dtype.is_complex else w
 
 
 def _host(t):

@@ -26,9 +26,10 @@ LAYERS = [
     ("tensor/autograd", ["ember.tensor", "ember._tensor_types", "ember._format",
                          "ember.autograd", "ember.distributed"]),
     ("ops", ["ember.ops", "ember.amp", "ember.cuda.amp", "ember.cpu", "ember.return_types",
-             "ember.special"]),
+             "ember.special", "ember.fft", "ember.linalg"]),
     ("nn", ["ember.nn"]),
-    ("optim", ["ember.optim", "ember.serialization", "ember._serialization"]),
+    ("optim", ["ember.optim", "ember.serialization", "ember._serialization",
+               "ember.distributions"]),
     ("data", ["ember.utils", "ember.datasets", "ember.vision.datasets", "ember.vision.transforms",
               "ember.vision.utils", "ember.hub"]),
     ("models", ["ember.models", "ember.vision"]),
@@ -36,11 +37,13 @@ LAYERS = [
 ]
 OPS_ORDER = ["_autocast",
              "creation", "_util", "elementwise", "shape", "index", "reduce", "activation",
-             "linalg", "conv", "loss", "margin_loss", "ctc", "normalization", "pool", "upsample",
+             "products", "conv", "conv3d", "loss", "margin_loss", "ctc", "normalization", "pool",
+             "pool3d", "upsample", "grid_sample", "embedding", "sync_batch_norm",
              "dropout", "rnn", "attention",
              "sort", "scan", "search",
              "_specfun", "_gamma", "trig", "specfun", "pointwise", "blas",
              "strided", "index_update", "bitwise", "grids",
+             "complex_ops", "spectral", "linsolve", "decomp", "detnorm", "matfn",
              "_methods"]
 
 

@@ -72,6 +72,28 @@ def test_interop_with_torch_both_ways(tmp_path):
                                m(ember.tensor(x)).detach().numpy(), rtol=1e-12)
 
 
+def test_complex64_as_safetensors_c64_and_complex128_refused(tmp_path):
+    """safetensors has C64 (complex64) and no complex128 code: complex64 tensors go both ways
+    with safetensors.torch; a complex128 one is refused with a way out, the file untouched."""
+    torch = pytest.importorskip("torch")
+    st = pytest.importorskip("safetensors.torch")
+    z = ember.complex(ember.randn(2, 3), ember.randn(2, 3))
+    ember.save({"z": z}, tmp_path / "c.safetensors")
+    got = ember.load(tmp_path / "c.safetensors")["z"]
+    assert got.dtype == ember.complex64
+    np.testing.assert_array_equal(got.numpy(), z.numpy())
+    tz = st.load_file(str(tmp_path / "c.safetensors"))["z"]
+    assert tz.dtype == torch.complex64
+    np.testing.assert_array_equal(tz.numpy(), z.numpy())
+    st.save_file({"w": tz * 1j}, str(tmp_path / "t.safetensors"))
+    np.testing.assert_array_equal(ember.load(tmp_path / "t.safetensors")["w"].numpy(),
+                                  (tz * 1j).numpy())
+    before = (tmp_path / "c.safetensors").read_bytes()
+    with pytest.raises(TypeError, match="'z' is complex128.*view_as_real"):
+        ember.save({"z": z.to(ember.complex128)}, tmp_path / "c.safetensors")
+    assert (tmp_path / "c.safetensors").read_bytes() == before
+
+
 def test_what_cannot_be_described_is_refused_by_its_path(tmp_path):
     m = _model()
     m[0].fn = lambda x: x

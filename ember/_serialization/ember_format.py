@@ -41,7 +41,7 @@ __all__ = ["serialize", "parse_safetensors", "decode", "DTYPES"]
 
 DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8,
           "I16": np.int16, "I32": np.int32, "I64": np.int64, "U8": np.uint8, "BOOL": np.bool_,
-          "BF16": backend.BF16}
+          "BF16": backend.BF16, "C64": np.complex64}
 _CODES = {np.dtype(v): k for k, v in DTYPES.items()}
 _MAX_HEADER = 100 * 1024 * 1024
 _STORES = ("_parameters", "_buffers", "_modules", "_non_persistent_buffers_set", "training")
@@ -211,6 +211,10 @@ def serialize(obj) -> bytes:
         if not arr.flags.c_contiguous:  # (np.ascontiguousarray would turn 0-d into 1-d)
             arr = arr.copy(order="C")
         code = _CODES.get(arr.dtype)
+        if code is None and arr.dtype == np.complex128:
+            raise TypeError(f"ember.save(): tensor {key!r} is complex128, which safetensors has "
+                            f"no dtype for (it stores complex64 as C64): save "
+                            f"ember.view_as_real(t) (float64 pairs) or t.to(ember.complex64)")
         if code is None:
             raise TypeError(f"ember.save(): unsupported dtype {arr.dtype} for tensor {key!r}")
         raw = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()

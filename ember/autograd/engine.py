@@ -93,7 +93,7 @@ def _check_finite(node, index, g):
         from ..backend import xp  # noqa: PLC0415
 
         xp_mod = xp(g._data)
-    if g._data.dtype.kind == "f" and not bool(xp_mod.isfinite(g._data).all()):
+    if g._data.dtype.kind in "fc" and not bool(xp_mod.isfinite(g._data).all()):
         bad = "nan" if bool(xp_mod.isnan(g._data).any()) else "inf"
         where = ""
         if node._trace:
@@ -203,6 +203,8 @@ def _run(roots, root_grads, retain_graph, create_graph, targets=None):
                 if g._data.shape != shape:
                     g = _unbroadcast(g, shape, node, i, create_graph)
                 if g._data.dtype != dt:
+                    if g._data.dtype.kind == "c" and dt.kind != "c":
+                        g = g.real  # a real input's share of a complex gradient
                     g = g.to(dt)
                 if anomaly:
                     _check_finite(node, i, g)
@@ -274,6 +276,8 @@ def _run_raw(roots, root_grads, retain_graph):
                 if g.shape != shape:
                     g = _unbroadcast(_wrap(g, False, None, 0), shape, node, i, False)._data
                 if g.dtype != dt:
+                    if g.dtype.kind == "c" and dt.kind != "c":
+                        g = g.real  # a real input's share of a complex gradient
                     g = _wrap(g, False, None, 0).to(dt)._data
                 _send_edge(buffers, heap, leaf_grads, e, g)
                 if pending and id(e[0]) in pending:
@@ -463,6 +467,8 @@ def _root_grads(tensors, grad_tensors, name):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if t._data.dtype.kind == "c":
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs")
             g = _wrap(_ones(t), False, None, 0)
         else:
             if not isinstance(g, Tensor):

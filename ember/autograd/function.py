@@ -30,6 +30,8 @@ import numpy as np
 
 from .._grad_mode import inference_users
 from ..backend import BF16 as _BF16
+from ..backend import C64 as _C64
+from ..backend import C128 as _C128
 from ..tensor import Tensor, _mark_inference, _wrap
 from .grad_mode import state
 from .node import _CONST, _IN, _OUT, Node  # noqa: F401 - _CONST/_IN/_OUT: saved-entry kinds
@@ -329,7 +331,8 @@ def _wrap_outputs(node, args, outs):
         if not isinstance(o, Tensor):
             wrapped.append(o)
             continue
-        differentiable = o.dtype.is_floating_point and not any(o is nd for nd in non_diff)
+        differentiable = (o.dtype.is_floating_point or o.dtype.is_complex) and \
+            not any(o is nd for nd in non_diff)
         if any(o is d for d in dirty):
             if differentiable:
                 o.grad_fn, o._out_nr, o.requires_grad = node, j, True
@@ -399,6 +402,14 @@ class Op(Function):
     """
 
     view = False
+    # How the op treats complex tensors. None: it refuses them, with an error naming the op
+    # and the dtype. "linear": its backward is a real-linear map of the gradient (sums,
+    # reshapes, indexing, copies), right for complex gradients as written. "holomorphic": its
+    # forward is complex-analytic in every input, so with PyTorch's convention (the gradient
+    # is the conjugate Wirtinger derivative) its complex backward is conj(backward(conj(g)));
+    # a variant class, made once per op, runs it so. "own": forward and backward handle
+    # complex tensors themselves.
+    complex_support = None
     # bfloat16 has no fast arithmetic in NumPy (ml_dtypes' loops accumulate sums in bfloat16):
     # an op given a bfloat16 tensor runs in float32 and rounds its float results back, as
     # PyTorch's CPU kernels do, unless it only moves data (a view, a cast) and says so here.
@@ -418,8 +429,13 @@ class Op(Function):
         for a in args:
             if isinstance(a, Tensor):
                 d = a._data
-                if d.dtype is _BF16 and not (cls.bf16_native or cls.view):
-                    return _apply_in_float32(cls, args)
+                dt = d.dtype
+                if dt is _BF16 or dt is _C64 or dt is _C128:
+                    if dt is _BF16:
+                        if not (cls.bf16_native or cls.view):
+                            return _apply_in_float32(cls, args)
+                    elif cls.complex_support != "linear" and cls.complex_support != "own":
+                        return _complex_variant(cls, dt).apply(*args)
                 raw.append(d)
                 if a.requires_grad:
                     record = True
@@ -483,6 +499,45 @@ class Op(Function):
         if node._to_save is not None:
             node._resolve_saved(raw, args, (t,), (out,))
         return t
+
+
+def _complex_variant(cls, dt):
+    """The class that runs ``cls`` on complex tensors (see ``Op.complex_support``)."""
+    if cls.complex_support != "holomorphic":
+        from ..backend import from_np  # noqa: PLC0415
+
+        raise NotImplementedError(f"{cls.__name__}: ember does not support complex tensors in "
+                                  f"this op (got {from_np(dt)})")
+    var = cls.__dict__.get("_complex_cls")
+    if var is None:
+        body = {"complex_support": "own", "__module__": cls.__module__,
+                "__qualname__": cls.__qualname__, "__doc__": cls.__doc__,
+                "backward": staticmethod(_conjugated(cls.backward, False))}
+        if cls.fast_backward is not None:
+            body["fast_backward"] = staticmethod(_conjugated(cls.fast_backward, True))
+        var = type(cls.__name__, (cls,), body)
+        cls._complex_cls = var
+    return var
+
+
+def _conjugated(backward, raw):
+    """``conj(backward(conj(g)))``: the complex gradient of a holomorphic op from its real
+    formula (on raw arrays when ``raw``, else on Tensors, recorded under create_graph)."""
+    def conj(x):
+        if x is None:
+            return None
+        if raw:
+            return x.conj() if x.dtype.kind == "c" else x
+        return x.conj() if x.is_complex() else x
+
+    def run(ctx, *grads):
+        out = backward(ctx, *[conj(g) for g in grads])
+        if out is None:
+            return None
+        if type(out) is not tuple:
+            return conj(out)
+        return tuple(conj(g) for g in out)
+    return run
 
 
 class Convert(Op):

@@ -22,6 +22,10 @@ from ..ops import (ctc_loss, multi_margin_loss, multilabel_margin_loss,  # noqa:
                    triplet_margin_with_distance_loss)
 from ..ops import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 from ..ops import dropout as _dropout
+from ..ops import (adaptive_avg_pool3d, adaptive_max_pool3d, affine_grid,  # noqa: F401
+                   avg_pool3d, conv3d, conv_transpose3d, dropout3d, grid_sample, gumbel_softmax,
+                   max_pool3d, max_unpool3d, rms_norm)
+from ..ops.embedding import _renorm_rows, embedding_bag  # noqa: F401 (torch.embedding_bag differs)
 from ..tensor import Tensor, _wrap
 
 
@@ -154,19 +158,6 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         flat = out.detach()
         out = flat + (out - flat) * _wrap(scale, False, None, 0)  # same values, scaled gradient
     return out
-
-
-def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
-    """Rescale in place the rows of ``weight`` named by ``input`` whose norm exceeds max_norm."""
-    xp = backend.xp(weight._data)
-    rows = xp.unique(input._data.reshape(-1))
-    w = weight._data[rows]
-    norms = (xp.abs(w) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
-    big = norms > max_norm
-    if bool(big.any()):
-        scale = xp.where(big, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
-        weight._data[rows] = w * scale[:, None]
-        weight._bump()
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

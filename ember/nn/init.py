@@ -5,6 +5,7 @@ Every function fills its tensor in place (no graph is recorded) and returns it.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -14,7 +15,9 @@ from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "trunc_normal_", "orthogonal_"]
+           "trunc_normal_", "orthogonal_", "dirac_", "sparse_", "uniform", "normal", "constant",
+           "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+           "kaiming_normal", "orthogonal", "sparse"]
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -76,6 +79,9 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     sampling where [a, b] holds less than a quarter of the normal's mass)."""
     from statistics import NormalDist  # noqa: PLC0415
 
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                      "distribution of values may be incorrect.", stacklevel=2)
     nd = NormalDist()
     lo, hi = nd.cdf((a - mean) / std), nd.cdf((b - mean) / std)
     rng = _rng(tensor, generator)
@@ -179,3 +185,104 @@ def _default_(weight: Tensor, bias: Tensor | None) -> None:
         fan_in = _fans(weight)[0] if weight.ndim >= 2 and 0 not in weight.shape else 0
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         uniform_(bias, -bound, bound)
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The identity convolution: zeros, with a 1 at the kernel centre linking output channel
+    d of each group to input channel d (for d < min(out/groups, in)). 3-, 4- or 5-D weights."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor.shape
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = sizes[0] // groups
+    d = np.arange(min(per_group, sizes[1]))
+    rows = (np.arange(groups)[:, None] * per_group + d[None, :]).reshape(-1)
+    cols = np.tile(d, groups)
+    values = np.zeros(tuple(sizes))
+    values[(rows, cols) + tuple(n // 2 for n in sizes[2:])] = 1
+    return _fill(tensor, values)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """N(0, std^2) with ceil(sparsity * rows) entries of each column set to zero (rows drawn
+    at random per column; Martens, 2010). 2-D tensors only."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    rng = _rng(tensor, generator)
+    values = backend.to_host(std * rng.standard_normal((rows, cols)))
+    if num_zeros:  # the first num_zeros rows of an independent shuffle of each column
+        picked = np.argsort(backend.to_host(rng.random((rows, cols))), axis=0)[:num_zeros]
+        values[picked, np.arange(cols)[None, :]] = 0
+    return _fill(tensor, values)
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor):
+    """(fan_in, fan_out): input and output channels times the receptive field's size."""
+    return _fans(tensor)
+
+
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    mode = mode.lower()
+    valid = ["fan_in", "fan_out"]
+    if mode not in valid:
+        raise ValueError(f"Mode {mode} not supported, please use one of {valid}")
+    fan_in, fan_out = _fans(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+# PyTorch's private no-grad fills, which programs import (the public ones record no graph).
+def _no_grad_uniform_(tensor: Tensor, a: float, b: float, generator=None) -> Tensor:
+    return uniform_(tensor, a, b, generator)
+
+
+def _no_grad_normal_(tensor: Tensor, mean: float, std: float, generator=None) -> Tensor:
+    return normal_(tensor, mean, std, generator)
+
+
+def _no_grad_trunc_normal_(tensor: Tensor, mean: float, std: float, a: float, b: float,
+                           generator=None) -> Tensor:
+    return trunc_normal_(tensor, mean, std, a, b, generator)
+
+
+def _no_grad_fill_(tensor: Tensor, val: float) -> Tensor:
+    return constant_(tensor, val)
+
+
+def _no_grad_zero_(tensor: Tensor) -> Tensor:
+    return zeros_(tensor)
+
+
+def _make_deprecate(meth):
+    """The old name (without the trailing underscore) of an init function: the same
+    function, with PyTorch's FutureWarning."""
+    new_name = meth.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
+        return meth(*args, **kwargs)
+
+    deprecated_init.__doc__ = f"{old_name}(...)\n\n    .. warning::\n        This method is " \
+        f"now deprecated in favor of :func:`ember.nn.init.{new_name}`.\n\n    See " \
+        f":func:`~ember.nn.init.{new_name}` for details."
+    deprecated_init.__name__ = old_name
+    deprecated_init.__qualname__ = old_name
+    deprecated_init.__wrapped__ = meth
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+orthogonal = _make_deprecate(orthogonal_)
+sparse = _make_deprecate(sparse_)

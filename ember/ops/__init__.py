@@ -7,7 +7,7 @@ from .activation import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
-from .linalg import *  # noqa: F401,F403
+from .products import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
@@ -31,4 +31,13 @@ from .strided import *  # noqa: F401,F403
 from .index_update import *  # noqa: F401,F403
 from .bitwise import *  # noqa: F401,F403
 from .grids import *  # noqa: F401,F403
+from .conv3d import *  # noqa: F401,F403
+from .pool3d import *  # noqa: F401,F403
+from .grid_sample import *  # noqa: F401,F403
+from .complex_ops import *  # noqa: F401,F403
+from .spectral import *  # noqa: F401,F403
+from .linsolve import *  # noqa: F401,F403
+from .decomp import *  # noqa: F401,F403
+from .detnorm import *  # noqa: F401,F403
+from .matfn import *  # noqa: F401,F403
 from . import _methods  # noqa: F401  (binds Tensor methods)

@@ -17,12 +17,17 @@ from . import activation as A
 from . import creation as C
 from . import elementwise as E
 from . import index as I
-from . import linalg as L
+from . import products as L
 from . import reduce as R
 from . import shape as S
 from . import scan as SC, search as SE
 from .sort import argsort, kthvalue, median, mode, msort, nanmedian, sort, topk
 from . import blas as BL
+from . import complex_ops as CX
+from . import decomp as DC
+from . import detnorm as DN
+from . import linsolve as LS
+from . import matfn as MX
 from . import pointwise as PW
 from . import specfun as SF
 from . import trig as TR
@@ -76,8 +81,23 @@ Tensor.view_as = _view_as
 Tensor.type_as = _type_as
 Tensor.T = property(lambda self: S.permute(self, tuple(range(self._data.ndim))[::-1]))
 Tensor.mT = property(lambda self: S.transpose(self, -2, -1))
-Tensor.H = property(lambda self: Tensor.T.fget(self))
-Tensor.mH = Tensor.mT
+
+
+def _adjoint(self):
+    """The conjugate transpose of the last two dims (``mH``, ``adjoint()``)."""
+    return CX.conj(S.transpose(self, -2, -1))
+
+
+def _h(self):
+    if self._data.ndim > 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self._data.ndim}-D tensor.")
+    return CX.conj(Tensor.T.fget(self))
+
+
+Tensor.H = property(_h)
+Tensor.mH = property(_adjoint)
+Tensor.adjoint = _adjoint
 
 # ---------------------------------------------------------------------------- operators
 
@@ -252,6 +272,8 @@ Tensor.bernoulli = lambda self, generator=None: C.bernoulli(self, generator=gene
 
 class ToDevice(Op):
     """Copy to another device. Backward: the gradient copied back."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, x, dev, non_blocking=False):
@@ -579,3 +601,35 @@ Tensor.__ior__ = Tensor.bitwise_or_
 Tensor.__ixor__ = Tensor.bitwise_xor_
 Tensor.__ilshift__ = Tensor.bitwise_left_shift_
 Tensor.__irshift__ = Tensor.bitwise_right_shift_
+
+# ---------------------------------------------------------------------------- complex numbers
+
+Tensor.real = property(CX.real)
+Tensor.imag = property(CX.imag)
+for _fn in (CX.conj, CX.conj_physical, CX.resolve_conj, CX.resolve_neg, CX.is_conj, CX.is_neg,
+            CX.angle, E.sgn):
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.conj_physical_ = _inplace(CX.conj_physical, "conj_physical_")
+Tensor.sgn_ = _inplace_saving(E.sgn, "sgn_")
+Tensor.cfloat = lambda self: E.to_dtype(self, backend.complex64)
+Tensor.cdouble = lambda self: E.to_dtype(self, backend.complex128)
+
+# ---------------------------------------------------------------------------- linear algebra
+# (PyTorch's Tensor methods of its older top-level linear-algebra functions)
+
+for _fn in (LS.inverse, DN.det, DN.logdet, DN.slogdet, LS.triangular_solve, DC.svd, DC.qr,
+            DC.cholesky, DC.symeig, DC.eig, MX.cholesky_solve, MX.cholesky_inverse, MX.pinverse,
+            MX.matrix_power, MX.matrix_exp, MX.cross, MX.lstsq, MX.solve):
+    setattr(Tensor, _fn.__name__, _fn)
+
+
+def _lu(self, pivot=True, get_infos=False):
+    return MX.lu(self, pivot=pivot, get_infos=get_infos)
+
+
+def _lu_solve(self, LU_data, LU_pivots):
+    return MX.lu_solve(self, LU_data, LU_pivots)
+
+
+Tensor.lu = _lu
+Tensor.lu_solve = _lu_solve

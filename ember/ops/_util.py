@@ -9,7 +9,7 @@ from .. import _settings, backend
 from ..tensor import Tensor, _norm_dim, _wrap
 
 _ndarray = np.ndarray
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2}  # "V": bfloat16 (ml_dtypes)
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}  # "V": bfloat16 (ml_dtypes)
 
 
 def xp_of(a):
@@ -48,6 +48,8 @@ def _scalar_category(s):
         return 1
     if isinstance(s, numbers.Real):
         return 2
+    if isinstance(s, numbers.Complex):
+        return 3
     raise TypeError(f"unsupported operand type {type(s).__name__}")
 
 
@@ -63,12 +65,28 @@ def result_dtype(a: Tensor, b: Tensor):
         cd, cz = _CATEGORY[dim_t._data.dtype.kind], _CATEGORY[zero_t._data.dtype.kind]
         if cz <= cd:
             return dim_t._data.dtype
-        if cz == 2 and cd < 2:
-            return zero_t._data.dtype
+        if cz == 3 and cd == 2:  # a complex scalar tensor keeps the floating precision
+            return complex_of(dim_t._data.dtype)
+        return zero_t._data.dtype
     if ca != cb:
-        hi = a if ca > cb else b
-        return hi._data.dtype
+        hi, lo = (da, db) if ca > cb else (db, da)
+        if max(ca, cb) == 3 and min(ca, cb) == 2:  # complex64 with float64: complex128
+            return complex_of(lo) if lo.itemsize > hi.itemsize // 2 else hi
+        return hi
     return np.promote_types(da, db)
+
+
+def complex_of(dt):
+    """The complex NumPy dtype whose parts have the floating dtype ``dt`` (PyTorch's
+    ``toComplexType``); ember has no complex32, so half precisions are refused."""
+    if dt.kind == "c":
+        return dt
+    if dt == np.float64:
+        return backend.C128
+    if dt == np.float32:
+        return backend.C64
+    raise RuntimeError(f"ember has no complex dtype with {backend.from_np(dt)} parts "
+                       "(PyTorch's complex32 is not supported): convert to float32 first")
 
 
 def binary_args(a, b, name: str):
@@ -108,10 +126,24 @@ def binary_args(a, b, name: str):
         cs = _scalar_category(s)
         ct = _CATEGORY[t._data.dtype.kind]
         if cs > ct:
-            t = t.to(backend.get_default_dtype().np if cs == 2 else np.int64)
+            if cs == 3:  # a Python complex number: floats keep their precision
+                to = complex_of(t._data.dtype) if ct == 2 else \
+                    backend.default_complex_dtype().np
+            else:
+                to = backend.get_default_dtype().np if cs == 2 else np.int64
+            t = t.to(to)
         return (t, s) if ta else (s, t)
     raise TypeError(f"{name}: expected at least one Tensor operand, got "
                     f"{type(a).__name__} and {type(b).__name__}")
+
+
+def no_complex(name, *tensors) -> None:
+    """Refuse complex tensors in an op that has no complex meaning (ordering, rounding), as
+    PyTorch does (``NotImplementedError``)."""
+    for t in tensors:
+        if isinstance(t, Tensor) and t._data.dtype.kind == "c":
+            raise NotImplementedError(f"{name}: not implemented for complex tensors (got "
+                                      f"{t.dtype})")
 
 
 def broadcast_error(name, a, b):
@@ -144,8 +176,9 @@ def norm_dims(dim, ndim, name="op"):
 
 
 def is_float(t: Tensor) -> bool:
+    """Floating or complex: a dtype true division keeps."""
     dt = t._data.dtype
-    return dt.kind == "f" or dt == backend.BF16
+    return dt.kind in "fc" or dt == backend.BF16
 
 
 def float_dtype_for(t: Tensor):

@@ -276,3 +276,36 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 __all__ += ["relu6", "hardtanh", "leaky_relu", "rrelu", "elu", "selu", "celu", "gelu", "silu", "softplus",
             "mish", "logsigmoid", "hardsigmoid", "hardswish", "softsign", "tanhshrink",
             "threshold", "softmin", "prelu", "glu", "hardshrink", "softshrink"]
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """Samples of the Gumbel-softmax (concrete) distribution: softmax((logits + g) / tau)
+    along ``dim`` with g ~ Gumbel(0, 1) = -log(Exponential(1)), drawn from ember's
+    generator. ``hard``: the one-hot of the sample's arg-max in the forward pass, with the
+    soft sample's gradient (straight-through: y_hard - y_soft.detach() + y_soft).
+    ``eps`` is deprecated and unused (a warning says so when it is given), as in PyTorch.
+    """
+    import warnings  # noqa: PLC0415
+
+    from .. import backend  # noqa: PLC0415
+    from .index import scatter  # noqa: PLC0415
+
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    rng = backend.generator_for(logits.device, None).rng
+    u = rng.random(tuple(logits.shape))  # [0, 1): Exponential(1) = -log(1 - u)
+    if not isinstance(u, type(logits._data)):
+        u = backend.to_device(u, logits.device)
+    xp = xp_of(logits._data)
+    gumbels = _wrap((-xp.log(-xp.log1p(-u))).astype(logits._data.dtype), False, None, 0)
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = scatter(_wrap(xp.zeros(logits._data.shape, logits._data.dtype), False, None, 0),
+                     dim, index, value=1.0)
+    return y_hard - y_soft.detach() + y_soft
+
+
+__all__ += ["gumbel_softmax"]

@@ -19,7 +19,7 @@ from ._autocast import amp_state, autocast_call
 from . import elementwise as E
 from .activation import softmax
 from .dropout import dropout
-from .linalg import linear, matmul
+from .products import linear, matmul
 from .shape import cat
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]

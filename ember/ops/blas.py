@@ -15,7 +15,7 @@ from ..autograd.function import Op
 from ..tensor import Tensor
 from ._autocast import amp_state, autocast_call
 from . import elementwise as E
-from . import linalg as L
+from . import products as L
 from ._util import xp_of
 
 __all__ = ["addmm", "addmv", "addr", "baddbmm", "addbmm", "cdist"]

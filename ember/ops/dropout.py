@@ -7,7 +7,7 @@ import warnings
 from .. import backend
 from ..tensor import Tensor, _wrap
 
-__all__ = ["dropout", "alpha_dropout", "dropout2d", "dropout1d"]
+__all__ = ["dropout", "alpha_dropout", "dropout2d", "dropout1d", "dropout3d"]
 
 
 def _keep_mask(input, p, generator):
@@ -102,3 +102,24 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
               generator=None) -> Tensor:
     """Zero whole channels of (N, C, L) with probability p, scale the rest by 1/(1-p)."""
     return _channel_dropout("dropout1d", input, p, training, inplace, generator, 1)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+              generator=None) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p, scale the
+    rest by 1/(1-p). As PyTorch 2.x: any other rank is read as unbatched (the mask over its
+    first dimension) with a deprecation warning."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.ndim not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and "
+            "will result in an error in a future release. To retain the behavior and silence "
+            "this warning, please use dropout instead. Note that dropout3d exists to provide "
+            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+    if input.ndim < 1:
+        raise RuntimeError(f"dropout3d: expected a 4D or 5D input, got {list(input.shape)}")
+    batched = input.ndim == 5
+    return _channel_dropout("dropout3d", input, p, training, inplace, generator,
+                            input.ndim - (2 if batched else 1), batched=batched)

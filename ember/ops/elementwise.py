@@ -7,6 +7,7 @@ engine, never here.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -17,12 +18,12 @@ from ..autograd.grad_mode import state
 from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
 from ._util import (as_tensor_arg, binary_args, broadcast_error, float_dtype_for, is_float,
-                    nonzero_arrays, xp_of)
+                    no_complex, nonzero_arrays, xp_of)
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
     "neg", "negative", "pow", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt",
-    "rsqrt", "square", "abs", "absolute", "sign", "reciprocal", "clamp", "clip", "maximum",
+    "rsqrt", "square", "abs", "absolute", "sign", "sgn", "reciprocal", "clamp", "clip", "maximum",
     "minimum", "where", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "erf", "eq", "ne", "lt",
     "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "equal",
     "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not", "isnan", "isinf",
@@ -48,7 +49,7 @@ def _binary(cls, a, b, name):
 def _float_in(x, name):
     if not isinstance(x, Tensor):
         x = as_tensor_arg(x, name=name)
-    if x._data.dtype.kind != "f" and x._data.dtype != backend.BF16:
+    if x._data.dtype.kind not in "fc" and x._data.dtype != backend.BF16:
         x = x.to(float_dtype_for(x))
     return x
 
@@ -58,6 +59,8 @@ def _float_in(x, name):
 
 class Add(Op):
     """a + b. Backward: (g, g)."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -75,6 +78,8 @@ class Add(Op):
 class Sub(Op):
     """a - b. Backward: (g, -g)."""
 
+    complex_support = "linear"
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -90,6 +95,8 @@ class Sub(Op):
 
 class Mul(Op):
     """a * b. Backward: (g b, g a)."""
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -113,6 +120,8 @@ class Mul(Op):
 
 class Div(Op):
     """a / b. Backward: (g / b, -g a / b^2)."""
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -139,6 +148,8 @@ class Div(Op):
 
 class Neg(Op):
     """-x. Backward: -g."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, x):
@@ -201,6 +212,7 @@ def _int_result(a, b):
 
 def floor_divide(input, other):
     """floor(input / other); not differentiable (the result records no graph)."""
+    no_complex("floor_divide", input, other)
     a, b = binary_args(input, other, "floor_divide")
     ra = a._data if isinstance(a, Tensor) else a
     rb = b._data if isinstance(b, Tensor) else b
@@ -239,6 +251,8 @@ class Pow(Op):
     Backward: d/da = b a^(b-1); d/db = a^b log a (0 where a = 0 and b >= 0).
     """
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, a, b):
         out = a ** b
@@ -259,8 +273,9 @@ class Pow(Op):
                 ga = g * b * a ** (b - 1)
         if n[1]:
             if isinstance(a, Tensor):
-                safe = where((a == 0) & (b >= 0), 1.0, a)
-                gb = g * where((a == 0) & (b >= 0), 0.0, out * log(safe))
+                zero = (a == 0) & ((b.real if b.is_complex() else b) >= 0)
+                safe = where(zero, 1.0, a)
+                gb = g * where(zero, 0.0, out * log(safe))
             else:
                 gb = g * out * math.log(a) if a > 0 else g * out * float("nan") if a < 0 else \
                     g * where(b >= 0, 0.0, out * float("-inf"))
@@ -287,6 +302,8 @@ def square(input):
 class Exp(Op):
     """e^x. Backward: g e^x (the saved output)."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, x):
         out = xp_of(x).exp(x)
@@ -306,6 +323,8 @@ class Exp(Op):
 class Exp2(Op):
     """2^x. Backward: g 2^x ln 2."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, x):
         out = xp_of(x).exp2(x)
@@ -320,6 +339,8 @@ class Exp2(Op):
 
 class Log(Op):
     """ln x. Backward: g / x."""
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, x):
@@ -339,6 +360,8 @@ class Log(Op):
 class Log2(Op):
     """log2 x. Backward: g / (x ln 2)."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -352,6 +375,8 @@ class Log2(Op):
 
 class Log10(Op):
     """log10 x. Backward: g / (x ln 10)."""
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, x):
@@ -367,6 +392,8 @@ class Log10(Op):
 class Log1p(Op):
     """ln(1 + x), accurate near 0. Backward: g / (1 + x)."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -380,6 +407,8 @@ class Log1p(Op):
 
 class Expm1(Op):
     """e^x - 1, accurate near 0. Backward: g (out + 1)."""
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, x):
@@ -395,6 +424,8 @@ class Expm1(Op):
 
 class Sqrt(Op):
     """sqrt x. Backward: g / (2 sqrt x)."""
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, x):
@@ -416,6 +447,8 @@ class Sqrt(Op):
 class Rsqrt(Op):
     """1 / sqrt x. Backward: -g out^3 / 2."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, x):
         out = 1.0 / xp_of(x).sqrt(x)
@@ -431,6 +464,8 @@ class Rsqrt(Op):
 class Reciprocal(Op):
     """1 / x. Backward: -g out^2."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, x):
         out = 1.0 / x
@@ -444,7 +479,10 @@ class Reciprocal(Op):
 
 
 class Abs(Op):
-    """|x|. Backward: g sign(x) (0 at 0, as PyTorch)."""
+    """|x|. Backward: g sign(x) (0 at 0, as PyTorch); for complex x (a real result) the
+    conjugate Wirtinger gradient g x / |x| (PyTorch's ``sgn``, 0 at 0)."""
+
+    complex_support = "own"
 
     @staticmethod
     def forward(ctx, x):
@@ -454,7 +492,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * sign(x)
+        return g * (sgn(x) if x.is_complex() else sign(x))
 
 
 class Sign(Op):
@@ -472,6 +510,8 @@ class Sign(Op):
 class Sin(Op):
     """sin x. Backward: g cos x."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -485,6 +525,8 @@ class Sin(Op):
 
 class Cos(Op):
     """cos x. Backward: -g sin x."""
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, x):
@@ -500,6 +542,8 @@ class Cos(Op):
 class Tan(Op):
     """tan x. Backward: g (1 + tan^2 x)."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, x):
         out = xp_of(x).tan(x)
@@ -514,6 +558,8 @@ class Tan(Op):
 
 class Tanh(Op):
     """tanh x (NumPy's tanh: no overflow for large |x|). Backward: g (1 - tanh^2 x)."""
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, x):
@@ -543,6 +589,8 @@ class Sigmoid(Op):
     For very negative x, e^-x overflows to inf and the result is the correct
     limit 0 (the overflow warning is silenced); four in-place passes.
     """
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, x):
@@ -647,6 +695,14 @@ def sign(input):
     return Sign.apply(input)
 
 
+def sgn(input):
+    """x / |x| for complex x (0 where x is 0); ``sign`` for real x."""
+    if not input.is_complex():
+        return sign(input)
+    mag = abs(input)
+    return where(mag == 0, 0.0, input / where(mag == 0, 1.0, mag))
+
+
 def relu(input):
     return Relu.apply(input)
 
@@ -671,6 +727,7 @@ def round(input, *, decimals=0):  # noqa: A001
 
 def _piecewise_constant(input, name, values=None):
     """A step function of ``input``: its values, with a zero gradient flowing back."""
+    no_complex(name or "round", input)
     xp = xp_of(input._data)
     if values is None:
         values = getattr(xp, name)(input._data)
@@ -835,6 +892,8 @@ def minimum(input, other):
 class Where(Op):
     """cond ? a : b. Backward: (g where cond, g where not cond)."""
 
+    complex_support = "linear"
+
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
@@ -889,12 +948,15 @@ def where(condition, input=None, other=None):
 class Cast(Op):
     """Change dtype. Backward: the gradient, cast back (the engine casts it)."""
 
+    complex_support = "own"
     bf16_native = True
 
     @staticmethod
     def forward(ctx, x, dt):
+        if x.dtype.kind == "c" and dt.kind != "c":
+            x = x.real  # the imaginary part is discarded (to_dtype warns)
         out = x.astype(dt)
-        if out.dtype.kind != "f" and out.dtype != backend.BF16:
+        if out.dtype.kind not in "fc" and out.dtype != backend.BF16:
             ctx.mark_non_differentiable(out)
         return out
 
@@ -909,6 +971,8 @@ class Cast(Op):
 
 class Clone(Op):
     """A copy with its own memory, laid out as the memory format asks. Backward: g."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, x, fmt):
@@ -927,6 +991,9 @@ def to_dtype(input: Tensor, dtype) -> Tensor:
     dt = backend.np_dtype(dtype)
     if input._data.dtype == dt:
         return input
+    if input._data.dtype.kind == "c" and dt.kind != "c":
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      UserWarning, stacklevel=2)
     return Cast.apply(input, dt)
 
 
@@ -943,7 +1010,11 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 
 def _compare(ufunc_name, torch_name):
+    ordering = torch_name in ("lt", "le", "gt", "ge")
+
     def fn(input, other):
+        if ordering:
+            no_complex(torch_name, input, other)
         a, b = binary_args(input, other, torch_name)
         ra = a._data if isinstance(a, Tensor) else a
         rb = b._data if isinstance(b, Tensor) else b

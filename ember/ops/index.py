@@ -111,6 +111,8 @@ class GetItem(Op):
     Backward: scatter-add g into zeros of x's shape (repeated indices accumulate).
     """
 
+    complex_support = "linear"
+
     @staticmethod
     def forward(ctx, x, idx):
         ctx.in_shape, ctx.idx = x.shape, idx
@@ -129,6 +131,8 @@ class GetItemView(GetItem):
 
 class IndexAddInto(Op):
     """Zeros of ``shape`` with g added at ``idx`` (the backward of indexing). Backward: g2[idx]."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, g, shape, idx):
@@ -176,6 +180,8 @@ def getitem(x: Tensor, key) -> Tensor:
 
 class IndexPut(Op):
     """A copy of x with ``v`` written at ``idx``. Backward: (g with zeros at idx, g[idx])."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, x, v, idx):
@@ -272,6 +278,8 @@ def _check_gather(name, x, dim, index, src=None):
 class Gather(Op):
     """out[i][j] = x[i][index[i][j]] along ``dim``. Backward: scatter-add g back."""
 
+    complex_support = "linear"
+
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
@@ -318,6 +326,8 @@ def _pad_to(g: Tensor, shape) -> Tensor:
 class ScatterAdd(Op):
     """out = x, then out[index[i][j]][j] += src[i][j] along ``dim``. Backward: (g, gather(g))."""
 
+    complex_support = "linear"
+
     @staticmethod
     def forward(ctx, x, src, dim, index):
         xp = xp_of(x)
@@ -340,6 +350,8 @@ class Scatter(Op):
 
     Backward: (g with the written positions zeroed, gather(g) for src).
     """
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, x, src, dim, index):

@@ -6,6 +6,8 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Op
 from ..autograd.grad_mode import no_grad
+from ..backends.mkldnn import norm as _dnn_norm
+from ..backends.mkldnn._flags import use as _use_dnnl
 from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
 from . import elementwise as E
@@ -87,6 +89,8 @@ class BatchNormTrain(Op):
     """Batch norm with batch statistics, fused: y = (x - mu) / sqrt(var + eps) * w + b.
 
     Outputs (y, mu, var) with mu and var shaped (1, C, 1, ...), not differentiable.
+    On oneDNN (float32 NumPy arrays, 8 channels or more) forward and backward are its
+    batch-normalisation primitives, in the input's own memory layout.
     Fast backward (first order), with x^ the normalised input and M the count:
     dx = invstd / M (M g w - sum(g w) - x^ sum(g w x^)), dw = sum(g x^), db = sum(g).
     ``backward`` (create_graph) differentiates the composite formula instead.
@@ -94,6 +98,16 @@ class BatchNormTrain(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, dims, eps):
+        if _use_dnnl(*[a for a in (x, w, b) if a is not None]):
+            res = _dnn_norm.forward(x, w, b, eps)
+            if res is not None:
+                out, mean, var, state = res
+                shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+                mean, var = mean.reshape(shape), var.reshape(shape)
+                ctx.save_for_backward(x, w, b)
+                ctx.dims, ctx.eps, ctx.dnnl = dims, eps, state
+                ctx.mark_non_differentiable(mean, var)
+                return out, mean, var
         xp = xp_of(x)
         mean = x.mean(axis=dims, keepdims=True)
         xc = x - mean
@@ -113,8 +127,12 @@ class BatchNormTrain(Op):
     @staticmethod
     def fast_backward(ctx, g, _gm, _gv):
         _, w, _ = ctx.saved_arrays
-        xhat, invstd, dims = ctx.xhat, ctx.invstd, ctx.dims
         n = ctx.needs_input_grad
+        state = getattr(ctx, "dnnl", None)
+        if state is not None:
+            gx, gw, gb = _dnn_norm.backward(state, g, n[1], n[2])
+            return (gx if n[0] else None), gw, gb, None, None
+        xhat, invstd, dims = ctx.xhat, ctx.invstd, ctx.dims
         shape = invstd.shape
         gw = (g * xhat).sum(axis=dims) if n[1] else None
         gb = g.sum(axis=dims) if n[2] else None
@@ -240,3 +258,33 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
         acc = acc + padded[:, j:j + c]
     div = (acc * (alpha / size) + k) ** beta
     return input / div
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) over the last ``len(normalized_shape)`` dims, times
+    ``weight`` (Zhang & Sennrich, 2019). ``eps`` None: the machine epsilon of the input's
+    (computation) dtype, as PyTorch. Shape: (*, *normalized_shape), unchanged."""
+    if not isinstance(normalized_shape, (tuple, list)):
+        raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                        f"ints, not {type(normalized_shape).__name__}")
+    ns = tuple(int(v) for v in normalized_shape)
+    if tuple(input.shape[input.ndim - len(ns):]) != ns or len(ns) > input.ndim:
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
+                           f"[*{', '.join(map(str, ns))}], but got input of size"
+                           f"{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != ns:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(ns)}")
+    if eps is None:
+        dt = input._data.dtype
+        eps = float(np.finfo(dt if dt == np.float64 else np.float32).eps)
+    dims = tuple(range(input.ndim - len(ns), input.ndim))
+    out = input * E.rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    if weight is not None:
+        out = out * weight
+    return _in_dtype(out, input)
+
+
+__all__ += ["rms_norm"]

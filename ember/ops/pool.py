@@ -17,6 +17,8 @@ import math
 import numpy as np
 
 from ..autograd.function import Op
+from ..backends.mkldnn import pool as _dnn_pool
+from ..backends.mkldnn._flags import use as _use_dnnl
 from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
 from . import elementwise as E
@@ -239,11 +241,52 @@ def _has_nan(a) -> bool:
     return a.dtype.kind in "fc" and bool(xp_of(a).isnan(a.sum()))
 
 
+class PoolDnnl(Op):
+    """Max or average pooling on oneDNN (float32 NumPy arrays, no NaN in a max pooling's
+    input): forward keeps oneDNN's workspace (the arg-max of each window; ties go to the
+    first position in window order, as in PyTorch), backward scatters through it.
+    ``backward`` (create_graph) differentiates the NumPy composition instead, at the same
+    input."""
+
+    @staticmethod
+    def forward(ctx, x, alg, k, s, pad, d, out_hw, composite):
+        out, state = _dnn_pool.forward(x, alg, k, s, pad, d, out_hw)
+        ctx.save_for_backward(x)
+        ctx.dnnl, ctx.composite = state, composite
+        return out
+
+    @staticmethod
+    def fast_backward(ctx, g):
+        ctx.saved_arrays  # noqa: B018 - raises if x was modified in place since
+        return (_dnn_pool.backward(ctx.dnnl, g),) + (None,) * 7
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..autograd.engine import grad  # noqa: PLC0415
+
+        x, = ctx.saved_tensors
+        return (grad(ctx.composite(x), x, g, create_graph=True)[0],) + (None,) * 7
+
+
+def _pool_dnnl(x, alg, k, s, pad, d, out_hw, composite):
+    """The pooling on oneDNN as one recorded op, or None where oneDNN does not run it."""
+    if not _use_dnnl(x._data) or (alg == _dnn_pool.MAX and _has_nan(x._data)):
+        return None
+    if _dnn_pool.forward_plan(x._data, alg, k, s, pad, d, out_hw) is None:
+        return None
+    return PoolDnnl.apply(x, alg, k, s, pad, d, out_hw, composite)
+
+
 def _max(name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd,
-         sign=1.0):
+         sign=1.0, dnnl=True):
     x, batched = _as_4d(input, name, nd)
     k, s, pad, d, (Ho, Wo) = _pool_geometry(name, x, kernel_size, stride, padding, dilation,
                                             ceil_mode, nd)
+    if dnnl and sign > 0 and not return_indices:
+        out = _pool_dnnl(x, _dnn_pool.MAX, k, s, pad, d, (Ho, Wo), lambda t: _max(
+            name, t, k, s, (pad[0], pad[2]), d, ceil_mode, False, 2, dnnl=False))
+        if out is not None:
+            return _from_4d(out, batched, nd)
     if _tiles(k, s, pad, d) and k[0] * k[1] < 256 and not _has_nan(x._data):
         # (NaN propagates through the general path; uint8 offsets up to 255)
         out = TiledMaxPool.apply(x, k, sign)
@@ -313,11 +356,20 @@ def min_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
 
 
 def _avg(name, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-         divisor_override, nd):
+         divisor_override, nd, dnnl=True):
     x, batched = _as_4d(input, name, nd)
     k, s, pad, d, (Ho, Wo) = _pool_geometry(name, x, kernel_size, stride, padding, 1,
                                             ceil_mode, nd)
     N, C, H, W = x.shape
+    # oneDNN divides by the whole window (or by its part inside the image); PyTorch's
+    # ceil_mode windows past the padding count only up to it: those stay on NumPy
+    if dnnl and not divisor_override and pad[1] == pad[0] and pad[3] == pad[2]:
+        alg = _dnn_pool.AVG_INCLUDE_PAD if count_include_pad else _dnn_pool.AVG_EXCLUDE_PAD
+        out = _pool_dnnl(x, alg, k, s, pad, d, (Ho, Wo), lambda t: _avg(
+            name, t, k, s, (pad[0], pad[2]), ceil_mode, count_include_pad, None, 2,
+            dnnl=False))
+        if out is not None:
+            return _from_4d(out, batched, nd)
     if _tiles(k, s, pad, d):  # sums of strided views, no gathered copy
         scale = 1.0 / (divisor_override or k[0] * k[1])
         return _from_4d(TiledAvgPool.apply(x, k, scale), batched, nd)
@@ -387,7 +439,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average pooling to a fixed output size: window i spans [floor(iH/o), ceil((i+1)H/o))."""
     if amp_state.on:
         return autocast_call("adaptive_avg_pool2d", adaptive_avg_pool2d, input, output_size)
-    from .linalg import einsum  # noqa: PLC0415
+    from .products import einsum  # noqa: PLC0415
 
     x, batched = _as_4d(input, "adaptive_avg_pool2d", 2)
     H, W = x.shape[2], x.shape[3]

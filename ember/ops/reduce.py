@@ -11,7 +11,7 @@ from .. import return_types
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
 from ._autocast import amp_state, autocast_call
-from ._util import float_dtype_for, norm_dim, norm_dims, xp_of
+from ._util import float_dtype_for, no_complex, norm_dim, norm_dims, xp_of
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "all", "any", "count_nonzero"]
@@ -40,6 +40,8 @@ def _expand_back_raw(g, in_shape, dims, keepdim):
 class Sum(Op):
     """Sum over ``dims``. Backward: g broadcast back over the summed dims."""
 
+    complex_support = "linear"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim, dt):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
@@ -56,6 +58,8 @@ class Sum(Op):
 
 class Mean(Op):
     """Mean over ``dims``. Backward: g / n broadcast back."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -98,7 +102,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     """Arithmetic mean over ``dim`` (floating dtypes only, as PyTorch)."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f" and input._data.dtype != backend.BF16:
+    if input._data.dtype.kind not in "fc" and input._data.dtype != backend.BF16:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {input.dtype}")
@@ -259,6 +263,7 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa:
 
 
 def _arg(input, dim, keepdim, is_max):
+    no_complex("argmax" if is_max else "argmin", input)
     xp = xp_of(input._data)
     f = xp.argmax if is_max else xp.argmin
     if dim is None:
@@ -439,6 +444,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
 
 class Cumsum(Op):
     """Cumulative sum along a dim. Backward: reversed cumulative sum of g."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, x, dim):

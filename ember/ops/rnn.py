@@ -26,6 +26,9 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Op, op_once_differentiable
+from ..autograd.grad_mode import state as _grad_state
+from ..backends.mkldnn import rnn as _dnn_rnn
+from ..backends.mkldnn._flags import use as _use_dnnl
 from ..tensor import Tensor, _wrap
 from ._util import xp_of
 
@@ -417,6 +420,60 @@ def recurrent_layer(xproj: Tensor, w_hh: Tensor, b_hh, h0: Tensor, c0, w_hr, mod
         if type(xproj._data) is not np.ndarray:
             lens = backend.to_device(lens, xproj.device)
     return RecurrentLayer.apply(xproj, w_hh, b_hh, h0, c0, w_hr, mode, lens, reverse)
+
+
+class FusedRecurrentLayer(Op):
+    """One direction of one recurrent layer on oneDNN, its input projection included: one
+    primitive for the whole sequence forward (keeping oneDNN's workspace), one for its
+    backward. Inputs: x (T, B, in), w_ih, w_hh, b_ih, b_hh (or None), h0 (B, P), c0 (B, H)
+    or None, w_hr (P, H) or None, then the plan. Outputs as ``RecurrentLayer``'s: out
+    (T, B, P), h_n, and c_n for the LSTM. Differentiable once, like the NumPy path."""
+
+    @staticmethod
+    def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, plan):
+        out, hn, cn, st = _dnn_rnn.forward(plan, x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr)
+        if st is not None:
+            ctx.save_for_backward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr)
+            ctx.dnnl = st
+        return (out, hn, cn) if cn is not None else (out, hn)
+
+    @staticmethod
+    @op_once_differentiable
+    def backward(ctx, *grads):
+        raws = [None if g is None else g._data for g in grads]
+        res = FusedRecurrentLayer.fast_backward(ctx, *raws)
+        return tuple(None if r is None else _wrap(r, False, None, 0) for r in res)
+
+    @staticmethod
+    def fast_backward(ctx, *grads):
+        ctx.saved_arrays  # noqa: B018 - raises if an input was modified in place since
+        if getattr(ctx, "dnnl", None) is None:
+            raise RuntimeError("recurrent layer: backward through a forward run without "
+                               "gradients")
+        d_cn = grads[2] if len(grads) > 2 else None
+        res = _dnn_rnn.backward(ctx.dnnl, grads[0], grads[1], d_cn)
+        need = ctx.needs_input_grad
+        return tuple(r if n else None for r, n in zip(res, need)) + (None,)
+
+
+def fused_recurrent_layer(x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih, b_hh, h0: Tensor, c0,
+                          w_hr, mode: str, reverse: bool = False):
+    """One direction of one recurrent layer over x (T, B, in) as one oneDNN primitive, or None
+    where oneDNN does not run it (switched off, missing, float64, CuPy, a shape it does not
+    cover): then the caller projects the inputs and runs ``recurrent_layer``.
+
+    Returns ``(out, h_n)`` or, for ``mode='lstm'``, ``(out, h_n, c_n)``.
+    """
+    ts = [t for t in (x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr) if t is not None]
+    if not _use_dnnl(*[t._data for t in ts]):
+        return None
+    training = _grad_state.enabled and any(t.requires_grad for t in ts)
+    plan = _dnn_rnn.plan_for(mode, x._data, w_ih._data, w_hh._data,
+                             None if w_hr is None else w_hr._data, h0._data,
+                             None if c0 is None else c0._data, reverse, training)
+    if plan is None:
+        return None
+    return FusedRecurrentLayer.apply(x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, plan)
 
 
 # ---------------------------------------------------------------------------- single steps

@@ -48,6 +48,7 @@ def _infer_shape(shape, numel, name, in_shape):
 class Reshape(Op):
     """Same elements, new shape (a view when the memory layout allows). Backward: reshape back."""
 
+    complex_support = "linear"
     view = True
 
     @staticmethod
@@ -169,6 +170,7 @@ def atleast_1d(input: Tensor) -> Tensor:
 class Permute(Op):
     """Reorder dims (a view). Backward: the inverse permutation."""
 
+    complex_support = "linear"
     view = True
 
     @staticmethod
@@ -241,6 +243,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
 class Expand(Op):
     """Broadcast to a larger shape (a read-only view). Backward: the engine sums back."""
 
+    complex_support = "linear"
     view = True
 
     @staticmethod
@@ -303,6 +306,8 @@ class Repeat(Op):
     Backward: view g as (r0, s0, r1, s1, ...) and sum over the r axes.
     """
 
+    complex_support = "linear"
+
     @staticmethod
     def forward(ctx, x, reps):
         xp = xp_of(x)
@@ -337,6 +342,8 @@ def tile(input: Tensor, dims) -> Tensor:
 
 class Cat(Op):
     """Concatenate along a dim. Backward: slice g back into the pieces."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, dim, *xs):
@@ -417,6 +424,8 @@ def vstack(tensors):
 class Split(Op):
     """Cut along a dim into pieces of the given sizes (views). Backward: concatenate the grads."""
 
+    complex_support = "linear"
+
     @staticmethod
     def forward(ctx, x, sizes, dim):
         ctx.dim = dim
@@ -476,6 +485,8 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 class Flip(Op):
     """Reverse the order along dims. Backward: flip g along the same dims."""
 
+    complex_support = "linear"
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -496,6 +507,8 @@ def flip(input: Tensor, dims) -> Tensor:
 
 class Roll(Op):
     """Shift elements cyclically along dims. Backward: roll g back."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, x, shifts, dims):
@@ -526,6 +539,8 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
 
 class Pad(Op):
     """Constant padding (negative amounts crop). Backward: the matching slice of g."""
+
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, x, widths, value):

@@ -133,6 +133,7 @@ class Diagonal(Op):
     """
 
     view = True
+    complex_support = "linear"
 
     @staticmethod
     def forward(ctx, x, offset, d1, d2):

@@ -8,7 +8,9 @@ of ``ember.models`` are those of ``ember.vision.datasets`` and ``ember.vision.mo
 """
 from . import datasets, models, transforms, utils
 from . import io, ops
+from ._image_backend import _is_tracing, get_image_backend, set_image_backend
 
 __version__ = "0.28.0"  # the torchvision release whose API this package follows
 
-__all__ = ["datasets", "models", "transforms", "utils", "io", "ops"]
+__all__ = ["datasets", "models", "transforms", "utils", "io", "ops", "get_image_backend",
+           "set_image_backend"]

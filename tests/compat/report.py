@@ -20,8 +20,10 @@ NAMESPACES = [
     "torch.special",
     "torch.serialization", "torch.hub",
     "torch.nn.attention", "torch.random",
+    "torch.distributions",
     "torchvision.datasets", "torchvision.io", "torchvision.ops", "torchvision.utils",
     "torchvision.models", "torchvision.models.feature_extraction",
+    "torch.linalg", "torch.fft",
 ]
 _BLOCK = re.compile(r"<!-- names: (?P<ns>[\w.]+) -->\n(?P<body>.*?)<!-- end names -->\n",
                     re.S)

@@ -118,6 +118,8 @@ def check_ste_quantized(r):
     assert _falls(r["first_loss"], r["last_loss"], 0.2) and r["accuracy"] > 0.9
     assert r["on_grid"] and r["clamp_grad"] == [0.0, 1.0, 0.0]
     assert r["grad_fn"] == r["grad_fn_name"] == "QuantizeSTEBackward"
+
+
 def check_gpt_amp(r):
     assert abs(r["first_loss"] - math.log(r["vocab"])) < 0.3
     assert _falls(r["first_loss"], r["last_loss"], 0.5)
@@ -138,6 +140,28 @@ def check_imagefolder_finetune(r):
     assert r["accuracy"] >= 0.6 and r["head_accuracy"] >= 0.6  # chance: 1/3
     assert _falls(r["head_first_loss"], r["head_last_loss"], 0.9)
     assert r["frozen"] > 0 and r["trainable"] > 0
+
+
+def check_reinforce(r):
+    # a random policy rarely reaches the end of the corridor; the trained one walks straight
+    assert r["first_entropy"] > 0.55 and r["last_entropy"] < r["first_entropy"] - 0.3
+    assert r["last_return"] > 0.8 and r["last_return"] > r["first_return"] + 0.4
+    assert r["last_length"] < r["first_length"] and r["greedy_steps"] == r["corridor"] - 1
+
+
+def check_vae_distributions(r):
+    e = r["epoch_losses"]
+    assert 30 < e[0] < 50 and e[-1] < 0.6 * e[0] and r["mean_kl"] > 0.5
+    assert r["kl_vs_closed_form"] < 1e-4  # kl_divergence(Normal, Normal) is the closed form
+    assert r["joint_shape"] == [256] and r["sample_shape"] == [8, 64]
+    assert r["samples_binary"] and r["rsample_has_grad"]
+
+
+def check_fnet_rope(r):
+    assert abs(r["first_loss"] - math.log(10)) < 0.5
+    assert _falls(r["first_loss"], r["last_loss"], 0.05)
+    assert r["accuracy"] > 0.9 and r["last_penalty"] < 0.5 * r["first_penalty"]
+    assert r["spectrum_shape"] == [6, 16] and r["grad_dtype"].endswith(".float64")
 
 
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().copy().items()
@@ -213,3 +237,31 @@ def test_imagefolder_program_sees_what_torchvision_sees(tmp_path_factory):
     for key in ("classes", "class_to_idx", "n_train", "n_val", "first_files", "batch_shape",
                 "frozen", "trainable", "keys"):
         assert ours[key] == theirs[key], key
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
+def test_distribution_programs_agree_with_pytorch(tmp_path_factory):
+    """The VAE's ELBO and the agent's final return are properties of the models, not of the
+    random streams."""
+    ours, theirs = (_run("vae_distributions", lib, tmp_path_factory) for lib in ("ember",
+                                                                                 "torch"))
+    assert abs(ours["final_loss"] - theirs["final_loss"]) / theirs["final_loss"] < 0.15
+    ours, theirs = (_run("reinforce", lib, tmp_path_factory) for lib in ("ember", "torch"))
+    assert abs(ours["last_return"] - theirs["last_return"]) < 0.1
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
+def test_fft_linalg_program_agrees_with_pytorch(tmp_path_factory):
+    """Deterministic weights and data: the FFT mixer, the complex rotary embeddings, the
+    norm penalty and the solve give PyTorch's numbers through training (float64)."""
+    import numpy as np  # noqa: PLC0415
+
+    ours, theirs = (_run("fnet_rope", lib, tmp_path_factory) for lib in ("ember", "torch"))
+    assert set(ours) == set(theirs)
+    for key, value in theirs.items():
+        if key == "grad_dtype":
+            assert ours[key] == value.replace("torch.", "ember.")
+        elif key == "spectrum_shape":
+            assert ours[key] == value
+        else:
+            np.testing.assert_allclose(ours[key], value, rtol=1e-8, err_msg=key)

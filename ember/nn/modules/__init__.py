@@ -15,3 +15,5 @@ from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .vision import *  # noqa: F401,F403
 from . import module  # noqa: F401,E402 - torch.nn.modules.module (the global hooks)
+from .fold import *  # noqa: F401,F403
+from . import batchnorm, lazy, sparse, utils  # noqa: F401,E402 - torch.nn.modules.<name> paths

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
+"""Convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d and their lazy forms."""
 from __future__ import annotations
 
 from ... import ops
@@ -7,9 +7,12 @@ from ...ops.creation import empty
 from ...tensor import Tensor
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+           "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d"]
 
 
 class _ConvNd(Module):
@@ -99,15 +102,19 @@ class _ConvNd(Module):
 class _Conv(_ConvNd):
     _fn = None
 
+    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        """The convolution of ``input`` with ``weight`` and ``bias`` under this layer's
+        stride, padding (and padding mode), dilation and groups."""
+        if self.padding_mode != "zeros":
+            x = ops.pad(input, self._reversed_padding(), mode=self.padding_mode)
+            return type(self)._fn(x, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return type(self)._fn(input, weight, bias, self.stride, self.padding, self.dilation,
+                              self.groups)
+
     def forward(self, input: Tensor) -> Tensor:
         name = self._check(input)
         try:
-            if self.padding_mode != "zeros":
-                x = ops.pad(input, self._reversed_padding(), mode=self.padding_mode)
-                return type(self)._fn(x, self.weight, self.bias, self.stride, 0, self.dilation,
-                                      self.groups)
-            return type(self)._fn(input, self.weight, self.bias, self.stride, self.padding,
-                                  self.dilation, self.groups)
+            return self._conv_forward(input, self.weight, self.bias)
         except RuntimeError as exc:
             raise RuntimeError(f"{name}: {exc}") from None
 
@@ -130,10 +137,29 @@ class Conv2d(_Conv):
 
 
 class Conv1d(_Conv):
-    """1-D convolution layer. Shape: (N, C_in, L) -> (N, C_out, L_out); weight (C_out, C_in/g, k)."""
+    """1-D convolution layer. Shape: (N, C_in, L) -> (N, C_out, L_out);
+    weight (C_out, C_in/g, k)."""
 
     _nd = 1
     _fn = staticmethod(ops.conv1d)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
+
+
+class Conv3d(_Conv):
+    """3-D convolution layer over volumes or clips.
+
+    Shape: Input (N, C_in, D, H, W) or (C_in, D, H, W); Output (N, C_out, D_out, H_out,
+    W_out), D_out = (D + 2 padding - dilation (kernel - 1) - 1) // stride + 1 (likewise
+    H_out, W_out). ``weight``: (C_out, C_in / groups, kd, kh, kw); ``bias``: (C_out,).
+    """
+
+    _nd = 3
+    _fn = staticmethod(ops.conv3d)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
@@ -195,3 +221,133 @@ class ConvTranspose1d(ConvTranspose2d):
 
     _nd = 1
     _fn = staticmethod(ops.conv_transpose1d)
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """Transposed 3-D convolution. Shape: (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out),
+    D_out = (D - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1.
+    ``weight``: (C_in, C_out / groups, kd, kh, kw).
+    """
+
+    _nd = 3
+    _fn = staticmethod(ops.conv_transpose3d)
+
+
+class _LazyConvMixin(LazyModuleMixin):
+    """The lazy convolutions: ``in_channels`` (and the weight's shape) from the first input."""
+
+    def _lazy_init(self, out_channels, bias, device, dtype):
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            return
+        n = self._nd + 1  # the channels and the spatial dims
+        if input.ndim not in (n, n + 1):
+            raise RuntimeError(f"Expected {n}D (unbatched) or {n + 1}D (batched) input to "
+                               f"{type(self).__name__}, but got input of size: "
+                               f"{list(input.shape)}")
+        self.in_channels = input.shape[1] if input.ndim == n + 1 else input.shape[0]
+        if not self.has_uninitialized_params():  # a state dict gave the shapes
+            return
+        if self.in_channels % self.groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if self.transposed:
+            shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+        self.weight.materialize(shape)
+        if self.bias is not None:
+            self.bias.materialize((self.out_channels,))
+        self.reset_parameters()
+
+
+class LazyConv1d(_LazyConvMixin, Conv1d):
+    """A :class:`Conv1d` whose ``in_channels`` is read from the first input (``weight``
+    and ``bias`` are uninitialized until then); it then becomes a :class:`Conv1d`."""
+
+    cls_to_become = Conv1d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConv2d(_LazyConvMixin, Conv2d):
+    """A :class:`Conv2d` whose ``in_channels`` is read from the first input (``weight``
+    and ``bias`` are uninitialized until then); it then becomes a :class:`Conv2d`."""
+
+    cls_to_become = Conv2d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConv3d(_LazyConvMixin, Conv3d):
+    """A :class:`Conv3d` whose ``in_channels`` is read from the first input (``weight``
+    and ``bias`` are uninitialized until then); it then becomes a :class:`Conv3d`."""
+
+    cls_to_become = Conv3d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConvTranspose1d(_LazyConvMixin, ConvTranspose1d):
+    """A :class:`ConvTranspose1d` whose ``in_channels`` is read from the first input (``weight``
+    and ``bias`` are uninitialized until then); it then becomes a :class:`ConvTranspose1d`."""
+
+    cls_to_become = ConvTranspose1d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                         dilation, padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
+    """A :class:`ConvTranspose2d` whose ``in_channels`` is read from the first input (``weight``
+    and ``bias`` are uninitialized until then); it then becomes a :class:`ConvTranspose2d`."""
+
+    cls_to_become = ConvTranspose2d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                         dilation, padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConvTranspose3d(_LazyConvMixin, ConvTranspose3d):
+    """A :class:`ConvTranspose3d` whose ``in_channels`` is read from the first input (``weight``
+    and ``bias`` are uninitialized until then); it then becomes a :class:`ConvTranspose3d`."""
+
+    cls_to_become = ConvTranspose3d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                         dilation, padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, device, dtype)

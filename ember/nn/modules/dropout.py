@@ -4,7 +4,7 @@ from __future__ import annotations
 from ... import ops
 from ..module import Module
 
-__all__ = ["Dropout", "AlphaDropout", "Dropout1d", "Dropout2d"]
+__all__ = ["Dropout", "AlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class _DropoutNd(Module):
@@ -45,3 +45,11 @@ class Dropout1d(_DropoutNd):
 
     def forward(self, input):
         return ops.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) in training (volumetric
+    dropout), scaling the rest by 1/(1-p). Shape: the input's."""
+
+    def forward(self, input):
+        return ops.dropout3d(input, self.p, self.training, self.inplace)

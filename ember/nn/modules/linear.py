@@ -8,10 +8,11 @@ from ...ops.creation import empty
 from ...tensor import Tensor
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .container import Identity  # noqa: F401 - torch.nn.modules.linear.Identity
 
-__all__ = ["Linear", "Bilinear", "Maxout"]
+__all__ = ["Linear", "Bilinear", "Maxout", "LazyLinear"]
 
 
 def _check_features(layer: str, in_features: int, input: Tensor) -> None:
@@ -58,6 +59,36 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    """A :class:`Linear` whose ``in_features`` is read from the first input's last dim
+    (``weight`` and ``bias`` are uninitialized until then); it then becomes a Linear.
+
+    Shape: Input (*, H_in); Output (*, out_features).
+    """
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None):
+        super().__init__(0, 0, False)  # no bias yet: nothing to be replaced
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_features = out_features
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input) -> None:
+        if self.in_features == 0:  # (also after a state dict gave the parameters their shapes)
+            self.in_features = input.shape[-1]
+        if self.has_uninitialized_params():
+            self.weight.materialize((self.out_features, self.in_features))
+            if self.bias is not None:
+                self.bias.materialize((self.out_features,))
+            self.reset_parameters()
 
 
 class Bilinear(Module):

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from ... import ops
+from ...ops.conv import _pair
 from ..module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MinPool2d", "AvgPool1d", "AvgPool2d", "LPPool2d",
-           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "MaxUnpool2d"]
+           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "MaxUnpool2d",
+           "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "MaxUnpool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -151,6 +153,81 @@ class MaxUnpool2d(Module):
 
     def forward(self, input, indices, output_size=None):
         return ops.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+                                output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool3d(_MaxPoolNd):
+    """The maximum over each (kd, kh, kw) window of a volume.
+
+    Shape: Input (N, C, D, H, W) or (C, D, H, W); Output (N, C, D_out, H_out, W_out), each
+    size (n + 2 padding - dilation (kernel - 1) - 1) // stride + 1 (rounded up with
+    ``ceil_mode``); with ``return_indices`` also the flat positions of the maxima.
+    """
+
+    _fn = staticmethod(ops.max_pool3d)
+
+
+class AvgPool3d(Module):
+    """The mean over each (kd, kh, kw) window of a volume (PyTorch's divisors: padding
+    counted with ``count_include_pad``; ``divisor_override`` replaces the count).
+
+    Shape: Input (N, C, D, H, W) or (C, D, H, W); Output (N, C, D_out, H_out, W_out).
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input):
+        return ops.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                              self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool3d(_Adaptive):
+    """Average pooling of a volume to a fixed output size (D_out, H_out, W_out); None keeps
+    that axis. Shape: (N, C, D, H, W) or (C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+
+    _fn = staticmethod(ops.adaptive_avg_pool3d)
+
+
+class AdaptiveMaxPool3d(Module):
+    """Max pooling of a volume to a fixed output size; with ``return_indices`` also the flat
+    positions of the maxima. Shape: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):
+        return ops.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class MaxUnpool3d(Module):
+    """The partial inverse of MaxPool3d: values back at their arg-max positions, zeros
+    elsewhere. Shape: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out) with
+    D_out = (D - 1) stride - 2 padding + kernel_size, or ``output_size`` in forward."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = _pair(kernel_size, "kernel_size", 3)
+        self.stride = _pair(stride if stride is not None else kernel_size, "stride", 3)
+        self.padding = _pair(padding, "padding", 3)
+
+    def forward(self, input, indices, output_size=None):
+        return ops.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
                                 output_size)
 
     def extra_repr(self):

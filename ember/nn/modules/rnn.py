@@ -13,6 +13,7 @@ import math
 from ... import ops
 from ...ops._autocast import amp_state, autocast_call
 from ...ops.creation import empty, zeros
+from ...ops.rnn import fused_recurrent_layer
 from ...tensor import Tensor
 from .. import init
 from ..module import Module
@@ -175,9 +176,15 @@ class RNNBase(Module):
                 b_hh = getattr(self, f"bias_hh{sfx}") if self.bias else None
                 w_hr = getattr(self, f"weight_hr{sfx}") if self.proj_size > 0 else None
                 k = layer * dirs + d
-                xproj = ops.linear(layer_in, w_ih, b_ih)  # every step's projection at once
-                res = ops.recurrent_layer(xproj, w_hh, b_hh, h0[k], c0[k] if lstm else None, w_hr,
-                                    mode, lengths, reverse=bool(d))
+                ck = c0[k] if lstm else None
+                res = None
+                if lengths is None:  # the whole layer as one oneDNN primitive, where it runs
+                    res = fused_recurrent_layer(layer_in, w_ih, w_hh, b_ih, b_hh, h0[k], ck,
+                                                w_hr, mode, reverse=bool(d))
+                if res is None:
+                    xproj = ops.linear(layer_in, w_ih, b_ih)  # every step's projection at once
+                    res = ops.recurrent_layer(xproj, w_hh, b_hh, h0[k], ck, w_hr, mode, lengths,
+                                              reverse=bool(d))
                 outs.append(res[0])
                 h_n.append(res[1])
                 if lstm:

@@ -27,14 +27,18 @@ __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "Transform
            "TransformerDecoderLayer"]
 
 
-def _activation(activation):
+def _get_activation_fn(activation: str):
+    """``F.relu`` or ``F.gelu`` by name (PyTorch's private helper of this module, which
+    programs import)."""
     if activation == "relu":
         return F.relu
     if activation == "gelu":
         return F.gelu
-    if callable(activation):
-        return activation
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+
+
+def _activation(activation):
+    return activation if callable(activation) else _get_activation_fn(activation)
 
 
 def _build(layer, cross, d_model, nhead, dim_feedforward, dropout, activation, eps,

@@ -11,7 +11,7 @@ import numpy as np
 
 from ... import backend
 from ...nn.module import Module
-from ...ops.linalg import matmul
+from ...ops.products import matmul
 from ...ops.shape import cat
 from ...tensor import Tensor, _wrap
 from . import functional as F

@@ -4,12 +4,13 @@ and elastic_transform).
 
 Both are separable or gather-based compositions of ember ops on whole arrays: a resize is,
 per axis, a few gathers of the input along that axis times per-output weights (the taps of
-PyTorch's ``interpolate``, antialiased ones included, computed once per call from the sizes);
-a grid sample is four gathers (one for nearest) with the bilinear weights of
-``grid_sample(align_corners=False, padding_mode='zeros')``. So both carry gradients back to
-a float input that requires them. The index and weight tables follow PyTorch's formulas in
-the same floating precision (float32 for float32 and integer images), and outputs accumulate
-their taps in PyTorch's order, so results agree with torchvision to rounding.
+``nn.functional.interpolate``, shared with it, and the antialiased ones, computed once per
+call from the sizes); a grid sample is ``nn.functional.grid_sample(align_corners=False,
+padding_mode='zeros')`` itself, four gathers (one for nearest) with bilinear weights. So
+both carry gradients back to a float input that requires them. The index and weight tables
+follow PyTorch's formulas in the same floating precision (float32 for float32 and integer
+images), and outputs accumulate their taps in PyTorch's order, so results agree with
+torchvision to rounding.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import numpy as np
 
 from ... import backend
 from ...ops.elementwise import to_dtype, where
+from ...ops.grid_sample import _sample
+from ...ops.upsample import _apply_taps, _cubic, _nearest_index, _take, _taps
 from ...tensor import Tensor, _wrap
 
 _INT_KINDS = "iub"
@@ -45,46 +48,9 @@ def _cast_back(out: Tensor, dtype) -> Tensor:
 # ---------------------------------------------------------------------------- resize
 
 
-def _nearest_index(n_in: int, n_out: int, exact: bool) -> np.ndarray:
-    i = np.arange(n_out)
-    if not exact and n_out == n_in:
-        return i
-    if not exact and n_out == 2 * n_in:
-        return i >> 1
-    scale = np.float32(n_in) / np.float32(n_out)
-    if exact:  # (i + 0.5) in double, times the float scale, rounded to float, floored
-        src = np.floor(((i + 0.5) * np.float64(scale)).astype(np.float32))
-    else:
-        src = np.floor(i.astype(np.float32) * scale)
-    return np.minimum(src.astype(np.int64), n_in - 1)
-
-
-def _cubic(x, a):
-    """Keys' cubic convolution kernel (a = -0.75 for plain bicubic, -0.5 antialiased)."""
-    x = np.abs(x)
-    near = ((a + 2) * x - (a + 3)) * x * x + 1
-    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-    return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(x.dtype)
-
-
 def _taps_plain(n_in: int, n_out: int, cubic: bool, ft):
-    """(index (n_out, K), weight (n_out, K)) of bilinear (K=2) / bicubic (K=4) interpolation
-    with align_corners=False, the way PyTorch computes them."""
-    scale = ft(n_in) / ft(n_out)
-    src = scale * (np.arange(n_out).astype(ft) + ft(0.5)) - ft(0.5)
-    if not cubic:
-        src = np.maximum(src, ft(0))
-    i0 = np.floor(src).astype(np.int64)
-    t = np.clip(src - i0.astype(ft), ft(0), ft(1))
-    if not cubic:
-        i0 = np.minimum(i0, n_in - 1)
-        i1 = i0 + (i0 < n_in - 1)
-        return np.stack([i0, i1], 1), np.stack([ft(1) - t, t], 1)
-    a = ft(-0.75)
-    w = np.stack([_cubic(t + ft(1), a), _cubic(t, a), _cubic(ft(1) - t, a),
-                  _cubic(ft(2) - t, a)], 1)
-    idx = np.clip(i0[:, None] + np.arange(-1, 3), 0, n_in - 1)
-    return idx, w
+    """The taps of ``interpolate``'s bilinear / bicubic modes with align_corners=False."""
+    return _taps(n_in, n_out, None, False, cubic, ft)
 
 
 def _taps_antialiased(n_in: int, n_out: int, cubic: bool, ft):
@@ -115,26 +81,6 @@ def _taps_antialiased(n_in: int, n_out: int, cubic: bool, ft):
     return idx, w.astype(ft)
 
 
-def _take(x: Tensor, index, axis: int) -> Tensor:
-    """``x`` picked at ``index`` (an int array) along ``axis``: one ``take`` when there is no
-    graph to record, else ember's (differentiable) indexing."""
-    if not x.requires_grad:
-        return _wrap(backend.xp(x._data).take(x._data, index, axis=axis), False, None, 0)
-    return x[(Ellipsis, index) + (slice(None),) * (-1 - axis)]
-
-
-def _apply_taps(x: Tensor, dim: int, idx: np.ndarray, w: np.ndarray) -> Tensor:
-    """sum_k x[along dim at idx[:, k]] * w[:, k], accumulated in order k = 0, 1, ..."""
-    xp = backend.xp(x._data)
-    out = None
-    for k in range(idx.shape[1]):
-        g = _take(x, xp.asarray(idx[:, k]), dim)
-        wk = w[:, k] if dim == -1 else w[:, k, None]
-        term = g * _const(xp, wk)
-        out = term if out is None else out + term
-    return out
-
-
 def resize(img: Tensor, size, interpolation: str = "bilinear", antialias=True) -> Tensor:
     """``img`` (..., H, W) resized to ``size`` = [h, w] by ``interpolation`` ('nearest',
     'nearest-exact', 'bilinear', 'bicubic'); ``antialias`` applies to the last two."""
@@ -151,8 +97,8 @@ def resize(img: Tensor, size, interpolation: str = "bilinear", antialias=True) -
                            f"(H: {h}, W: {w}) output (H: {oh}, W: {ow})")
     if interpolation.startswith("nearest"):
         exact = interpolation == "nearest-exact"
-        rows = xp.asarray(_nearest_index(h, oh, exact))
-        cols = xp.asarray(_nearest_index(w, ow, exact))
+        rows = xp.asarray(_nearest_index(h, oh, None, exact))
+        cols = xp.asarray(_nearest_index(w, ow, None, exact))
         return _take(_take(img, rows, -2), cols, -1)
     ft = _compute_dtype(img).type
     x = to_dtype(img, ft) if in_dtype != ft else img
@@ -250,15 +196,11 @@ def _fill_values(fill):
     return [float(v) for v in fill] if isinstance(fill, (list, tuple)) else [float(fill)]
 
 
-def _flat(cy, cx, h: int, w: int) -> np.ndarray:
-    """Flat pixel indices of the (clamped) rows and columns."""
-    return np.clip(cy, 0, h - 1).astype(np.int64) * w + np.clip(cx, 0, w - 1).astype(np.int64)
-
-
 def grid_sample(img: Tensor, gx: np.ndarray, gy: np.ndarray, mode: str, fill) -> Tensor:
     """Sample ``img`` (..., C, H, W) (or (H, W)) at the normalised coordinates (gx, gy), the
-    same grid for every leading index; outside the image the value is 0, or ``fill`` (a
-    number or one per channel) blended in by how much of each sample fell outside."""
+    same grid for every leading index (``nn.functional.grid_sample`` with zeros padding and
+    align_corners=False); outside the image the value is 0, or ``fill`` (a number or one per
+    channel) blended in by how much of each sample fell outside."""
     if mode not in ("nearest", "bilinear"):
         raise ValueError(f"Interpolation mode '{mode}' is unsupported with Tensor input")
     in_dtype = img._data.dtype
@@ -266,30 +208,15 @@ def grid_sample(img: Tensor, gx: np.ndarray, gy: np.ndarray, mode: str, fill) ->
     xp = backend.xp(img._data)
     x = to_dtype(img, ft) if in_dtype != ft else img
     h, w = img.shape[-2], img.shape[-1]
-    lead = img.shape[:-2]
-    x = x.reshape(*lead, h * w)  # gathers index the flattened pixels
-    ix = (gx + ft(1)) * ft(w / 2) - ft(0.5)
-    iy = (gy + ft(1)) * ft(h / 2) - ft(0.5)
-    if mode == "nearest":
-        cx, cy = np.rint(ix), np.rint(iy)
-        inside = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
-        out = where(_const(xp, inside), _take(x, xp.asarray(_flat(cy, cx, h, w)), -1),
-                    _const(xp, ft(0)))
-        mask = inside.astype(ft)
-    else:
-        x0, y0 = np.floor(ix), np.floor(iy)
-        we, ns = ix - x0, iy - y0
-        ea, so = ft(1) - we, ft(1) - ns
-        out, mask = None, None
-        for dy, dx, wt in ((0, 0, so * ea), (0, 1, so * we), (1, 0, ns * ea), (1, 1, ns * we)):
-            cx, cy = x0 + dx, y0 + dy
-            inside = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
-            wt = np.where(inside, wt, ft(0)).astype(ft)
-            term = _take(x, xp.asarray(_flat(cy, cx, h, w)), -1) * _const(xp, wt)
-            out = term if out is None else out + term
-            mask = wt if mask is None else (mask + wt).astype(ft)
+    oh, ow = gx.shape
+    grid = np.stack([gx, gy], -1)[None].astype(ft)  # (1, oh, ow, 2): one grid for all
     vals = _fill_values(fill)
+    # with a fill: also how much of each sample fell inside (sampling an image of ones)
+    out, mask = _sample(x.reshape(1, -1, h, w), _const(xp, grid), mode, "zeros", False,
+                        with_mask=vals is not None)
+    out = out.reshape(*img.shape[:-2], oh, ow)
     if vals is not None:
+        mask = backend.to_host(mask[0])
         shape = (-1, 1, 1) if img.ndim > 2 else (1, 1)
         fv = np.asarray(vals, dtype=ft).reshape(shape if len(vals) > 1 else (1, 1))
         if mode == "nearest":

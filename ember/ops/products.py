@@ -1,9 +1,11 @@
-"""Linear algebra: matmul (batched, broadcasting), mm, bmm, mv, dot, outer, einsum."""
+"""Matrix products: matmul (batched, broadcasting), mm, bmm, mv, dot, outer, einsum, linear."""
 from __future__ import annotations
 
 import string
 
 from ..autograd.function import Op
+from ..backends.mkldnn import matmul as _dnn_mm
+from ..backends.mkldnn._flags import use as _use_dnnl
 from ..tensor import Tensor
 from ._autocast import amp_state, autocast_call
 from ._util import binary_args, result_dtype, xp_of
@@ -23,6 +25,8 @@ class Matmul(Op):
     Backward (2-D and batched): dA = g B^T, dB = A^T g; the engine sums
     broadcast batch dims back; 1-D operands are promoted and squeezed again.
     """
+
+    complex_support = "holomorphic"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -207,6 +211,8 @@ def _parse_einsum(equation, shapes):
 class Einsum(Op):
     """Einstein summation. Backward for operand i: einsum of g with the other operands."""
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, subs, out_sub, *ops):
         ctx.subs, ctx.out_sub = subs, out_sub
@@ -280,6 +286,8 @@ class Linear(Op):
     Shape: x (*, in), W (out, in), b (out,) -> (*, out).
     """
 
+    complex_support = "holomorphic"
+
     @staticmethod
     def forward(ctx, x, w, b):
         n = ctx.needs_input_grad
@@ -288,7 +296,7 @@ class Linear(Op):
         if x.ndim > 2:  # one GEMM over all rows, not a batched loop of small ones
             out = _flat_matmul(xp_of(x), x, w.T)
         else:
-            out = xp_of(x).matmul(x, w.T)
+            out = _gemm(xp_of(x), x, w.T)
         if b is not None:
             out += b
         return out
@@ -312,8 +320,8 @@ class Linear(Op):
         xp = xp_of(g)
         rows = _rows(g.shape)
         g2 = g.reshape(rows, g.shape[-1])
-        gx = (_flat_matmul(xp, g, w) if g.ndim > 2 else xp.matmul(g, w)) if n[0] else None
-        gw = xp.matmul(g2.T, x.reshape(rows, x.shape[-1])) if n[1] else None
+        gx = (_flat_matmul(xp, g, w) if g.ndim > 2 else _gemm(xp, g, w)) if n[0] else None
+        gw = _gemm(xp, g2.T, x.reshape(rows, x.shape[-1])) if n[1] else None
         gb = g2.sum(axis=0) if n[2] else None
         return gx, gw, gb
 
@@ -321,8 +329,20 @@ class Linear(Op):
 def _flat_matmul(xp, a, b):
     """a (*, k) @ b (k, n) as one 2-D GEMM (a copy of ``a`` only if it is not contiguous)."""
     lead = a.shape[:-1]
-    out = xp.matmul(a.reshape(_rows(a.shape), a.shape[-1]), b)
+    out = _gemm(xp, a.reshape(_rows(a.shape), a.shape[-1]), b)
     return out.reshape(lead + (b.shape[-1],))
+
+
+def _gemm(xp, a, b):
+    """a (m, k) @ b (k, n): on oneDNN for large float32 products when ember runs more than
+    one thread (one thread pool for every multi-threaded kernel; see
+    ``ember.backends.mkldnn.matmul``), else NumPy's."""
+    if (a.ndim == 2 and b.ndim == 2 and _dnn_mm.wanted(a.shape[0], a.shape[1], b.shape[1])
+            and _use_dnnl(a, b)):
+        out = _dnn_mm.matmul(a, b)
+        if out is not None:
+            return out
+    return xp.matmul(a, b)
 
 
 def _rows(shape) -> int:
