@@ -242,10 +242,11 @@ def test_enums_are_torchvisions():
             assert ours.DEFAULT.name == theirs.DEFAULT.name
 
 
-def test_transforms_say_what_to_do():
-    with pytest.raises(NotImplementedError, match=r"resize the shorter side to 232.*crop the "
-                                                  r"centre 224x224"):
-        VM.ResNet50_Weights.DEFAULT.transforms()
+def test_transforms_build_the_weights_preset():
+    preset = VM.ResNet50_Weights.DEFAULT.transforms()
+    assert (preset.resize_size, preset.crop_size) == ([232], [224])
+    out = preset((ember.rand(3, 250, 300) * 255).to(ember.uint8))
+    assert out.shape == (3, 224, 224) and out.dtype == ember.float32
 
 
 def _place(caches, url, state):
@@ -287,6 +288,11 @@ def test_pretrained_builders_compute_as_torchvision(arch, caches, monkeypatch):
         getattr(VM, arch)(pretrained=True)
     assert len(seen) == 2 and str(seen[0].message).startswith("The parameter 'pretrained'")
     assert f"weights={type(weights).__name__}.IMAGENET1K_V1`" in str(seen[1].message)
+    if arch == "googlenet":  # the file's auxiliary classifiers: dropped unless asked for
+        assert ours.aux1 is None and ours.aux2 is None and not ours.aux_logits
+        with pytest.warns(UserWarning, match="auxiliary heads in the pretrained googlenet"):
+            kept = VM.googlenet(weights=weights, aux_logits=True)
+        assert kept.aux_logits and type(kept.aux1).__name__ == "InceptionAux"
 
 
 @pytest.mark.parametrize("arch,file", [

@@ -51,7 +51,7 @@ MODELS = {
     "LeNet5": lambda: M.LeNet5(pool="max", activation="relu"),
     "AlexNet": lambda: M.alexnet(num_classes=10),
     "VGG11_bn": lambda: M.vgg11_bn(num_classes=10, init_weights=False),
-    "GoogLeNet": lambda: M.googlenet(num_classes=10),
+    "GoogLeNet": lambda: M.googlenet(num_classes=10, init_weights=True),
     "ResNet18": lambda: M.resnet18(num_classes=10, small_input=True),
     "ResNet50": lambda: M.resnet50(num_classes=10),
     "ResidualBlock": lambda: M.ResidualBlock(4, 8, stride=2),

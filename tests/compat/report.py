@@ -22,6 +22,7 @@ NAMESPACES = [
     "torch.nn.attention", "torch.random",
     "torch.distributions",
     "torchvision.datasets", "torchvision.io", "torchvision.ops", "torchvision.utils",
+    "torchvision.models", "torchvision.models.feature_extraction",
     "torch.linalg", "torch.fft",
     "torch.func", "torch.testing", "torch.multiprocessing", "torch.utils.checkpoint",
 ]

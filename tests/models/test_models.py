@@ -11,11 +11,14 @@ from ember import models as M
 COUNTS = [
     (M.resnet18, 11_689_512), (M.resnet34, 21_797_672), (M.resnet50, 25_557_032),
     (M.alexnet, 61_100_840), (M.vgg11, 132_863_336), (M.vgg16, 138_357_544),
-    (M.vgg16_bn, 138_365_992), (M.vgg19, 143_667_240), (M.googlenet, 6_624_904),
+    (M.vgg16_bn, 138_365_992), (M.vgg19, 143_667_240),
+    (lambda: M.googlenet(aux_logits=False, init_weights=True), 6_624_904),
+    (lambda: M.googlenet(init_weights=True), 13_004_888),  # with the auxiliary classifiers
 ]
 
 
-@pytest.mark.parametrize("make,count", COUNTS, ids=[c[0].__name__ for c in COUNTS])
+@pytest.mark.parametrize("make,count", COUNTS,
+                         ids=[c[0].__name__ + str(i) for i, c in enumerate(COUNTS)])
 def test_parameter_counts_equal_torchvision(make, count):
     assert sum(p.numel() for p in make().parameters()) == count
 
@@ -35,10 +38,14 @@ def test_vgg_alexnet_googlenet_keys():
     assert "features.0.weight" in M.vgg16().state_dict()
     assert "features.1.running_mean" in M.vgg11_bn().state_dict()
     assert list(M.alexnet().state_dict())[-2:] == ["classifier.6.weight", "classifier.6.bias"]
-    g = M.googlenet().state_dict()
+    with pytest.warns(FutureWarning, match="default weight initialization of GoogleNet"):
+        g = M.googlenet().state_dict()
     assert "inception4a.branch2.1.conv.weight" in g and "conv1.bn.running_var" in g
-    with pytest.raises(NotImplementedError, match="aux_logits"):
-        M.googlenet(aux_logits=True)
+    assert "aux1.fc2.weight" in g and "aux2.conv.bn.running_mean" in g
+    assert not any(k.startswith("aux") for k in M.googlenet(aux_logits=False,
+                                                             init_weights=True).state_dict())
+    with pytest.raises(ValueError, match="blocks length should be 3 instead of 2"):
+        M.googlenet(blocks=[None, None], init_weights=True)
 
 
 @pytest.mark.parametrize("make,shape,classes", [
@@ -46,7 +53,7 @@ def test_vgg_alexnet_googlenet_keys():
     (lambda: M.LeNet5(pool="max", activation="relu"), (2, 1, 28, 28), 10),
     (lambda: M.resnet18(small_input=True, num_classes=10), (2, 3, 32, 32), 10),
     (lambda: M.resnet18(small_input=True, in_channels=1, num_classes=10), (2, 1, 28, 28), 10),
-    (lambda: M.googlenet(num_classes=7), (1, 3, 64, 64), 7),
+    (lambda: M.googlenet(num_classes=7, aux_logits=False, init_weights=True), (1, 3, 64, 64), 7),
 ])
 def test_forward_backward_shapes(make, shape, classes):
     m = make()

@@ -11,38 +11,20 @@ prefix in its name and read by :func:`ember.load`, which runs no code from it.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import warnings
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from ... import hub
 from ...serialization import load
+from ..transforms._presets import ImageClassification
+from ..transforms.functional import InterpolationMode
 from ._meta import IMAGENET_CATEGORIES
 
 __all__ = ["Weights", "WeightsEnum", "ImageClassification", "builder", "imagenet_weights"]
-
-
-@dataclass(frozen=True)
-class ImageClassification:
-    """torchvision's evaluation preset of the ImageNet classifiers: resize the shorter side to
-    ``resize_size`` (bilinear, antialiased), crop the centre ``crop_size``, scale to [0, 1],
-    normalise with ``mean``/``std``. ember has no antialiased resize yet, so the preset is
-    described here and calling ``weights.transforms()`` raises."""
-
-    crop_size: int
-    resize_size: int = 256
-    mean: tuple = (0.485, 0.456, 0.406)
-    std: tuple = (0.229, 0.224, 0.225)
-
-    def __call__(self):
-        raise NotImplementedError(
-            "weights.transforms(): ember.vision.transforms has no antialiased Resize/CenterCrop "
-            f"yet, so torchvision's preset cannot be built exactly. Prepare images as it does: "
-            f"resize the shorter side to {self.resize_size} (bilinear, antialiased), crop the "
-            f"centre {self.crop_size}x{self.crop_size}, scale to [0, 1] (ToTensor) and "
-            f"Normalize(mean={list(self.mean)}, std={list(self.std)})")
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,8 +37,15 @@ class Weights:
     meta: dict
 
     def __eq__(self, other):
-        return isinstance(other, Weights) and (self.url, self.transforms, self.meta) == (
-            other.url, other.transforms, other.meta)
+        if not isinstance(other, Weights):
+            return NotImplemented
+        if (self.url, self.meta) != (other.url, other.meta):
+            return False
+        a, b = self.transforms, other.transforms
+        if isinstance(a, functools.partial) and isinstance(b, functools.partial):
+            # a deep copy of a partial is a new object: compare what it would build
+            return (a.func, a.args, a.keywords) == (b.func, b.args, b.keywords)
+        return a == b
 
     def __hash__(self):
         return hash(self.url)
@@ -105,15 +94,29 @@ class WeightsEnum(Enum):
 def imagenet_weights(url: str, num_params: int, acc1: float, acc5: float, ops: float,
                      file_size: float, recipe: str, min_size=(1, 1), crop_size: int = 224,
                      resize_size: int = 256, categories=IMAGENET_CATEGORIES,
-                     mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)) -> Weights:
+                     mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),
+                     interpolation: InterpolationMode = InterpolationMode.BILINEAR,
+                     license: str | None = None) -> Weights:
     """An ImageNet-1K classifier's weights, with torchvision's facts about them: parameter
-    count, top-1/top-5 accuracy (%), GFLOPs (``_ops``), file size in MB (``_file_size``)."""
-    return Weights(url=url, transforms=ImageClassification(crop_size, resize_size, tuple(mean),
-                                                           tuple(std)),
-                   meta={"min_size": tuple(min_size), "categories": categories,
-                         "num_params": num_params, "recipe": recipe,
-                         "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}},
-                         "_ops": ops, "_file_size": file_size})
+    count, top-1/top-5 accuracy (%), GFLOPs (``_ops``), file size in MB (``_file_size``),
+    and its evaluation preset (``weights.transforms()`` builds an
+    :class:`ImageClassification` with ``crop_size``, ``resize_size``, ``mean``, ``std`` and
+    ``interpolation``). ``license`` is the weights' licence page where it is not the
+    models' own (SWAG)."""
+    preset = {"crop_size": crop_size}
+    if resize_size != 256:
+        preset["resize_size"] = resize_size
+    if interpolation != InterpolationMode.BILINEAR:
+        preset["interpolation"] = interpolation
+    if tuple(mean) != (0.485, 0.456, 0.406) or tuple(std) != (0.229, 0.224, 0.225):
+        preset["mean"], preset["std"] = tuple(mean), tuple(std)
+    meta = {"min_size": tuple(min_size), "categories": categories, "num_params": num_params,
+            "recipe": recipe, "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}},
+            "_ops": ops, "_file_size": file_size}
+    if license is not None:
+        meta["license"] = license
+    return Weights(url=url, transforms=functools.partial(ImageClassification, **preset),
+                   meta=meta)
 
 
 def _overwrite(kwargs: dict, param: str, value) -> None:
@@ -125,12 +128,14 @@ def _overwrite(kwargs: dict, param: str, value) -> None:
         kwargs[param] = value
 
 
-def builder(weights_enum: type | None = None, legacy=None, prepare=None, adapt=None):
+def builder(weights_enum: type | None = None, legacy=None, prepare=None, adapt=None,
+            finish=None):
     """Give a model builder torchvision's keywords ``weights`` and ``progress`` (and the old
     ``pretrained=True``, meaning ``legacy``: the weights torchvision chose for it).
 
     ``prepare(kwargs, weights)`` sets the constructor arguments the weights need;
-    ``adapt(state_dict, kwargs)`` fits the file's state dict to the model built.
+    ``adapt(state_dict, kwargs)`` fits the file's state dict to the model built;
+    ``finish(model, given_kwargs)`` adjusts the loaded model (``given_kwargs``: the caller's).
     """
     def wrap(fn):
         name = fn.__name__
@@ -159,6 +164,7 @@ def builder(weights_enum: type | None = None, legacy=None, prepare=None, adapt=N
                     raise ValueError(f"No weights available for model {name}")
             else:
                 weights = weights_enum.verify(weights)
+            given = dict(kwargs)
             if weights is not None:
                 if weights.meta.get("categories") is not None:
                     _overwrite(kwargs, "num_classes", len(weights.meta["categories"]))
@@ -170,7 +176,20 @@ def builder(weights_enum: type | None = None, legacy=None, prepare=None, adapt=N
                 if adapt is not None:
                     state = adapt(state, kwargs)
                 model.load_state_dict(state)
+                if finish is not None:
+                    finish(model, given)
             return model
         build.weights_enum = weights_enum
+        build.legacy_weights = legacy  # what pretrained=True means
+        # torchvision's signature, ``(*, weights: Optional[<Enum>] = None, progress=True,
+        # **kwargs)``: get_model_weights() reads the enum from the annotation
+        kw_only = inspect.Parameter.KEYWORD_ONLY
+        build.__signature__ = inspect.Signature([
+            inspect.Parameter("weights", kw_only, default=None,
+                              annotation=None if weights_enum is None else
+                              Optional[weights_enum]),  # noqa: UP007 - as torchvision
+            inspect.Parameter("progress", kw_only, default=True, annotation=bool),
+            inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD, annotation=Any)],
+            return_annotation=inspect.signature(fn).return_annotation)
         return build
     return wrap

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ... import nn
+from ._api import register_model
 from ._weights import WeightsEnum, builder, imagenet_weights
 
 
@@ -44,6 +45,7 @@ class AlexNet(nn.Module):
         return self.classifier(x.flatten(1))
 
 
+@register_model()
 @builder(AlexNet_Weights, legacy=AlexNet_Weights.IMAGENET1K_V1)
 def alexnet(**kwargs) -> AlexNet:
     return AlexNet(**kwargs)

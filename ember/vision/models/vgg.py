@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ... import nn
-from ._weights import WeightsEnum, builder, imagenet_weights
+from ._api import register_model
+from ._weights import WeightsEnum, _overwrite, builder, imagenet_weights
 
 _URL = "https://download.pytorch.org/models/"
 _RECIPE = "https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg"
@@ -68,7 +69,7 @@ class VGG19_BN_Weights(WeightsEnum):
 
 
 def _no_init(kwargs, weights):
-    kwargs["init_weights"] = False  # the file's weights replace them
+    _overwrite(kwargs, "init_weights", False)  # the file's weights replace them
 
 _CFGS = {
     "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
@@ -132,41 +133,49 @@ def _vgg(cfg, bn, **kw):
     return VGG(make_layers(_CFGS[cfg], bn, in_channels), **kw)
 
 
+@register_model()
 @builder(VGG11_Weights, legacy=VGG11_Weights.IMAGENET1K_V1, prepare=_no_init)
 def vgg11(**kw):
     return _vgg("A", False, **kw)
 
 
+@register_model()
 @builder(VGG11_BN_Weights, legacy=VGG11_BN_Weights.IMAGENET1K_V1, prepare=_no_init)
 def vgg11_bn(**kw):
     return _vgg("A", True, **kw)
 
 
+@register_model()
 @builder(VGG13_Weights, legacy=VGG13_Weights.IMAGENET1K_V1, prepare=_no_init)
 def vgg13(**kw):
     return _vgg("B", False, **kw)
 
 
+@register_model()
 @builder(VGG13_BN_Weights, legacy=VGG13_BN_Weights.IMAGENET1K_V1, prepare=_no_init)
 def vgg13_bn(**kw):
     return _vgg("B", True, **kw)
 
 
+@register_model()
 @builder(VGG16_Weights, legacy=VGG16_Weights.IMAGENET1K_V1, prepare=_no_init)
 def vgg16(**kw):
     return _vgg("D", False, **kw)
 
 
+@register_model()
 @builder(VGG16_BN_Weights, legacy=VGG16_BN_Weights.IMAGENET1K_V1, prepare=_no_init)
 def vgg16_bn(**kw):
     return _vgg("D", True, **kw)
 
 
+@register_model()
 @builder(VGG19_Weights, legacy=VGG19_Weights.IMAGENET1K_V1, prepare=_no_init)
 def vgg19(**kw):
     return _vgg("E", False, **kw)
 
 
+@register_model()
 @builder(VGG19_BN_Weights, legacy=VGG19_BN_Weights.IMAGENET1K_V1, prepare=_no_init)
 def vgg19_bn(**kw):
     return _vgg("E", True, **kw)
