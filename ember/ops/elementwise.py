@@ -164,15 +164,41 @@ class Neg(Op):
         return (-g,)
 
 
-def add(input, other, *, alpha=1):
-    """input + alpha * other, broadcasting."""
+_LEGACY_WARNED = set()
+
+
+def _legacy_alpha(name, other, args, alpha):
+    """PyTorch's deprecated ``add(input, Number alpha, Tensor other)`` overload (older
+    programs write ``p.data.add_(-lr, p.grad)``): the same result, with PyTorch's warning."""
+    if len(args) != 1 or alpha != 1 or isinstance(other, Tensor) or not isinstance(
+            args[0], Tensor):
+        raise TypeError(f"{name}() received an invalid combination of arguments: expected "
+                        f"({name}(Tensor other, *, Number alpha) or the deprecated "
+                        f"{name}(Number alpha, Tensor other))")
+    if name in _LEGACY_WARNED:  # once per process, as PyTorch's
+        return args[0], other
+    _LEGACY_WARNED.add(name)
+    warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor "
+                  f"other)\nConsider using one of the following signatures instead:\n\t"
+                  f"{name}(Tensor other, *, Number alpha = 1)", UserWarning, stacklevel=3)
+    return args[0], other
+
+
+def add(input, other, *args, alpha=1):
+    """input + alpha * other, broadcasting. ``add(input, alpha, other)`` is PyTorch's
+    deprecated overload, accepted with its warning."""
+    if args:
+        other, alpha = _legacy_alpha("add", other, args, alpha)
     if alpha != 1:
         other = mul(other, alpha)
     return _binary(Add, input, other, "add")
 
 
-def sub(input, other, *, alpha=1):
-    """input - alpha * other, broadcasting."""
+def sub(input, other, *args, alpha=1):
+    """input - alpha * other, broadcasting. ``sub(input, alpha, other)`` is PyTorch's
+    deprecated overload, accepted with its warning."""
+    if args:
+        other, alpha = _legacy_alpha("sub", other, args, alpha)
     if alpha != 1:
         other = mul(other, alpha)
     return _binary(Sub, input, other, "sub")

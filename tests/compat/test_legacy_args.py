@@ -196,3 +196,33 @@ def test_every_loss_with_the_pair_has_a_row():
     assert functional - {r[0] for r in LOSSES} == set()
     assert modules - {r[1] for r in LOSSES} == set()
     assert len(functional) == len(modules) == len(LOSSES)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_deprecated_number_first_add_and_sub(lib):
+    """``p.data.add_(-lr, p.grad)``: older programs' SGD step (PyTorch's deprecated overload
+    still works; it warns once per process)."""
+    a, b = lib.ones(3), lib.full((3,), 3.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a.add_(-0.5, b)
+        c = a.sub(2, b)
+        d = lib.add(a, 2, b)
+    np.testing.assert_array_equal(_np(a), [-0.5] * 3)
+    np.testing.assert_array_equal(_np(c), [-6.5] * 3)
+    np.testing.assert_array_equal(_np(d), [5.5] * 3)
+    with pytest.raises(TypeError):
+        a.add_(2, b, alpha=3)
+
+
+def test_deprecated_overload_warns_once(monkeypatch):
+    from ember.ops import elementwise  # noqa: PLC0415
+
+    monkeypatch.setattr(elementwise, "_LEGACY_WARNED", set())
+    a, b = ember.ones(3), ember.ones(3)
+    with pytest.warns(UserWarning, match=r"This overload of add is deprecated:\n\tadd\(Number "
+                                         r"alpha, Tensor other\)"):
+        a.add_(2, b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a.add_(2, b)
