@@ -48,7 +48,10 @@ def install_ember_as_torch():
 def make_torchvision_importable():
     """PyPI's torchvision beside a CPU torch: the tests' conftest declares its compiled
     operators first (see tests/conftest.py), so its Python parts import."""
-    path = pathlib.Path(__file__).resolve().parents[2] / "conftest.py"
+    root = pathlib.Path(__file__).resolve().parents[3]
+    if str(root) not in sys.path:  # the conftest imports its helpers as ``tests.<name>``
+        sys.path.insert(0, str(root))
+    path = root / "tests" / "conftest.py"
     spec = importlib.util.spec_from_file_location("_tests_conftest", path)
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
 
@@ -69,4 +72,5 @@ if __name__ == "__main__":
     else:
         make_torchvision_importable()
     sys.argv = [program] + args
+    sys.path.insert(0, str(pathlib.Path(program).resolve().parent))  # as `python program.py`
     runpy.run_path(program, run_name="__main__")
