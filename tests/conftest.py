@@ -22,6 +22,17 @@ def _real_gpu() -> bool:
         return False
 
 
+# pytest-xdist's workers share the cores: each gets its share of threads for NumPy's BLAS,
+# oneDNN's OpenMP and PyTorch (read when they load, after this). Two workers of two threads
+# on two cores made small training steps 10-30x slower (every BLAS call's threads waited
+# for a core the other worker held).
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+if _WORKERS > 1:
+    _SHARE = str(max(1, (os.cpu_count() or 1) // _WORKERS))
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, _SHARE)
+
+
 if "EMBER_STANDIN_CUDA" not in os.environ and not _real_gpu():
     os.environ["EMBER_STANDIN_CUDA"] = "1"
 
