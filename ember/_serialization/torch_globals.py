@@ -289,6 +289,10 @@ class Globals:
             raise UnpicklingError(allow.refusal(dotted))
         if module.startswith("torch.nn.") or module == "torch.nn":
             return self._torch_nn(module, name, dotted)
+        if module.startswith("torchvision.") and allow.allowed_by_user(dotted) is None:
+            cls = allow.lookup("ember.vision" + module[len("torchvision"):], name)
+            if isinstance(cls, type) and issubclass(cls, Module):  # torchvision's layers
+                return _ClassGlobal(dotted, cls, self.created)
         user = allow.allowed_by_user(dotted)
         if user is None and not self.weights_only:
             found = allow.lookup(module, name)

@@ -212,6 +212,7 @@ def grad(func, argnums=0, has_aux: bool = False):
 
     Example::
 
+        >>> import ember
         >>> x = ember.tensor([1.0, 2.0])
         >>> ember.func.grad(lambda x: (x ** 3).sum())(x)
         tensor([ 3., 12.])

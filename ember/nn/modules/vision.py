@@ -57,7 +57,8 @@ class Upsample(Module):
         super().__init__()
         self.size = size
         self.scale_factor = float(scale_factor) if isinstance(scale_factor, (int, float)) \
-            else scale_factor
+            else tuple(float(f) for f in scale_factor) if isinstance(scale_factor, (tuple, list)) \
+            else scale_factor  # floats, as PyTorch keeps them (its repr and saved files)
         self.mode, self.align_corners = mode, align_corners
         self.recompute_scale_factor = recompute_scale_factor
 
