@@ -6,7 +6,7 @@ from NumPy (seeded by ``--seed``), so both libraries see the same batches; only 
 initial weights differ (each library's own generator).
 
     python examples/best_mnist.py [--lib ember|torch] [--dataset mnist|fashion-mnist]
-                                  [--epochs 5] [--seed 0] [--limit N]
+                                  [--epochs 5] [--seed 0] [--limit N] [--threads N]
 
 The recipe: a small VGG-style network with batch norm, random affine images (MNIST:
 rotations up to 10 degrees, shifts up to 10%, scales 0.9-1.1) or random crops and flips
@@ -112,11 +112,15 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=None, help="only the first N training images")
     p.add_argument("--val-size", type=int, default=5000)
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: the "
+                   "library's own default)")
     p.add_argument("--data", default=os.environ.get("EMBER_DATA", os.path.join(
         os.path.expanduser("~"), ".cache", "ember")), help="data folder")
     args = p.parse_args(argv)
     torch = importlib.import_module(args.lib)
     F = torch.nn.functional
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     x_all, y_all, x_test, y_test = load(args.dataset, args.data)
     if args.limit:
