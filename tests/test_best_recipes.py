@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
+import runpy
 
 import numpy as np
 import pytest
@@ -100,3 +102,15 @@ def test_shortened_recipe_learns(recipe, bars_data, tmp_path):
     assert cfg["model"] == recipe and cfg["epochs"] == 3
     assert res["images"] == 300
     assert 1 - res["accuracy"] < 0.10, res
+
+
+@pytest.mark.parametrize("lib", ["ember", "torch"])
+def test_pytorch_style_script_learns_under_both_libraries(lib, bars_data):
+    """examples/best_mnist.py, shortened, with ember and with PyTorch imported as torch."""
+    if lib == "torch":
+        pytest.importorskip("torch")
+    path = pathlib.Path(__file__).parents[1] / "examples" / "best_mnist.py"
+    main = runpy.run_path(str(path))["main"]
+    err = main(["--lib", lib, "--epochs", "3", "--batch-size", "32", "--val-size", "200",
+                "--threads", "1", "--data", str(bars_data)])
+    assert err < 0.10
