@@ -35,7 +35,7 @@ import sys
 import numpy as np
 
 from ember.datasets._sources import SourceMissing
-from ember.train import parallel
+from ember.train import best, parallel
 from ember.train.recipes import (  # noqa: F401
     DATASETS,
     STATS,
@@ -80,9 +80,17 @@ MODELS = {
     "wgan-gp": "Wasserstein GAN with gradient penalty (DCGAN players, layer-norm critic)",
     "charlm": "character-level language model (--cell lstm|gru|rnn|transformer, --text FILE; "
               "default text: Debian's fortunes); then `ember sample RUN`",
+    # the named recipes (ember/train/best.py): the flags they set may still be given
+    "mlp-best": "recipe: MLP 784-1024-1024-10, dropout, random affine images, AdamW, "
+                "1cycle, label smoothing (MNIST)",
+    "mnist-best": "recipe: VGG-style convolutions with batch norm, random affine images, "
+                  "AdamW, 1cycle, label smoothing (MNIST)",
+    "fashion-best": "recipe: VGG-style convolutions with batch norm, random crops and flips, "
+                    "AdamW, 1cycle, label smoothing (Fashion-MNIST)",
 }
 GENERATIVE = ("autoencoder", "vae", "gan", "dcgan", "wgan-gp")
-CLASSIFIERS = ("mlp", "logistic", "lenet5", "resnet18")
+CLASSIFIERS = ("mlp", "logistic", "lenet5", "resnet18", "mlp-best", "mnist-best",
+               "fashion-best")
 # The config.json keys of a run (``ember train`` flags, by their dest).
 CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "momentum",
                "dropout", "weight_decay", "scheduler", "seed", "activation", "limit",
@@ -176,6 +184,8 @@ def _new_config(args) -> dict:
         if "lr" not in args.given:  # the model's usual rate, stored as the one used
             cfg["lr"] = {"gan": 2e-4, "dcgan": 2e-4, "wgan-gp": 1e-4}.get(cfg["model"], 1e-3)
         cfg.update(latent=args.latent or (20 if cfg["model"] == "vae" else 64), score=args.score)
+    if best.is_recipe(cfg):
+        cfg.update(best.recipe_config(cfg["model"]))
     return cfg
 
 
@@ -391,7 +401,9 @@ def _train_classifier(args, cfg, run, device, planned, rank=0, world=1):
                                              num_classes=10))
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping(patience=cfg["early_stopping"]))
-    trainer = Trainer(model, opt, scheduler=sched, scheduler_per_batch=per_batch,
+    recipe = best.is_recipe(cfg)  # a named recipe: its loss and batch augmentation
+    trainer = Trainer(model, opt, loss_fn=best.loss_fn(cfg) if recipe else None,
+                      scheduler=sched, scheduler_per_batch=per_batch,
                       callbacks=callbacks, clip_grad_norm=cfg["clip_grad_norm"], seed=cfg["seed"],
                       device=device)
     if args.resume:
@@ -402,6 +414,8 @@ def _train_classifier(args, cfg, run, device, planned, rank=0, world=1):
     else:
         loader = DataLoader(TensorDataset(xtr, ytr), batch_size=cfg["batch_size"], shuffle=True,
                             generator=trainer.generator, pin_memory=device.type == "cuda")
+    if recipe and best.augmenter(cfg) is not None:
+        loader = best.AugmentedLoader(loader, best.augmenter(cfg))
     if not args.quiet and not args.resume:
         from ember.train import summary  # noqa: PLC0415
 
@@ -1047,6 +1061,7 @@ def run(argv=None):
         args.hidden_text = ",".join(map(str, args.hidden))
         if args.model == "charlm" and "hidden" not in args.given:
             args.hidden = [256]
+        best.apply_defaults(args)
         _check_train_args(args)
     return args.func(args)
 
