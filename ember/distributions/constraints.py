@@ -50,8 +50,10 @@ def _bounds_repr(self, *names):
 
 
 class _Dependent(Constraint):
-    """A placeholder for values whose support depends on other values: it cannot be
-    checked. ``is_discrete`` and ``event_dim`` raise unless given."""
+    """The constraint of a parameter whose support depends on other parameters (a
+    Uniform's ``low`` and ``high``): ``check`` raises PyTorch's ValueError, and
+    ``is_discrete``/``event_dim`` raise PyTorch's NotImplementedError unless given, as
+    ``torch.distributions.constraints.dependent`` does."""
 
     def __init__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented):
         self._is_discrete = is_discrete
