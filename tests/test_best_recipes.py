@@ -59,6 +59,23 @@ def test_recipe_flags_are_defaults_that_the_command_line_overrides():
     assert cfg["label_smoothing"] == 0.1 and cfg["augment"] == "crop-flip"
 
 
+def test_recipe_networks_and_the_first_recipes_network_for_old_runs():
+    """The convolutional recipes build the VGG-style network of their config; a run made by
+    the first version of the recipes (arch "conv", width 16 in its config.json) still gets
+    the network its checkpoints hold."""
+    def count(model):
+        return sum(p.numel() for p in model.parameters())
+
+    new = best.build_model({"model": "mnist-best"})
+    assert count(new) == 298_410
+    convs = [m.out_channels for m in new.modules() if isinstance(m, ember.nn.Conv2d)]
+    assert convs == [32, 32, 64, 64, 128, 128]
+    assert tuple(new(ember.zeros(2, 1, 28, 28)).shape) == (2, 10)
+    old = best.build_model({"model": "fashion-best", "dataset": "fashion-mnist", "arch": "conv",
+                            "width": 16})
+    assert count(old) == 66_170
+
+
 def _bars(n, rng):
     """A 10-class set that survives shifts, small rotations and mirroring: class c has
     c % 5 + 1 parallel bars, horizontal for c < 5, vertical otherwise, on noise."""
