@@ -9,6 +9,7 @@ in the environment turns the stand-in off (then the device tests skip).
 from __future__ import annotations
 
 import os
+import signal
 
 from tests._skips import pytest_terminal_summary  # noqa: F401 - the skip summary's hook
 
@@ -31,6 +32,14 @@ if _WORKERS > 1:
     _SHARE = str(max(1, (os.cpu_count() or 1) // _WORKERS))
     for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_var, _SHARE)
+
+
+# The Ctrl-C tests interrupt the commands they start and expect them to stop as a user's
+# Ctrl-C stops them. A suite started where SIGINT is ignored (a background job of a script,
+# ``nohup cmd &``) would hand that to every child, which then never sees the interrupt:
+# give this process Python's own handler, so its children start with the default one.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 if "EMBER_STANDIN_CUDA" not in os.environ and not _real_gpu():
