@@ -71,31 +71,20 @@ def recipe_config(name: str) -> dict:
 
 
 def conv_net(width: int = 16, in_channels: int = 1, num_classes: int = 10):
-    """A small VGG-style network with batch norm for 28x28 images: 3x3 convolutions of
-    ``width``, ``2 width`` (28x28), pool, ``4 width`` (14x14), pool, ``4 width`` (7x7),
-    pool, then one linear layer on the 3x3 maps."""
-    from ember import nn  # noqa: PLC0415
-
-    def block(cin, cout):
-        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
-                nn.ReLU()]
-
+    """The first recipes' network (runs made by them rebuild it): ``vgg_net`` with stages
+    ``width, 2 width`` | ``4 width`` | ``4 width``."""
     w = width
-    return nn.Sequential(*block(in_channels, w), *block(w, 2 * w), nn.MaxPool2d(2),
-                         *block(2 * w, 4 * w), nn.MaxPool2d(2),
-                         *block(4 * w, 4 * w), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Linear(4 * w * 9, num_classes))
+    return vgg_net([[w, 2 * w], [4 * w], [4 * w]], in_channels, num_classes)
 
 
-def vgg_net(stages=((32, 32), (64, 64), (128, 128)), in_channels: int = 1,
-            num_classes: int = 10, side: int = 28):
+def vgg_net(stages=None, in_channels: int = 1, num_classes: int = 10, side: int = 28):
     """A VGG-style network with batch norm: for each stage its 3x3 convolutions (each
     followed by batch norm and ReLU), then a 2x2 max pooling; one linear layer on the last
-    maps (3x3 for 28x28 images after three stages)."""
+    maps (3x3 for 28x28 images after three stages). ``stages``: ``VGG_STAGES`` by default."""
     from ember import nn  # noqa: PLC0415
 
     layers, cin = [], in_channels
-    for stage in stages:
+    for stage in VGG_STAGES if stages is None else stages:
         for cout in stage:
             layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
                        nn.ReLU()]
@@ -126,7 +115,7 @@ def build_model(cfg):
     if side != 28:
         raise SystemExit(f"ember: {cfg['model']} expects 28x28 images (mnist, fashion-mnist)")
     if cfg["arch"] == "vgg":
-        return vgg_net([list(stage) for stage in cfg["stages"]], channels)
+        return vgg_net(cfg["stages"], channels)
     return conv_net(cfg["width"], channels)  # the first recipes' network (runs made by them)
 
 
