@@ -163,12 +163,42 @@ def _inplace(fn, name):
     return method
 
 
-for _name in ["add", "sub", "mul", "div", "pow", "clamp", "clip", "neg", "exp", "log", "sqrt",
-              "abs", "sign", "reciprocal", "sin", "cos", "tanh", "sigmoid", "relu", "floor",
-              "ceil", "round", "trunc", "maximum", "minimum", "masked_fill", "scatter",
-              "scatter_add", "square", "exp2", "log1p", "expm1", "rsqrt", "erf", "remainder",
-              "triu", "tril"]:
+def _recording(*args):
+    return _grad_state.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+
+
+def _inplace_saving(fn, name, needs_self=None):
+    """An in-place method for an op that saves its input for backward: while gradients are
+    recorded it runs on a copy of ``self`` (as PyTorch keeps the original), so that writing
+    the result into ``self`` does not invalidate what backward needs. ``needs_self(args)``,
+    where given, says whether these arguments make the op save ``self`` (``x.mul_(2)``
+    does not; ``x.mul_(y)`` with y requiring grad does)."""
+    def method(self, *args, **kwargs):
+        rec = _recording(self, *args, *kwargs.values()) and (
+            needs_self is None or needs_self(args, kwargs))
+        src = E.clone(self) if rec else self
+        return self._assign_result(fn(src, *args, **kwargs), name)
+    method.__name__ = name
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
+    return method
+
+
+def _other_requires_grad(args, kwargs):
+    return any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))
+
+
+# the ops whose result is all backward needs (or nothing) write into self directly
+for _name in ["add", "sub", "neg", "exp", "sqrt", "sign", "reciprocal", "tanh", "sigmoid",
+              "relu", "floor", "ceil", "round", "trunc", "masked_fill", "scatter",
+              "scatter_add", "exp2", "expm1", "rsqrt", "remainder", "triu", "tril"]:
     setattr(Tensor, _name + "_", _inplace(getattr(Tensor, _name), _name + "_"))
+# those that save their input run on a copy of it while gradients are recorded
+for _name in ["pow", "clamp", "clip", "log", "abs", "sin", "cos", "maximum", "minimum",
+              "square", "log1p", "erf"]:
+    setattr(Tensor, _name + "_", _inplace_saving(getattr(Tensor, _name), _name + "_"))
+for _name in ["mul", "div"]:  # self is saved for the other operand's gradient
+    setattr(Tensor, _name + "_", _inplace_saving(getattr(Tensor, _name), _name + "_",
+                                                 _other_requires_grad))
 
 Tensor.__iadd__ = Tensor.add_
 Tensor.__isub__ = Tensor.sub_
@@ -473,22 +503,6 @@ _MATH_METHODS = {
          "addcdiv"],
     BL: ["addmm", "addmv", "addr", "baddbmm", "addbmm"],
 }
-
-
-def _recording(*args):
-    return _grad_state.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
-
-
-def _inplace_saving(fn, name):
-    """An in-place method for an op that saves its input for backward: while gradients are
-    recorded it runs on a copy of ``self`` (as PyTorch keeps the original), so that writing
-    the result into ``self`` does not invalidate what backward needs."""
-    def method(self, *args, **kwargs):
-        src = E.clone(self) if _recording(self, *args, *kwargs.values()) else self
-        return self._assign_result(fn(src, *args, **kwargs), name)
-    method.__name__ = name
-    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
-    return method
 
 
 for _mod, _names in _MATH_METHODS.items():
