@@ -94,6 +94,8 @@ class Tensor:
     _out_nr = 0  # which output of grad_fn this tensor is
     _vc = None  # version counter cell [n], shared by views; created on first need
     _base = None  # the tensor this one is a view of
+    _hist = 0  # (a base) recorded in-place changes of its memory, through it or a view
+    _view_h = 0  # (a view) the base's _hist its history was recorded at (autograd._views)
     _hooks = None
     _post_acc_hooks = None  # hook(tensor) after .grad is accumulated (leaves only)
     _retains_grad = False
@@ -401,8 +403,11 @@ class Tensor:
             raise RuntimeError(
                 f"{op}: result type {backend.from_np(result._data.dtype)} can't be cast to the "
                 f"desired output type {self.dtype}")
-        recording = _grad_state.enabled and result.requires_grad
-        if recording and self._base is not None and self._base.requires_grad:
+        base = self._base
+        view_of_grad = base is not None and (base.requires_grad or result.requires_grad)
+        recording = _grad_state.enabled and (result.requires_grad or self.requires_grad or
+                                             view_of_grad)
+        if recording and view_of_grad:
             if self._custom_view is not None:
                 raise RuntimeError(
                     f"{self._custom_view} is a view and is being modified inplace. This view was "
@@ -411,20 +416,34 @@ class Tensor:
                     "backward associated with the custom Function, leading to incorrect "
                     "gradients. This behavior is forbidden. You can fix this by cloning the "
                     "output of the custom Function.")
-            raise RuntimeError(
-                f"{op}: in-place modification of a view of a tensor that requires grad is not "
-                "supported by ember; use the out-of-place op")
+            if base.requires_grad and base.grad_fn is None:
+                raise RuntimeError(
+                    f"{op}: a view of a leaf Variable that requires grad is being used in an "
+                    "in-place operation.")
         if not backend.writeable(self._data):
             raise RuntimeError(
                 f"{op}: unsupported operation: more than one element of the written-to tensor "
                 "refers to a single memory location (an expanded tensor). Please clone() the "
                 "tensor before performing the operation.")
+        if recording and view_of_grad:
+            from .autograd import _views  # noqa: PLC0415
+
+            found = _views.locate(self, op)  # before any write: a refusal changes nothing
+            self._data[...] = result._data
+            self._bump()
+            _views.rebase(self, result, found)
+            return self
         self._data[...] = result._data
         self._bump()
         if recording:
+            if not result.requires_grad:  # overwritten by constants: nothing flows back
+                from .autograd import _views  # noqa: PLC0415
+
+                result = _views.Overwritten.apply(self, result)
             self.grad_fn = result.grad_fn
             self._out_nr = result._out_nr
             self.requires_grad = True
+            self._hist += 1  # views of this tensor made before now describe its old values
         return self
 
     # ------------------------------------------------------------------ shared memory

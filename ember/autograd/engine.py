@@ -15,7 +15,7 @@ from heapq import heappop, heappush
 from .. import backend
 from ..backend import is_array, writeable
 from ..tensor import Tensor, _to_array, _wrap
-from .function import Op
+from .function import Op, refresh_view
 from .grad_mode import state
 from .node import _POST, _PRE, Node
 
@@ -500,6 +500,14 @@ def _ones(t):
     return xp(t._data).ones(t._data.shape, dtype=t._data.dtype)
 
 
+def _refresh_views(tensors):
+    """Views among the roots of a backward pass whose base was changed in place since their
+    history was recorded get it rebuilt first (see ``_views``)."""
+    for t in tensors:
+        if isinstance(t, Tensor) and t._base is not None and t._view_h != t._base._hist:
+            refresh_view(t)
+
+
 def _as_list(x):
     if x is None:
         return None
@@ -512,6 +520,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate the gradients of ``tensors`` into the leaves' ``.grad`` (``torch.autograd.backward``)."""
     tensors = _as_list(tensors)
     grad_tensors = _as_list(grad_tensors)
+    _refresh_views(tensors)
     for t in tensors:
         if not t.requires_grad:
             raise RuntimeError(
@@ -591,6 +600,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
+    _refresh_views(outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
     for t in outputs:

@@ -344,6 +344,7 @@ def _wrap_outputs(node, args, outs):
         t._vc = o._vc
         if differentiable and any(o is a for a in args):
             t._base = o if o._base is None else o._base
+            t._view_h = t._base._hist
             t._custom_view = f"Output {j} of {node._fn.__name__}"
         wrapped.append(t)
     node._n_out = len(outs)
@@ -387,6 +388,8 @@ class InplaceFunction(Function):
 
 
 def _edge(t):
+    if t._base is not None and t._view_h != t._base._hist:
+        refresh_view(t)
     fn = t.grad_fn
     if fn is None:
         return (t, 0)
@@ -467,6 +470,8 @@ class Op(Function):
         meta = []
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
+                if a._base is not None and a._view_h != a._base._hist:
+                    refresh_view(a)
                 fn = a.grad_fn
                 needs.append(True)
                 edges.append((a, 0) if fn is None else (fn, a._out_nr))
@@ -579,12 +584,21 @@ def _apply_in_float32(cls, args):
 
 
 def _share_version(out, src):
-    """Make view ``out`` share ``src``'s version counter and remember its base."""
+    """Make view ``out`` share ``src``'s version counter and remember its base (and which
+    of the base's histories its own belongs to: see ``_views``)."""
     vc = src._vc
     if vc is None:
         vc = src._vc = [0]
     out._vc = vc
-    out._base = src._base if src._base is not None else src
+    base = out._base = src._base if src._base is not None else src
+    out._view_h = base._hist
+
+
+def refresh_view(t):
+    """Rebuild view ``t``'s history from its base's, changed in place since (``_views``)."""
+    from . import _views  # noqa: PLC0415 - _views builds on this module
+
+    _views.refresh(t)
 
 
 def once_differentiable(fn):
