@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend, ops
+from .._grad_mode import state as _grad_state
 from ..ops import (alpha_dropout, batch_norm, bilinear, binary_cross_entropy,  # noqa: F401
                    binary_cross_entropy_with_logits, cosine_embedding_loss, cosine_similarity,
                    cross_entropy, gaussian_nll_loss, gelu, glu, group_norm, hardshrink,
@@ -29,62 +30,72 @@ from ..ops.embedding import _renorm_rows, embedding_bag  # noqa: F401 (torch.emb
 from ..tensor import Tensor, _wrap
 
 
-def _inplace(input: Tensor, out: Tensor, inplace: bool, name: str) -> Tensor:
-    return input._assign_result(out, name + "_") if inplace else out
+def _inplace(input: Tensor, fn, inplace: bool, name: str, saves_input: bool = True) -> Tensor:
+    """``fn(input)``, written into ``input`` where ``inplace``. An op whose backward reads
+    its input then runs on a copy while gradients are recorded (as PyTorch keeps the
+    original), so that the write does not invalidate what backward needs."""
+    if not inplace:
+        return fn(input)
+    copy = saves_input and _grad_state.enabled and input.requires_grad
+    return input._assign_result(fn(input.clone() if copy else input), name + "_")
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.relu(input), inplace, "relu")
+    return _inplace(input, ops.relu, inplace, "relu", saves_input=False)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.relu6(input), inplace, "relu6")
+    return _inplace(input, ops.relu6, inplace, "relu6")
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.leaky_relu(input, negative_slope), inplace, "leaky_relu")
+    return _inplace(input, lambda t: ops.leaky_relu(t, negative_slope),
+                    inplace, "leaky_relu", saves_input=False)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.elu(input, alpha), inplace, "elu")
+    return _inplace(input, lambda t: ops.elu(t, alpha), inplace, "elu")
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.selu(input), inplace, "selu")
+    return _inplace(input, ops.selu, inplace, "selu")
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.celu(input, alpha), inplace, "celu")
+    return _inplace(input, lambda t: ops.celu(t, alpha), inplace, "celu")
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.silu(input), inplace, "silu")
+    return _inplace(input, ops.silu, inplace, "silu")
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.mish(input), inplace, "mish")
+    return _inplace(input, ops.mish, inplace, "mish")
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.hardtanh(input, min_val, max_val), inplace, "hardtanh")
+    return _inplace(input, lambda t: ops.hardtanh(t, min_val, max_val), inplace, "hardtanh")
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.hardsigmoid(input), inplace, "hardsigmoid")
+    return _inplace(input, ops.hardsigmoid, inplace, "hardsigmoid",
+                    saves_input=False)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.hardswish(input), inplace, "hardswish")
+    return _inplace(input, ops.hardswish, inplace, "hardswish")
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.threshold(input, threshold, value), inplace, "threshold")
+    return _inplace(input, lambda t: ops.threshold(t, threshold, value),
+                    inplace, "threshold", saves_input=False)
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
           inplace: bool = False) -> Tensor:
-    return _inplace(input, ops.rrelu(input, lower, upper, training), inplace, "rrelu")
+    return _inplace(input, lambda t: ops.rrelu(t, lower, upper, training),
+                    inplace, "rrelu", saves_input=False)
 
 
 # PyTorch's in-place functional forms.
@@ -113,7 +124,8 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
-    return _inplace(input, ops.threshold(input, threshold, value), True, "threshold")
+    return _inplace(input, lambda t: ops.threshold(t, threshold, value),
+                    True, "threshold", saves_input=False)
 
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,

@@ -321,3 +321,24 @@ def test_stale_view_of_unmappable_base_raises_clearly():
     with pytest.raises(RuntimeError, match=r"a view of shape \[3\] on a base of shape \[4, 3\] "
                                            r"was changed in place"):
         (v * 1).sum()
+
+
+ACTIVATIONS = [("relu", ()), ("relu6", ()), ("leaky_relu", (0.2,)), ("elu", (1.0,)),
+               ("selu", ()), ("celu", (1.0,)), ("silu", ()), ("mish", ()),
+               ("hardtanh", (-0.5, 0.5)), ("hardsigmoid", ()), ("hardswish", ()),
+               ("threshold", (0.1, 2.0)), ("rrelu", (0.1, 0.3, False)), ("dropout", (0.0, True))]
+
+
+@pytest.mark.parametrize("name,args", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
+@pytest.mark.parametrize("through_view", [False, True], ids=["tensor", "view"])
+def test_functional_inplace_activation_same_as_pytorch(name, args, through_view):
+    """``F.<act>(x, inplace=True)`` on a tensor that requires grad (elu, silu, hardtanh...
+    save their input: they once failed at backward), and on a view of one."""
+    def scenario(lib):
+        a = _leaf(lib, (4, 3), 7)
+        x = a * 3
+        target = x[1:, ::2] if through_view else x
+        getattr(lib.nn.functional, name)(target, *args, inplace=True)
+        return x, _grads((x * x).sum(), a)
+    mine, theirs = run_both(scenario)
+    assert mine == theirs
