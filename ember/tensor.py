@@ -371,7 +371,22 @@ class Tensor:
                 g = grad if _grad_state.enabled else grad.detach()
                 t.grad = g if t.grad is None else t.grad + g
         self._retains_grad = True
+        self._retain_hook = keep
         self.grad_fn._add_hook(self._out_nr, keep)
+
+    def _set_history(self, fn, nr):
+        """Make (fn, nr) this tensor's history (an in-place op changed it); ``retain_grad``
+        follows to the new one, as in PyTorch (hooks registered before stay where they
+        were: they see the gradient of the old values)."""
+        old_fn, old_nr = self.grad_fn, self._out_nr
+        self.grad_fn, self._out_nr, self.requires_grad = fn, nr, True
+        keep = self.__dict__.get("_retain_hook")
+        if keep is None or old_fn is fn:
+            return
+        hooks = old_fn._hooks.get(old_nr) if old_fn is not None and old_fn._hooks else None
+        if hooks is not None and any(h is keep for h in hooks):
+            hooks[:] = [h for h in hooks if h is not keep]
+        fn._add_hook(nr, keep)
 
     # ------------------------------------------------------------------ in place
     def _bump(self):
@@ -440,9 +455,7 @@ class Tensor:
                 from .autograd import _views  # noqa: PLC0415
 
                 result = _views.Overwritten.apply(self, result)
-            self.grad_fn = result.grad_fn
-            self._out_nr = result._out_nr
-            self.requires_grad = True
+            self._set_history(result.grad_fn, result._out_nr)
             self._hist += 1  # views of this tensor made before now describe its old values
         return self
 

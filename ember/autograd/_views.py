@@ -189,7 +189,7 @@ def rebase(view, result, found):
     base = view._base
     with enable_grad():
         new = CopySlices.apply(base, result, found[0], base._data)
-    base.grad_fn, base._out_nr, base.requires_grad = new.grad_fn, 0, True
+    base._set_history(new.grad_fn, 0)
     base._hist += 1
     _set_from_base(view, base, found)
 
@@ -218,7 +218,7 @@ class Overwritten(Op):
 def _set_from_base(view, base, found):
     with enable_grad():
         fresh = Gather.apply(base, *found)
-    view.grad_fn, view._out_nr, view.requires_grad = fresh.grad_fn, 0, True
+    view._set_history(fresh.grad_fn, 0)
     view._view_h = base._hist
 
 

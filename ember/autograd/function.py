@@ -455,7 +455,10 @@ class Op(Function):
             out = cls.forward(_NullCtx(), *raw)
             if type(out) is tuple:
                 outs = tuple(_wrap(_as_array(o), False, None, 0) for o in out)
-                if inference_users[0] and state.inference:
+                if cls.view:
+                    for t in outs:
+                        _share_version(t, args[0])
+                elif inference_users[0] and state.inference:
                     for t in outs:
                         _mark_inference(t)
                 return outs
@@ -495,6 +498,9 @@ class Op(Function):
                     outs.append(_wrap(o, True, node, j))
             node._n_out = len(outs)
             node._out_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
+            if cls.view:
+                for t in outs:
+                    _share_version(t, args[0])
             if node._to_save is not None:
                 node._resolve_saved(raw, args, outs, out)
             return tuple(outs)

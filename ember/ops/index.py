@@ -189,6 +189,7 @@ class IndexPut(Op):
         out[idx] = v
         ctx.idx = idx
         ctx.shape = x.shape
+        ctx.v_ndim = v.ndim
         return out
 
     @staticmethod
@@ -201,6 +202,8 @@ class IndexPut(Op):
             gx = g * mask
         if n[1]:
             gv = getitem(g, ctx.idx)
+            if gv.ndim < ctx.v_ndim:  # NumPy's assignment drops v's leading 1s: put them back
+                gv = gv.reshape((1,) * (ctx.v_ndim - gv.ndim) + tuple(gv.shape))
         return gx, gv, None
 
 

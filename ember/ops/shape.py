@@ -425,6 +425,7 @@ class Split(Op):
     """Cut along a dim into pieces of the given sizes (views). Backward: concatenate the grads."""
 
     complex_support = "linear"
+    view = True  # each piece shares x's memory (and version counter)
 
     @staticmethod
     def forward(ctx, x, sizes, dim):

@@ -90,6 +90,25 @@ def s_stale_expanded_view(lib):
     return e, _grads((e * lib.arange(12.0).reshape(4, 3)).sum(), a)
 
 
+def s_retain_grad_follows_inplace(lib):
+    a = _leaf(lib, (2, 2))
+    y = a * 2
+    y.retain_grad()
+    y[0].mul_(3)  # y.grad is the gradient of y's latest values
+    z = a * 1
+    z.retain_grad()
+    z.add_(a)
+    return _grads((y * y).sum() + (z * z).sum(), a), y.grad, z.grad
+
+
+def s_setitem_value_with_leading_ones(lib):
+    a = _leaf(lib, (2, 2))
+    x = a * 1
+    x[1] = a[0:1] * 3  # (1, 2) into a row of 2: NumPy and PyTorch drop the leading 1
+    x[0, :1] = (a[1:, 1:] * 2).reshape(1, 1, 1)
+    return x, _grads((x * x).sum(), a)
+
+
 def s_copy_constant_into_non_leaf(lib):
     a = _leaf(lib, (3,))
     x = a * 2
@@ -139,6 +158,7 @@ def s_double_backward_through_view_inplace(lib):
 SCENARIOS = [s_slice_mul_, s_setitem_through_view, s_transposed_view_relu_, s_view_of_view,
              s_stale_view_after_base_inplace, s_stale_view_after_sibling_inplace,
              s_stale_view_as_backward_root, s_stale_expanded_view,
+             s_retain_grad_follows_inplace, s_setitem_value_with_leading_ones,
              s_copy_constant_into_non_leaf,
              s_copy_constant_into_view, s_view_of_constant_gets_history,
              s_view_of_leaf_refused, s_no_grad_inplace_keeps_history,
@@ -342,3 +362,20 @@ def test_functional_inplace_activation_same_as_pytorch(name, args, through_view)
         return x, _grads((x * x).sum(), a)
     mine, theirs = run_both(scenario)
     assert mine == theirs
+
+
+def test_inplace_on_split_and_unbind_outputs_gives_true_gradients():
+    """PyTorch refuses in-place ops on the outputs of split/unbind (multi-output views);
+    ember allows them, with the gradients of what was computed."""
+    p = ember.tensor([[1.0, 2.0], [3.0, -4.0]], requires_grad=True)
+    x = p * 1
+    parts = x.split(1, dim=1)
+    parts[0].mul_(5)
+    x.sum().backward()
+    np.testing.assert_array_equal(p.grad.numpy(), [[5.0, 1.0], [5.0, 1.0]])
+    p.grad = None
+    x = p * 1
+    rows = x.unbind(0)
+    x.mul_(2)  # rows now hold twice p's rows
+    (rows[0] * rows[1]).sum().backward()
+    np.testing.assert_array_equal(p.grad.numpy(), [[4 * 3.0, 4 * -4.0], [4 * 1.0, 4 * 2.0]])
