@@ -14,6 +14,8 @@ __all__ = [
     "swapaxes", "t", "movedim", "expand", "expand_as", "broadcast_to", "repeat", "tile", "cat",
     "concat", "concatenate", "stack", "split", "chunk", "unbind", "flip", "roll", "pad",
     "contiguous", "narrow", "atleast_1d", "broadcast_tensors", "hstack", "vstack",
+    "select", "tensor_split", "hsplit", "vsplit", "dsplit", "ravel", "moveaxis",
+    "split_with_sizes",
 ]
 
 
@@ -473,6 +475,89 @@ def unbind(input: Tensor, dim: int = 0):
     if input._data.shape[d] == 0:
         return ()
     return tuple(squeeze(p, d) for p in split(input, 1, d))
+
+
+def split_with_sizes(input: Tensor, split_sizes, dim: int = 0):
+    """Pieces of the listed sizes along ``dim`` (``split`` with a list)."""
+    return split(input, list(split_sizes), dim)
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, that dim removed (a view)."""
+    d = norm_dim(dim, input._data.ndim, "select")
+    n = input._data.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input._data.shape)} at dimension {dim}")
+    return input[(slice(None),) * d + (index,)]
+
+
+def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
+    """Views cut along ``dim``: into n nearly equal pieces (the first ``size % n`` one
+    longer) for an int n, or at the listed indices (NumPy's ``array_split``)."""
+    d = norm_dim(dim, input._data.ndim, "tensor_split")
+    n = input._data.shape[d]
+    spec = indices_or_sections
+    if isinstance(spec, Tensor):
+        if spec._data.dtype.kind not in "iu" or spec._data.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a "
+                               "zero-dimensional or one-dimensional tensor of integers, but "
+                               f"got a tensor with {spec._data.ndim} dims of dtype "
+                               f"{spec.dtype}")
+        spec = int(spec._data) if spec._data.ndim == 0 else [int(v) for v in spec._data.tolist()]
+    if isinstance(spec, int):
+        if spec <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {spec}")
+        small, extra = divmod(n, spec)
+        cuts, at = [], 0
+        for k in range(spec - 1):
+            at += small + (1 if k < extra else 0)
+            cuts.append(at)
+    else:
+        cuts = [int(v) for v in spec]
+    bounds = [0] + cuts + [n]
+    lead = (slice(None),) * d
+    return tuple(input[lead + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def _split_along(name, input, spec, dim, min_ndim):
+    nd = input._data.ndim
+    if nd < min_ndim:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_ndim} "
+                           f"dimension, but got a tensor with {nd} dimensions!")
+    if isinstance(spec, int):
+        size = input._data.shape[dim]
+        if spec == 0 or size % spec:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but "
+                               f"the size of the dimension {size} is not divisible by the "
+                               f"split_size {spec}!")
+    return tensor_split(input, spec, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections):
+    """``tensor_split`` along dim 1 (dim 0 for a 1-D tensor); an int must divide evenly."""
+    return _split_along("hsplit", input, indices_or_sections,
+                        0 if input._data.ndim == 1 else 1, 1)
+
+
+def vsplit(input: Tensor, indices_or_sections):
+    """``tensor_split`` along dim 0 of a tensor of 2 or more dims."""
+    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input: Tensor, indices_or_sections):
+    """``tensor_split`` along dim 2 of a tensor of 3 or more dims."""
+    return _split_along("dsplit", input, indices_or_sections, 2, 3)
+
+
+def ravel(input: Tensor) -> Tensor:
+    """The elements as one dim (a view where the memory allows, as ``flatten``)."""
+    return flatten(input)
+
+
+def moveaxis(input: Tensor, source, destination) -> Tensor:
+    """NumPy's name for ``movedim``."""
+    return movedim(input, source, destination)
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
