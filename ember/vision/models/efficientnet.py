@@ -289,9 +289,8 @@ class EfficientNet(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x):
-        # the classifier's in-place dropout writes its input: a copy of the (N, C) features,
-        # as ember does not write in place into a view of a tensor that requires grad
-        return self.classifier(self.avgpool(self.features(x)).flatten(1).clone())
+        # the classifier's in-place dropout writes into this view of the pooled features
+        return self.classifier(self.avgpool(self.features(x)).flatten(1))
 
 
 # (expand ratio, kernel, stride, in, out, blocks) of EfficientNet-B0's stages
