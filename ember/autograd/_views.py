@@ -44,7 +44,8 @@ def positions(base, view):
     on ``base``'s device and unique whether no two elements share a position. None where
     the layout does not allow it (``base`` not one dense block, ``view`` reinterpreting
     the bytes as another dtype, or reaching outside ``base``). Only the arrays' shapes,
-    strides and addresses are read."""
+    strides and addresses are read; the work is done on the host, in three passes over
+    the view's size."""
     item = base.itemsize
     if view.dtype != base.dtype or base.size == 0:
         return None
@@ -62,26 +63,42 @@ def positions(base, view):
     off = _address(view) - _address(base)
     if off % item:
         return None
-    offs = np.full(view.shape, off // item, dtype=np.int64)
-    for j, (n, s) in enumerate(zip(view.shape, view.strides)):
-        shape = [1] * view.ndim
-        shape[j] = n
-        offs = offs + (np.arange(n, dtype=np.int64) * (s // item)).reshape(shape)
-    if offs.size and (int(offs.min()) < 0 or int(offs.max()) >= base.size):
-        return None
-    pos = np.zeros(view.shape, dtype=np.int64)
-    row = np.ones(base.ndim, dtype=np.int64)  # row-major strides of base, in elements
-    for k in range(base.ndim - 2, -1, -1):
-        row[k] = row[k + 1] * base.shape[k + 1]
-    for k in axes:
-        stride = base.strides[k] // item
-        pos += (offs // stride) * int(row[k])
-        offs = offs % stride
-    flat = pos.reshape(-1)
-    unique = flat.size < 2 or np.unique(flat).size == flat.size
+    off //= item
+    vstrides = [s // item for s in view.strides]
+    if view.size:  # every element the view reaches must lie in base's block
+        lo = off + sum(min(0, s * (n - 1)) for s, n in zip(vstrides, view.shape))
+        hi = off + sum(max(0, s * (n - 1)) for s, n in zip(vstrides, view.shape))
+        if lo < 0 or hi >= base.size:
+            return None
+    # memory slot -> row-major index of the base element stored there; then read through
+    # the view's geometry (bounds checked above)
+    logical = np.arange(base.size, dtype=np.int64)
+    if base.flags.c_contiguous:
+        slots = logical
+    else:
+        slots = np.empty(base.size, dtype=np.int64)
+        np.lib.stride_tricks.as_strided(slots, base.shape, tuple(
+            s // item * 8 for s in base.strides))[...] = logical.reshape(base.shape)
+    if view.size == 0:
+        pos = np.zeros(view.shape, dtype=np.int64)
+    else:
+        pos = np.lib.stride_tricks.as_strided(
+            slots[off:], view.shape, tuple(s * 8 for s in vstrides)).copy()
+    unique = _no_overlap(view.shape, vstrides) or np.unique(pos).size == pos.size
     if type(base) is not np.ndarray:
         pos = backend.xp(base).asarray(pos)
     return pos, unique
+
+
+def _no_overlap(shape, strides):
+    """Whether a view of this geometry reaches each memory slot at most once (sufficient
+    test: each axis, by increasing stride, steps over all the smaller axes' extent)."""
+    reach = 0
+    for s, n in sorted((abs(s), n) for s, n in zip(strides, shape) if n > 1):
+        if s <= reach:
+            return False
+        reach += s * (n - 1)
+    return True
 
 
 class Gather(Op):
