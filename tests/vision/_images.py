@@ -59,8 +59,11 @@ def as_array(x) -> np.ndarray:
     return np.asarray(x)
 
 
-def assert_same_image(ours, theirs, tol: float = 0.0):
-    """Same kind, size and mode; pixels equal, or within ``tol`` (uint8: grey levels)."""
+def assert_same_image(ours, theirs, tol: float = 0.0, outliers: float = 0.0):
+    """Same kind, size and mode; pixels equal, or within ``tol`` (uint8: grey levels),
+    except at most the fraction ``outliers`` of the values (a nearest-neighbour source
+    coordinate that lands on .5 rounds either way depending on the CPU's arithmetic:
+    PyTorch's AVX-512 kernels and NumPy differ in the last bit there)."""
     from PIL import Image
 
     if isinstance(theirs, Image.Image):
@@ -69,8 +72,15 @@ def assert_same_image(ours, theirs, tol: float = 0.0):
     a, b = as_array(ours), as_array(theirs)
     assert a.shape == b.shape, (a.shape, b.shape)
     assert a.dtype == b.dtype, (a.dtype, b.dtype)
-    if tol == 0:
+    if tol == 0 and not outliers:
         np.testing.assert_array_equal(a, b)
+    elif outliers:
+        diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
+        bad = int((diff > tol).sum())
+        assert bad <= outliers * diff.size, (
+            f"{bad} of {diff.size} values differ by more than {tol} (at most "
+            f"{outliers:.1%} may; max difference {diff.max()})")
     else:
         diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
-        assert diff.max() <= tol, f"max difference {diff.max()} > {tol}"
+        assert diff.max() <= tol, (f"max difference {diff.max()} > {tol} "
+                                   f"({int((diff > tol).sum())} of {diff.size} values)")

@@ -65,13 +65,13 @@ OPS = [
     ("rotate_nearest", lambda F, x: F.rotate(x, 30.0), 0, 0),
     ("rotate_90", lambda F, x: F.rotate(x, 90), 0, 0),
     ("rotate_bilinear_fill", lambda F, x: F.rotate(x, 33.0, F.InterpolationMode.BILINEAR,
-                                                   fill=[10.0, 20.0, 30.0]), 1, 1e-5),
+                                                   fill=[10.0, 20.0, 30.0]), 1, 1e-3),
     ("rotate_expand_center", lambda F, x: F.rotate(x, 17.0, F.InterpolationMode.BILINEAR,
                                                    expand=True, center=[5, 8]), 1, 1e-5),
     ("affine", lambda F, x: F.affine(x, 12.0, [3, -2], 1.1, [5.0, -3.0]), 0, 0),
     ("affine_bilinear", lambda F, x: F.affine(x, -25.0, [1, 4], 0.8, 7.0,
                                               F.InterpolationMode.BILINEAR, fill=[5.0] * 3),
-     1, 1e-5),
+     1, 1e-3),
     ("perspective", lambda F, x: F.perspective(x, *QUAD), 1, 1e-5),
     ("perspective_nearest", lambda F, x: F.perspective(x, *QUAD, F.InterpolationMode.NEAREST,
                                                        fill=[1.0, 2.0, 3.0]), 0, 0),
@@ -82,14 +82,22 @@ UINT8_ONLY = [
 ]
 
 
-def _compare(ours, theirs, tol):
+def _compare(ours, theirs, tol, outliers=0.0):
     if isinstance(theirs, tuple):
         assert isinstance(ours, tuple) and len(ours) == len(theirs)
         for a, b in zip(ours, theirs):
-            _compare(a, b, tol)
+            _compare(a, b, tol, outliers)
         return
     assert isinstance(ours, ember.Tensor)
-    assert_same_image(ours, theirs, tol)
+    assert_same_image(ours, theirs, tol, outliers)
+
+
+# Float tolerances of the bilinear geometric ops (1e-3 on values up to 255): PyTorch's
+# vectorised grid sampling (AVX2 or AVX-512, with FMA) and NumPy round differently, 1.1e-4
+# measured on an AVX-512 machine. A 90-degree rotation with nearest neighbours puts source
+# coordinates on .5 ties, which round either way by the same arithmetic: a few rows' worth
+# of pixels (0.74% measured) may come from the neighbouring row.
+NEAREST_TIES = {"rotate_90": 0.01}
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "float32"])
@@ -98,7 +106,8 @@ def _compare(ours, theirs, tol):
 def test_tensor_ops_match_torchvision(name, fn, tol8, tolf, dtype, batch):
     for h, w in SIZES:
         e, t = pair(chw(h, w, 3, dtype=dtype, batch=batch))
-        _compare(fn(EF, e), fn(TF, t), tol8 if dtype == "uint8" else tolf)
+        _compare(fn(EF, e), fn(TF, t), tol8 if dtype == "uint8" else tolf,
+                 NEAREST_TIES.get(name, 0.0))
 
 
 @pytest.mark.parametrize("name,fn", UINT8_ONLY, ids=[o[0] for o in UINT8_ONLY])
